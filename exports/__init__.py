@@ -1,0 +1,1 @@
+"""Outputs of the ledger: command line, calendars, feeds, audit and meeting pages."""

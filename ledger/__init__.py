@@ -1,0 +1,1 @@
+"""meeting-ledger's domain and application: meetings as append-only event streams."""

@@ -1,0 +1,308 @@
+"""The Ledger application: commands that load a meeting, apply a rule, and append its events."""
+
+from __future__ import annotations
+
+import dataclasses
+import random
+import time
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import (
+    IntegrityError,
+    JSONTranscoder,
+    OperationalError,
+    PersistenceError,
+    Transcoding,
+)
+
+from ledger import people, text
+from ledger.agenda import Agenda
+from ledger.attendance import MODES, Roster
+from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
+from ledger.meeting import Meeting
+from ledger.timing import Fold, Schedule
+
+T = TypeVar("T")
+
+
+class AsDict(Transcoding):
+    """Lets snapshots hold the aggregate's value classes through their to_dict/from_dict."""
+
+    def __init__(self, cls: Any, name: str) -> None:
+        self.type = cls
+        self.name = name
+
+    def encode(self, obj: Any) -> dict[str, Any]:
+        return obj.to_dict()  # type: ignore[no-any-return]
+
+    def decode(self, data: dict[str, Any]) -> Any:
+        return self.type.from_dict(data)
+
+
+@dataclasses.dataclass(frozen=True)
+class Saved:
+    """What a command appended: the global position of its last event, and what happened."""
+
+    position: int
+    summary: str
+
+
+# A write that loses a race against another writer is re-run on fresh state. Sixty
+# processes contending for one meeting need many short, jittered attempts.
+RETRY_ATTEMPTS = 400
+RETRY_WAIT = 0.01
+
+
+class Ledger(Application):
+    """Meetings as event streams, one stream per meeting."""
+
+    name = "Ledger"
+    snapshotting_intervals: ClassVar[dict[type, int]] = {Meeting: 100}  # type: ignore[assignment]
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(AsDict(Roster, "roster"))
+        transcoder.register(AsDict(Agenda, "agenda"))
+
+    # ----- plumbing --------------------------------------------------------------------
+
+    def get_meeting(self, slug: str) -> Meeting:
+        text.slug(slug)
+        try:
+            meeting = self.repository.get(Meeting.create_id(slug))
+        except AggregateNotFoundError:
+            raise NotFoundError(f"no meeting {slug!r}") from None
+        assert isinstance(meeting, Meeting)
+        return meeting
+
+    def _save(self, meeting: Meeting, summary: str) -> Saved:
+        recordings = self.save(meeting)
+        return Saved(recordings[-1].notification.id if recordings else 0, summary)
+
+    def _retrying(self, command: Callable[[], T]) -> T:
+        """Re-run a command that lost an optimistic-concurrency race, on fresh state."""
+        for attempt in range(RETRY_ATTEMPTS):
+            try:
+                return command()
+            except IntegrityError:
+                pass  # another writer appended first: reload and decide again
+            except OperationalError as error:
+                if "locked" not in str(error) and "busy" not in str(error):
+                    raise StorageError(f"database error: {error}") from None
+            time.sleep(RETRY_WAIT * (1 + random.random()) * min(attempt + 1, 10))  # noqa: S311
+        raise StorageError("the meeting is too busy right now; nothing was written, try again")
+
+    def _update(self, slug: str, change: Callable[[Meeting], str]) -> Saved:
+        def attempt() -> Saved:
+            meeting = self.get_meeting(slug)
+            summary = change(meeting)
+            return self._save(meeting, summary)
+
+        return self._retrying(attempt)
+
+    # ----- meetings --------------------------------------------------------------------
+
+    def create_meeting(
+        self,
+        slug: str,
+        title: str,
+        start: str,
+        end: str,
+        zone: str,
+        location: str = "",
+        video_url: str = "",
+        description: str = "",
+        capacity: int | None = None,
+        fold: Fold | None = None,
+    ) -> Saved:
+        slug = text.slug(slug)
+        meeting = Meeting.schedule(
+            slug=slug,
+            title=text.single_line(title, "title", text.TITLE_MAX),
+            schedule=Schedule.from_input(start, end, zone, fold),
+            location=text.single_line(location, "location", text.SHORT_TEXT_MAX, required=False),
+            video_url=text.url(video_url),
+            description=text.multi_line(description, "description", text.DESCRIPTION_MAX),
+            capacity=check_capacity(capacity),
+        )
+        try:
+            return self._save(meeting, f"created {slug}")
+        except IntegrityError:
+            # The id derives from the slug, so a collision means the slug is taken.
+            raise RuleError(f"a meeting {slug!r} already exists") from None
+        except OperationalError as error:
+            raise StorageError(f"database error: {error}") from None
+
+    def edit_meeting(self, slug: str, **changes: Any) -> Saved:
+        checks: dict[str, Callable[[Any], Any]] = {
+            "title": lambda v: text.single_line(v, "title", text.TITLE_MAX),
+            "location": lambda v: text.single_line(v, "location", text.SHORT_TEXT_MAX, required=False),
+            "video_url": text.url,
+            "description": lambda v: text.multi_line(v, "description", text.DESCRIPTION_MAX),
+            "publish_emails": bool,
+        }
+        cleaned = {k: checks[k](v) for k, v in changes.items() if v is not None}
+        if not cleaned:
+            raise BadInputError("give at least one of --title, --location, --video-url, --description")
+
+        def change(meeting: Meeting) -> str:
+            meeting.edit(**cleaned)
+            return f"edited {slug}"
+
+        return self._update(slug, change)
+
+    def reschedule(self, slug: str, start: str, end: str, zone: str | None, fold: Fold | None = None) -> Saved:
+        def change(meeting: Meeting) -> str:
+            meeting.reschedule(Schedule.from_input(start, end, zone or meeting.timezone, fold))
+            return f"rescheduled {slug}"
+
+        return self._update(slug, change)
+
+    def cancel(self, slug: str, reason: str = "") -> Saved:
+        reason = text.single_line(reason, "reason", text.SHORT_TEXT_MAX, required=False)
+
+        def change(meeting: Meeting) -> str:
+            meeting.cancel(reason)
+            return f"cancelled {slug}"
+
+        return self._update(slug, change)
+
+    def reinstate(self, slug: str) -> Saved:
+        def change(meeting: Meeting) -> str:
+            meeting.reinstate()
+            return f"reinstated {slug}"
+
+        return self._update(slug, change)
+
+    def change_capacity(self, slug: str, capacity: int | None) -> Saved:
+        capacity = check_capacity(capacity)
+
+        def change(meeting: Meeting) -> str:
+            meeting.change_capacity(capacity)
+            return f"{slug} capacity is now {'unlimited' if capacity is None else capacity}"
+
+        return self._update(slug, change)
+
+    # ----- attendance --------------------------------------------------------------------
+
+    def sign_up(
+        self, slug: str, name: str, mode: str = "in-person", email: str | None = None, remark: str = ""
+    ) -> Saved:
+        name = people.display_name(name)
+        mode = check_mode(mode)
+        email = text.email(email) if email else None
+        remark = text.single_line(remark, "remark", text.SHORT_TEXT_MAX, required=False)
+
+        def change(meeting: Meeting) -> str:
+            meeting.sign_up(name, mode, email, remark)
+            attendee = meeting.find_attendee(email or name)
+            return f"signed up {name} for {slug} {meeting.roster.describe(attendee)}"
+
+        return self._update(slug, change)
+
+    def withdraw(self, slug: str, name: str, reason: str = "") -> Saved:
+        name = people.display_name(name)
+        reason = text.single_line(reason, "reason", text.SHORT_TEXT_MAX, required=False)
+
+        def change(meeting: Meeting) -> str:
+            waiting = list(meeting.roster.waitlist)
+            attendee = meeting.withdraw(name, reason)
+            promoted = [meeting.roster.attendees[k].name for k in waiting if k not in meeting.roster.waitlist]
+            suffix = f"; promoted {', '.join(promoted)}" if promoted else ""
+            return f"withdrew {attendee.name} from {slug}{suffix}"
+
+        return self._update(slug, change)
+
+    def change_attendance(self, slug: str, name: str, mode: str | None, remark: str | None) -> Saved:
+        name = people.display_name(name)
+        mode = check_mode(mode) if mode is not None else None
+        if remark is not None:
+            remark = text.single_line(remark, "remark", text.SHORT_TEXT_MAX, required=False)
+        if mode is None and remark is None:
+            raise BadInputError("give --mode or --remark")
+
+        def change(meeting: Meeting) -> str:
+            attendee = meeting.change(name, mode, remark)
+            return f"{attendee.name} is now {meeting.roster.describe(attendee)}"
+
+        return self._update(slug, change)
+
+    # ----- agenda ----------------------------------------------------------------------
+
+    def propose_topic(self, slug: str, title: str, proposer: str, parent_id: int | None = None) -> Saved:
+        title = text.single_line(title, "topic title", text.TITLE_MAX)
+        proposer = people.display_name(proposer)
+
+        def change(meeting: Meeting) -> str:
+            topic_id = meeting.propose_topic(title, proposer, parent_id)
+            return f"proposed topic {topic_id} for {slug}"
+
+        return self._update(slug, change)
+
+    def retitle_topic(self, slug: str, topic_id: int, title: str) -> Saved:
+        title = text.single_line(title, "topic title", text.TITLE_MAX)
+
+        def change(meeting: Meeting) -> str:
+            meeting.retitle_topic(topic_id, title)
+            return f"retitled topic {topic_id} of {slug}"
+
+        return self._update(slug, change)
+
+    def move_topic(self, slug: str, topic_id: int, position: int) -> Saved:
+        def change(meeting: Meeting) -> str:
+            meeting.move_topic(topic_id, position)
+            return f"moved topic {topic_id} of {slug} to position {position}"
+
+        return self._update(slug, change)
+
+    def withdraw_topic(self, slug: str, topic_id: int, reason: str = "") -> Saved:
+        reason = text.single_line(reason, "reason", text.SHORT_TEXT_MAX, required=False)
+
+        def change(meeting: Meeting) -> str:
+            meeting.withdraw_topic(topic_id, reason)
+            return f"withdrew topic {topic_id} from {slug}"
+
+        return self._update(slug, change)
+
+    # ----- notes -----------------------------------------------------------------------
+
+    def edit_notes(
+        self, slug: str, topic_id: int | None, new_text: str, base_revision: int | None = None
+    ) -> Saved:
+        new_text = text.multi_line(new_text, "notes", text.NOTES_MAX)
+
+        def change(meeting: Meeting) -> str:
+            revision = meeting.edit_notes(topic_id, new_text, base_revision)
+            return f"saved notes revision {revision} of {slug}"
+
+        return self._update(slug, change)
+
+    def restore_notes(self, slug: str, topic_id: int | None, revision: int) -> Saved:
+        """A restore is a new edit whose text is an old revision's."""
+
+        def change(meeting: Meeting) -> str:
+            section = meeting.check_section(topic_id)
+            old = meeting.notes_text(section, revision)
+            new_revision = meeting.edit_notes(topic_id, old, None)
+            return f"restored revision {revision} of {slug} notes as revision {new_revision}"
+
+        return self._update(slug, change)
+
+
+def check_capacity(capacity: int | None) -> int | None:
+    if capacity is not None and capacity < 0:
+        raise BadInputError(f"capacity must be zero or more, not {capacity}")
+    if capacity is not None and capacity > 1_000_000:
+        raise BadInputError("capacity must be at most 1000000")
+    return capacity
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise BadInputError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    return mode
+
+
+__all__ = ["Ledger", "Saved", "PersistenceError"]

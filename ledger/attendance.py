@@ -1,0 +1,115 @@
+"""Attendance: who signed up how, who holds a seat, and who waits for one.
+
+`Roster` holds the state and its plain mutations. The Meeting aggregate decides what
+happens (seat or waitlist, who is promoted) and records it in events; the aggregate and
+the attendee read model both apply those recorded outcomes through this one class.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Mode = Literal["in-person", "remote", "undecided"]
+MODES: tuple[Mode, ...] = ("in-person", "remote", "undecided")
+MODE_LABELS: dict[str, str] = {"in-person": "In Person", "remote": "Remote", "undecided": "TBD"}
+
+
+@dataclass
+class Attendee:
+    """One sign-up. `seated` only means something for in-person attendees."""
+
+    key: str
+    name: str
+    email: str | None
+    mode: str
+    remark: str
+    seated: bool
+
+
+@dataclass
+class Roster:
+    """Attendees in sign-up order, and the waitlist in the order people joined it."""
+
+    capacity: int | None = None
+    attendees: dict[str, Attendee] = field(default_factory=dict)
+    waitlist: list[str] = field(default_factory=list)
+
+    # ----- questions ---------------------------------------------------------------------
+
+    @property
+    def seated_count(self) -> int:
+        return sum(1 for a in self.attendees.values() if a.mode == "in-person" and a.seated)
+
+    @property
+    def free_seats(self) -> int | None:
+        """Seats still free; None when the meeting has no in-person limit."""
+        if self.capacity is None:
+            return None
+        return max(self.capacity - self.seated_count, 0)
+
+    def seat_free(self) -> bool:
+        """An in-person sign-up is seated while seats are free and nobody waits."""
+        free = self.free_seats
+        return not self.waitlist and (free is None or free > 0)
+
+    def to_promote(self) -> list[str]:
+        """First come, first served: the head of the waitlist takes each free seat."""
+        free = self.free_seats
+        return list(self.waitlist) if free is None else self.waitlist[:free]
+
+    def waitlist_position(self, key: str) -> int | None:
+        return self.waitlist.index(key) + 1 if key in self.waitlist else None
+
+    def describe(self, attendee: Attendee) -> str:
+        """The page's way of writing an entry: "(In Person) remark"."""
+        label = MODE_LABELS[attendee.mode]
+        position = self.waitlist_position(attendee.key)
+        if position is not None:
+            label += f", waitlist {position}"
+        return f"({label})" + (f" {attendee.remark}" if attendee.remark else "")
+
+    # ----- recorded outcomes -----------------------------------------------------------------
+
+    def add(self, key: str, name: str, email: str | None, mode: str, remark: str, waitlisted: bool) -> None:
+        self.attendees[key] = Attendee(
+            key=key, name=name, email=email, mode=mode, remark=remark,
+            seated=mode == "in-person" and not waitlisted,
+        )
+        if waitlisted:
+            self.waitlist.append(key)
+
+    def remove(self, key: str) -> None:
+        del self.attendees[key]
+        if key in self.waitlist:
+            self.waitlist.remove(key)
+
+    def change(self, key: str, mode: str, remark: str, waitlisted: bool) -> None:
+        attendee = self.attendees[key]
+        attendee.mode, attendee.remark = mode, remark
+        attendee.seated = mode == "in-person" and not waitlisted
+        if waitlisted and key not in self.waitlist:
+            self.waitlist.append(key)
+        if not waitlisted and key in self.waitlist:
+            self.waitlist.remove(key)
+
+    def promote(self, key: str) -> None:
+        self.waitlist.remove(key)
+        self.attendees[key].seated = True
+
+    # ----- storage -----------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "capacity": self.capacity,
+            "attendees": [asdict(a) for a in self.attendees.values()],
+            "waitlist": list(self.waitlist),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Roster:
+        return cls(
+            capacity=data["capacity"],
+            attendees={a["key"]: Attendee(**a) for a in data["attendees"]},
+            waitlist=list(data["waitlist"]),
+        )

@@ -1,0 +1,414 @@
+"""The Meeting aggregate: every change to a meeting is one of the events defined here.
+
+Public methods check the rules of PRODUCT.md section 2 and then call a private `@event`
+method that only changes state, so replaying stored events never re-runs a rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import field
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger import notes, people
+from ledger.agenda import Agenda, Topic
+from ledger.attendance import Attendee, Roster
+from ledger.errors import NotFoundError, RuleError
+from ledger.timing import Schedule
+
+# Stored topic names. They are part of the data, not of the code layout: renaming or
+# moving a module must never change them.
+TOPIC_PREFIX = "meeting-ledger:Meeting"
+
+
+class Meeting(Aggregate):
+    """A meeting's details, attendance, agenda and notes."""
+
+    TOPIC = TOPIC_PREFIX
+
+    class Event(Aggregate.Event):
+        """Every event records who performed it and as whom they were authenticated."""
+
+        TOPIC = f"{TOPIC_PREFIX}.Event"
+        actor: str = field(default_factory=people.actor_var.get, init=False)
+        principal: str = field(default_factory=people.principal_var.get, init=False)
+
+    # ----- identity -------------------------------------------------------------------
+
+    @staticmethod
+    def create_id(slug: str) -> UUID:
+        """Slugs are unique because the id is derived from them: a second create collides."""
+        return uuid5(NAMESPACE_URL, f"/meetings/{slug}")
+
+    # ----- events ----------------------------------------------------------------------
+
+    class Scheduled(Event, Aggregate.Created):
+        TOPIC = f"{TOPIC_PREFIX}.Scheduled"
+        slug: str
+        title: str
+        start: str
+        end: str
+        timezone: str
+        location: str
+        video_url: str
+        description: str
+        capacity: int | None
+        calendar_uid: str
+
+    class Edited(Event):
+        TOPIC = f"{TOPIC_PREFIX}.Edited"
+        changes: dict[str, Any]
+
+    class Rescheduled(Event):
+        TOPIC = f"{TOPIC_PREFIX}.Rescheduled"
+        start: str
+        end: str
+        timezone: str
+
+    class Cancelled(Event):
+        TOPIC = f"{TOPIC_PREFIX}.Cancelled"
+        reason: str
+
+    class Reinstated(Event):
+        TOPIC = f"{TOPIC_PREFIX}.Reinstated"
+
+    class CapacityChanged(Event):
+        TOPIC = f"{TOPIC_PREFIX}.CapacityChanged"
+        capacity: int | None
+
+    class SignedUp(Event):
+        TOPIC = f"{TOPIC_PREFIX}.SignedUp"
+        person: str
+        person_key: str
+        email: str | None
+        mode: str
+        remark: str
+        waitlisted: bool
+
+    class Withdrew(Event):
+        TOPIC = f"{TOPIC_PREFIX}.Withdrew"
+        person: str
+        person_key: str
+        reason: str
+
+    class AttendanceChanged(Event):
+        TOPIC = f"{TOPIC_PREFIX}.AttendanceChanged"
+        person: str
+        person_key: str
+        mode: str
+        remark: str
+        waitlisted: bool
+
+    class Promoted(Event):
+        TOPIC = f"{TOPIC_PREFIX}.Promoted"
+        person: str
+        person_key: str
+
+    class TopicProposed(Event):
+        TOPIC = f"{TOPIC_PREFIX}.TopicProposed"
+        topic_id: int
+        title: str
+        person: str
+        parent_id: int | None
+
+    class TopicRetitled(Event):
+        TOPIC = f"{TOPIC_PREFIX}.TopicRetitled"
+        topic_id: int
+        title: str
+
+    class TopicMoved(Event):
+        TOPIC = f"{TOPIC_PREFIX}.TopicMoved"
+        topic_id: int
+        position: int
+
+    class TopicWithdrawn(Event):
+        TOPIC = f"{TOPIC_PREFIX}.TopicWithdrawn"
+        topic_id: int
+        reason: str
+
+    class NotesEdited(Event):
+        TOPIC = f"{TOPIC_PREFIX}.NotesEdited"
+        section: str
+        text: str
+        base_revision: int
+        revision: int
+        merged: bool
+
+    # ----- creation --------------------------------------------------------------------
+
+    @event(Scheduled)
+    def __init__(
+        self,
+        slug: str,
+        title: str,
+        start: str,
+        end: str,
+        timezone: str,
+        location: str,
+        video_url: str,
+        description: str,
+        capacity: int | None,
+        calendar_uid: str,
+    ) -> None:
+        self.slug = slug
+        self.title = title
+        self.start = start
+        self.end = end
+        self.timezone = timezone
+        self.location = location
+        self.video_url = video_url
+        self.description = description
+        self.calendar_uid = calendar_uid
+        self.publish_emails = False
+        self.cancelled = False
+        self.roster = Roster(capacity=capacity)
+        self.agenda = Agenda()
+        self.notes: dict[str, list[str]] = {}
+
+    @classmethod
+    def schedule(
+        cls,
+        slug: str,
+        title: str,
+        schedule: Schedule,
+        location: str = "",
+        video_url: str = "",
+        description: str = "",
+        capacity: int | None = None,
+    ) -> Meeting:
+        return cls(
+            slug=slug,
+            title=title,
+            start=schedule.start_iso,
+            end=schedule.end_iso,
+            timezone=schedule.zone,
+            location=location,
+            video_url=video_url,
+            description=description,
+            capacity=capacity,
+            # A random, stored UID: calendar clients key on it, so it never changes.
+            calendar_uid=str(uuid4()),
+        )
+
+    # ----- meeting details ------------------------------------------------------------
+
+    EDITABLE = ("title", "location", "video_url", "description", "publish_emails")
+
+    def edit(self, **changes: Any) -> None:
+        unknown = set(changes) - set(self.EDITABLE)
+        if unknown:
+            raise RuleError(f"cannot edit {', '.join(sorted(unknown))}")
+        effective = {k: v for k, v in changes.items() if getattr(self, k) != v}
+        if not effective:
+            raise RuleError(f"{self.slug}: nothing to change")
+        self._edit(changes=effective)
+
+    @event(Edited)
+    def _edit(self, changes: dict[str, Any]) -> None:
+        for name, value in changes.items():
+            setattr(self, name, value)
+
+    def reschedule(self, schedule: Schedule) -> None:
+        if (schedule.start_iso, schedule.end_iso, schedule.zone) == (self.start, self.end, self.timezone):
+            raise RuleError(f"{self.slug} is already at that time")
+        self._reschedule(start=schedule.start_iso, end=schedule.end_iso, timezone=schedule.zone)
+
+    @event(Rescheduled)
+    def _reschedule(self, start: str, end: str, timezone: str) -> None:
+        self.start, self.end, self.timezone = start, end, timezone
+
+    def cancel(self, reason: str) -> None:
+        if self.cancelled:
+            raise RuleError(f"{self.slug} is already cancelled")
+        self._cancel(reason=reason)
+
+    @event(Cancelled)
+    def _cancel(self, reason: str) -> None:
+        self.cancelled = True
+
+    def reinstate(self) -> None:
+        if not self.cancelled:
+            raise RuleError(f"{self.slug} is not cancelled")
+        self._reinstate()
+
+    @event(Reinstated)
+    def _reinstate(self) -> None:
+        self.cancelled = False
+
+    def change_capacity(self, capacity: int | None) -> None:
+        """Lowering never removes anyone (the meeting shows over capacity); raising promotes."""
+        if capacity == self.roster.capacity:
+            shown = "no limit" if capacity is None else f"capacity {capacity}"
+            raise RuleError(f"{self.slug} already has {shown}")
+        self._change_capacity(capacity=capacity)
+        self._promote_waitlisted()
+
+    @event(CapacityChanged)
+    def _change_capacity(self, capacity: int | None) -> None:
+        self.roster.capacity = capacity
+
+    # ----- attendance --------------------------------------------------------------------
+
+    def find_attendee(self, name_or_email: str) -> Attendee:
+        wanted = people.name_key(name_or_email)
+        for attendee in self.roster.attendees.values():
+            if people.name_key(attendee.name) == wanted or (
+                attendee.email and attendee.email.casefold() == wanted
+            ):
+                return attendee
+        raise NotFoundError(f"{name_or_email!r} is not signed up for {self.slug}")
+
+    def sign_up(self, name: str, mode: str, email: str | None, remark: str) -> None:
+        if self.cancelled:
+            raise RuleError(f"{self.slug} is cancelled; sign-ups are closed")
+        key = people.person_key(name, email)
+        for existing in self.roster.attendees.values():
+            same_email = bool(email and existing.email and existing.email.casefold() == email.casefold())
+            same_name = people.name_key(existing.name) == people.name_key(name)
+            # Two different people may share a name only when both gave their email.
+            if existing.key == key or same_email or (same_name and not (email and existing.email)):
+                raise RuleError(
+                    f"{existing.name} is already signed up for {self.slug}: {self.roster.describe(existing)}"
+                )
+        waitlisted = mode == "in-person" and not self.roster.seat_free()
+        self._sign_up(person=name, person_key=key, email=email, mode=mode, remark=remark, waitlisted=waitlisted)
+
+    @event(SignedUp)
+    def _sign_up(
+        self, person: str, person_key: str, email: str | None, mode: str, remark: str, waitlisted: bool
+    ) -> None:
+        self.roster.add(person_key, person, email, mode, remark, waitlisted)
+
+    def withdraw(self, name: str, reason: str) -> Attendee:
+        attendee = self.find_attendee(name)
+        self._withdraw(person=attendee.name, person_key=attendee.key, reason=reason)
+        self._promote_waitlisted()
+        return attendee
+
+    @event(Withdrew)
+    def _withdraw(self, person: str, person_key: str, reason: str) -> None:
+        self.roster.remove(person_key)
+
+    def change(self, name: str, mode: str | None, remark: str | None) -> Attendee:
+        attendee = self.find_attendee(name)
+        new_mode = attendee.mode if mode is None else mode
+        new_remark = attendee.remark if remark is None else remark
+        if (new_mode, new_remark) == (attendee.mode, attendee.remark):
+            raise RuleError(f"{attendee.name} is already {self.roster.describe(attendee)}")
+        if new_mode != "in-person":
+            waitlisted = False
+        elif attendee.mode == "in-person":
+            waitlisted = not attendee.seated  # a remark change keeps the place
+        else:
+            waitlisted = not self.roster.seat_free()  # queue behind everyone waiting
+        self._change(
+            person=attendee.name, person_key=attendee.key, mode=new_mode, remark=new_remark,
+            waitlisted=waitlisted,
+        )
+        self._promote_waitlisted()
+        return attendee
+
+    @event(AttendanceChanged)
+    def _change(self, person: str, person_key: str, mode: str, remark: str, waitlisted: bool) -> None:
+        self.roster.change(person_key, mode, remark, waitlisted)
+
+    def _promote_waitlisted(self) -> None:
+        """Each promotion is its own event, so the audit trail shows who got the seat."""
+        for key in self.roster.to_promote():
+            self._promote(person=self.roster.attendees[key].name, person_key=key)
+
+    @event(Promoted)
+    def _promote(self, person: str, person_key: str) -> None:
+        self.roster.promote(person_key)
+
+    # ----- agenda ----------------------------------------------------------------------
+
+    def find_topic(self, topic_id: int) -> Topic:
+        topic = self.agenda.find(topic_id)
+        if topic is None:
+            raise NotFoundError(f"{self.slug} has no topic with id {topic_id}")
+        return topic
+
+    def propose_topic(self, title: str, proposer: str, parent_id: int | None) -> int:
+        if parent_id is not None and self.find_topic(parent_id).parent_id is not None:
+            raise RuleError("sub-topics cannot have sub-topics of their own")
+        topic_id = self.agenda.next_topic_id
+        self._propose_topic(topic_id=topic_id, title=title, person=proposer, parent_id=parent_id)
+        return topic_id
+
+    @event(TopicProposed)
+    def _propose_topic(self, topic_id: int, title: str, person: str, parent_id: int | None) -> None:
+        self.agenda.add(topic_id, title, person, parent_id)
+
+    def retitle_topic(self, topic_id: int, title: str) -> None:
+        if self.find_topic(topic_id).title == title:
+            raise RuleError(f"topic {topic_id} is already titled {title!r}")
+        self._retitle_topic(topic_id=topic_id, title=title)
+
+    @event(TopicRetitled)
+    def _retitle_topic(self, topic_id: int, title: str) -> None:
+        self.agenda.retitle(topic_id, title)
+
+    def move_topic(self, topic_id: int, position: int) -> None:
+        topic = self.find_topic(topic_id)
+        siblings = self.agenda.siblings(topic)
+        if not 1 <= position <= len(siblings):
+            raise RuleError(f"position must be between 1 and {len(siblings)}")
+        if siblings.index(topic) + 1 == position:
+            raise RuleError(f"topic {topic_id} is already at position {position}")
+        self._move_topic(topic_id=topic_id, position=position)
+
+    @event(TopicMoved)
+    def _move_topic(self, topic_id: int, position: int) -> None:
+        self.agenda.move(topic_id, position)
+
+    def withdraw_topic(self, topic_id: int, reason: str) -> None:
+        self.find_topic(topic_id)
+        self._withdraw_topic(topic_id=topic_id, reason=reason)
+
+    @event(TopicWithdrawn)
+    def _withdraw_topic(self, topic_id: int, reason: str) -> None:
+        self.agenda.withdraw(topic_id)
+
+    # ----- notes -----------------------------------------------------------------------
+
+    def notes_revision(self, section: str) -> int:
+        return len(self.notes.get(section, []))
+
+    def notes_text(self, section: str, revision: int | None = None) -> str:
+        revisions = self.notes.get(section, [])
+        if revision is None:
+            revision = len(revisions)
+        if revision == 0:
+            return ""
+        if not 1 <= revision <= len(revisions):
+            raise NotFoundError(f"{self.slug} {section} notes have no revision {revision}")
+        return revisions[revision - 1]
+
+    def check_section(self, topic_id: int | None) -> str:
+        if topic_id is not None:
+            self.find_topic(topic_id)
+        return notes.section_name(topic_id)
+
+    def edit_notes(self, topic_id: int | None, text: str, base_revision: int | None) -> int:
+        """Store the full new text; a stale base is merged when the changes do not overlap."""
+        section = self.check_section(topic_id)
+        current_revision = self.notes_revision(section)
+        base = current_revision if base_revision is None else base_revision
+        if not 0 <= base <= current_revision:
+            raise RuleError(f"{section} notes have no revision {base} (latest is {current_revision})")
+        current = self.notes_text(section)
+        merged = notes.three_way_merge(self.notes_text(section, base), current, text)
+        if merged.text == current:
+            raise RuleError(f"{section} notes already read like that (revision {current_revision})")
+        revision = current_revision + 1
+        self._edit_notes(
+            section=section, text=merged.text, base_revision=base, revision=revision, merged=merged.merged
+        )
+        return revision
+
+    @event(NotesEdited)
+    def _edit_notes(self, section: str, text: str, base_revision: int, revision: int, merged: bool) -> None:
+        self.notes.setdefault(section, []).append(text)

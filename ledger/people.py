@@ -1,0 +1,44 @@
+"""People: how names are matched, who is acting, and who is authenticated."""
+
+from __future__ import annotations
+
+import getpass
+import os
+from contextvars import ContextVar
+
+from ledger import text
+
+# Set once per process by the CLI (or per request by a server); every event reads them.
+actor_var: ContextVar[str] = ContextVar("actor", default="")
+principal_var: ContextVar[str] = ContextVar("principal", default="")
+
+
+def login_name() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry, e.g. in some containers
+        return f"uid-{os.getuid()}"
+
+
+def resolve_actor(explicit: str | None) -> str:
+    """`--as NAME`, else MEETINGS_ACTOR, else the login name."""
+    chosen = explicit if explicit is not None else os.environ.get("MEETINGS_ACTOR") or login_name()
+    return text.single_line(chosen, "actor name", text.NAME_MAX)
+
+
+def display_name(name: str) -> str:
+    """The display form keeps the user's spelling but collapses runs of spaces."""
+    name = text.single_line(name, "name", text.NAME_MAX)
+    return " ".join(name.split())
+
+
+def name_key(name: str) -> str:
+    """Matching ignores case and repeated spaces."""
+    return " ".join(name.split()).casefold()
+
+
+def person_key(name: str, email: str | None) -> str:
+    """When an email is given it identifies the person; otherwise the name does."""
+    if email:
+        return "email:" + email.strip().casefold()
+    return "name:" + name_key(name)

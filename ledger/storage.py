@@ -1,0 +1,137 @@
+"""Where the ledger lives: a SQLite file by default, PostgreSQL when given a postgresql:// URL."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from ledger.errors import BadInputError
+
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+
+
+@dataclass(frozen=True)
+class Database:
+    """A parsed --db value: which backend, and the eventsourcing settings that select it."""
+
+    backend: str  # "sqlite" or "postgres"
+    location: str  # file path, or the URL without its password
+    env: dict[str, str]
+
+    @property
+    def is_postgres(self) -> bool:
+        return self.backend == "postgres"
+
+
+def default_path() -> Path:
+    """A SQLite file in the user's data directory (XDG on Linux, the OS's own elsewhere)."""
+    import platformdirs  # only needed when no --db is given
+
+    return Path(platformdirs.user_data_dir("meeting-ledger")) / "ledger.sqlite"
+
+
+def resolve(db: str | None) -> Database:
+    """`--db PATH|URL`, else MEETINGS_DB, else the default file."""
+    value = db or os.environ.get("MEETINGS_DB") or ""
+    if value.split(":", 1)[0].lower() in POSTGRES_SCHEMES and "://" in value:
+        return _postgres(value)
+    if "://" in value:
+        raise BadInputError(f"unsupported database URL {value!r}; use a file path or postgresql://")
+    path = Path(value).expanduser() if value else default_path()
+    if path.is_dir():
+        raise BadInputError(f"{path} is a directory; --db needs a file path")
+    return Database(
+        backend="sqlite",
+        location=str(path),
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "SQLITE_DBNAME": str(path),
+            # Many processes may write at once; wait for the lock rather than fail.
+            "SQLITE_LOCK_TIMEOUT": "30",
+        },
+    )
+
+
+def _postgres(url: str) -> Database:
+    parts = urlsplit(url)
+    dbname = unquote(parts.path.lstrip("/"))
+    if not dbname or not parts.hostname:
+        raise BadInputError("a PostgreSQL URL needs a host and a database: postgresql://user@host:port/dbname")
+    try:
+        port = parts.port or 5432
+    except ValueError:
+        raise BadInputError(f"bad port in {url!r}") from None
+    user = unquote(parts.username or "") or os.environ.get("PGUSER", "") or "postgres"
+    password = unquote(parts.password or "") or os.environ.get("PGPASSWORD", "")
+    shown = f"postgresql://{user}@{parts.hostname}:{port}/{dbname}"
+    return Database(
+        backend="postgres",
+        location=shown,
+        env={
+            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "POSTGRES_DBNAME": dbname,
+            "POSTGRES_HOST": parts.hostname,
+            "POSTGRES_PORT": str(port),
+            "POSTGRES_USER": user,
+            "POSTGRES_PASSWORD": password,
+            # A CLI process holds one connection; servers raise this themselves.
+            "POSTGRES_POOL_SIZE": "1",
+            "POSTGRES_MAX_OVERFLOW": "0",
+            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_LOCK_TIMEOUT": "30",
+            "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
+            # Tables are created once, under a lock, by open_ledger (see below).
+            "CREATE_TABLE": "n",
+        },
+    )
+
+
+def open_ledger(database: Database, *, pool_size: int = 1):  # type: ignore[no-untyped-def]
+    """Build the Ledger application on the database, creating its tables if needed."""
+    from eventsourcing.persistence import PersistenceError
+
+    from ledger.application import Ledger
+    from ledger.errors import StorageError
+
+    env = dict(database.env)
+    if database.is_postgres:
+        env["POSTGRES_POOL_SIZE"] = str(pool_size)
+    else:
+        Path(env["SQLITE_DBNAME"]).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        app = Ledger(env=env)
+        if database.is_postgres:
+            _create_postgres_tables(app)
+    except PersistenceError as error:
+        raise StorageError(f"cannot open {database.location}: {error}") from None
+    return app
+
+
+def _create_postgres_tables(app) -> None:  # type: ignore[no-untyped-def]
+    """CREATE TABLE IF NOT EXISTS races between processes in PostgreSQL, so serialise it.
+
+    The check is one cheap query; only the first process on a new database takes the
+    lock (on a separate, short-lived connection) and creates the tables.
+    """
+    import psycopg
+
+    datastore = app.recorder.datastore
+    with datastore.transaction(commit=False) as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{datastore.schema}.ledger_events",))
+        row = cursor.fetchone()
+        if row and row["ok"]:
+            return
+    env = app.env
+    with psycopg.connect(
+        dbname=env.get("POSTGRES_DBNAME"), host=env.get("POSTGRES_HOST"), port=env.get("POSTGRES_PORT"),
+        user=env.get("POSTGRES_USER"), password=env.get("POSTGRES_PASSWORD"), autocommit=True,
+    ) as lock_connection:
+        lock_connection.execute("SELECT pg_advisory_lock(727001)")
+        try:
+            app.recorder.create_table()
+            if app.snapshots is not None:
+                app.snapshots.recorder.create_table()
+        finally:
+            lock_connection.execute("SELECT pg_advisory_unlock(727001)")

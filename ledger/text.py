@@ -1,0 +1,84 @@
+"""Checks on every piece of text a user can type: length limits and forbidden characters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from ledger.errors import BadInputError
+
+# Documented limits (README, "Limits"). Generous for real use, small enough that a
+# pasted file cannot bloat every event and feed that repeats the value.
+NAME_MAX = 120
+TITLE_MAX = 200
+SHORT_TEXT_MAX = 500  # remarks, reasons, locations
+DESCRIPTION_MAX = 10_000
+NOTES_MAX = 200_000
+URL_MAX = 2_000
+SLUG_MAX = 64
+
+SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?")
+EMAIL_PATTERN = re.compile(r"[^@\s<>\"',;:()\[\]\\]+@[^@\s<>\"',;:()\[\]\\]+\.[A-Za-z0-9-]{2,}")
+URL_PATTERN = re.compile(r"https?://[^\s\"<>\\^`{|}]+", re.IGNORECASE)
+
+
+def _has_control(text: str, *, allow_newlines: bool) -> bool:
+    for char in text:
+        if allow_newlines and char in "\n\t":
+            continue
+        category = unicodedata.category(char)
+        # Cc: C0/C1 controls; Cs: lone surrogates (cannot be encoded as UTF-8);
+        # Zl/Zp: Unicode line and paragraph separators, newlines in disguise.
+        if category in ("Cc", "Cs", "Zl", "Zp"):
+            return True
+    return False
+
+
+def single_line(value: str, what: str, limit: int, *, required: bool = True) -> str:
+    """Return the value with outer spaces trimmed, or refuse it with a one-line reason."""
+    value = value.strip()
+    if required and not value:
+        raise BadInputError(f"{what} must not be empty")
+    if len(value) > limit:
+        raise BadInputError(f"{what} is {len(value)} characters long; the limit is {limit}")
+    if _has_control(value, allow_newlines=False):
+        raise BadInputError(f"{what} must be one line without control characters")
+    return value
+
+
+def multi_line(value: str, what: str, limit: int) -> str:
+    """Free text (descriptions, notes): newlines and tabs allowed, other controls not."""
+    value = value.replace("\r\n", "\n")
+    if len(value) > limit:
+        raise BadInputError(f"{what} is {len(value)} characters long; the limit is {limit}")
+    if _has_control(value, allow_newlines=True):
+        raise BadInputError(f"{what} must not contain control characters")
+    return value
+
+
+def slug(value: str) -> str:
+    """Slugs appear in URLs and file names, so they keep to a safe alphabet."""
+    if not value:
+        raise BadInputError("slug must not be empty")
+    if len(value) > SLUG_MAX:
+        raise BadInputError(f"slug is {len(value)} characters long; the limit is {SLUG_MAX}")
+    if not SLUG_PATTERN.fullmatch(value):
+        raise BadInputError(
+            f"slug {value!r} may hold only lower-case letters, digits, '.', '_' and '-',"
+            " starting and ending with a letter or digit"
+        )
+    return value
+
+
+def url(value: str, what: str = "video URL") -> str:
+    value = single_line(value, what, URL_MAX, required=False)
+    if value and not URL_PATTERN.fullmatch(value):
+        raise BadInputError(f"{what} must be an http:// or https:// URL without spaces")
+    return value
+
+
+def email(value: str) -> str:
+    value = single_line(value, "email", NAME_MAX)
+    if not EMAIL_PATTERN.fullmatch(value):
+        raise BadInputError(f"{value!r} is not an email address")
+    return value

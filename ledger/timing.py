@@ -1,0 +1,141 @@
+"""Meeting times: local wall-clock times in an IANA zone, checked against DST gaps and overlaps."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Literal
+
+import pytz
+
+from ledger.errors import BadInputError
+
+# Common spellings people write on meeting pages, mapped to the zone they mean.
+ZONE_ALIASES: dict[str, str] = {
+    "pacific time": "America/Los_Angeles",
+    "pacific": "America/Los_Angeles",
+    "pt": "America/Los_Angeles",
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+    "mountain time": "America/Denver",
+    "mt": "America/Denver",
+    "mst": "America/Denver",
+    "mdt": "America/Denver",
+    "central time": "America/Chicago",
+    "ct": "America/Chicago",
+    "cst": "America/Chicago",
+    "cdt": "America/Chicago",
+    "eastern time": "America/New_York",
+    "et": "America/New_York",
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "central european time": "Europe/Berlin",
+    "cet": "Europe/Berlin",
+    "cest": "Europe/Berlin",
+    "british time": "Europe/London",
+    "bst": "Europe/London",
+    "utc": "UTC",
+    "gmt": "UTC",
+    "z": "UTC",
+}
+
+Fold = Literal["first", "second"]
+
+
+def zone_name(value: str) -> str:
+    """Return the canonical IANA name for a zone or one of its common aliases."""
+    cleaned = " ".join(value.split())
+    if not cleaned or len(cleaned) > 64:
+        raise BadInputError(f"unknown time zone {value!r}")
+    alias = ZONE_ALIASES.get(cleaned.casefold())
+    if alias:
+        return alias
+    for name in pytz.all_timezones:
+        if name.casefold() == cleaned.casefold():
+            return name
+    raise BadInputError(f"unknown time zone {value!r} (use an IANA name such as America/Los_Angeles)")
+
+
+def parse_local(value: str, what: str) -> datetime:
+    """Parse an ISO 8601 local time without offset, to the minute."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise BadInputError(f"{what} {value!r} is not an ISO 8601 time like 2016-11-07T13:00") from None
+    if parsed.tzinfo is not None:
+        raise BadInputError(f"{what} {value!r} must be a local time; give the zone with --tz")
+    return parsed.replace(second=0, microsecond=0) if parsed.second == 0 else parsed.replace(microsecond=0)
+
+
+def localize(local: datetime, zone: str, what: str, fold: Fold | None = None) -> datetime:
+    """Attach the zone, refusing times that do not exist and ambiguous ones without a fold."""
+    tz = pytz.timezone(zone)
+    try:
+        return tz.localize(local, is_dst=None)
+    except pytz.NonExistentTimeError:
+        raise BadInputError(
+            f"{what} {local:%Y-%m-%d %H:%M} does not exist in {zone} (clocks skip it)"
+        ) from None
+    except pytz.AmbiguousTimeError:
+        if fold is None:
+            raise BadInputError(
+                f"{what} {local:%Y-%m-%d %H:%M} happens twice in {zone};"
+                " say which with --fold first|second"
+            ) from None
+        return tz.localize(local, is_dst=(fold == "first"))
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A meeting's start and end: aware datetimes in one zone, end after start."""
+
+    start: datetime
+    end: datetime
+    zone: str
+
+    @classmethod
+    def from_input(
+        cls, start: str, end: str, zone: str, fold: Fold | None = None
+    ) -> Schedule:
+        zone = zone_name(zone)
+        start_at = localize(parse_local(start, "start"), zone, "start", fold)
+        end_at = localize(parse_local(end, "end"), zone, "end", fold)
+        if end_at <= start_at:
+            raise BadInputError("end must be after start")
+        return cls(start_at, end_at, zone)
+
+    @classmethod
+    def from_stored(cls, start: str, end: str, zone: str) -> Schedule:
+        tz = pytz.timezone(zone)
+        return cls(
+            datetime.fromisoformat(start).astimezone(tz),
+            datetime.fromisoformat(end).astimezone(tz),
+            zone,
+        )
+
+    @property
+    def start_iso(self) -> str:
+        return self.start.isoformat()
+
+    @property
+    def end_iso(self) -> str:
+        return self.end.isoformat()
+
+    @property
+    def start_utc(self) -> datetime:
+        return self.start.astimezone(timezone.utc)
+
+    @property
+    def end_utc(self) -> datetime:
+        return self.end.astimezone(timezone.utc)
+
+
+def parse_moment(value: str, what: str = "time") -> datetime:
+    """An ISO 8601 instant for --as-of/--since: with an offset, or in the user's local zone."""
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise BadInputError(f"{what} {value!r} is not an ISO 8601 time") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.astimezone()  # the machine's local zone, as the user reads the clock
+    return parsed.astimezone(timezone.utc)

@@ -1,0 +1,262 @@
+"""Read-model storage beside the events, in the same database, each model with its position.
+
+Every model's documents and its position move in one transaction, under a lock, so each
+event is applied exactly once even when several processes catch up at the same time.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any, Protocol
+
+from projections.events import LedgerEvent, decode
+
+BATCH_SIZE = 2_000
+
+
+class ReadModel(Protocol):
+    """A read model: which events it folds, under which document key, and how."""
+
+    name: str
+    version: int  # raise when the fold changes: stored documents are then rebuilt
+    kinds: frozenset[str]
+
+    def key(self, event: LedgerEvent) -> str | None: ...
+
+    def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None: ...
+
+
+class Dialect:
+    """The few SQL differences between SQLite and PostgreSQL that read models meet."""
+
+    def __init__(self, postgres: bool, schema: str = "public") -> None:
+        self.postgres = postgres
+        if postgres:
+            self.events = f'"{schema}".ledger_events'
+            self.position = "notification_id"
+            self.prefix = f'"{schema}".'
+        else:
+            self.events = "stored_events"
+            self.position = "rowid"
+            self.prefix = ""
+
+    def sql(self, statement: str) -> str:
+        statement = statement.replace("{p}", self.prefix)
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    def meeting_param(self, meeting_id: str) -> Any:
+        if self.postgres:
+            from uuid import UUID
+
+            return UUID(hex=meeting_id)
+        return meeting_id
+
+
+class ReadStore:
+    """Documents keyed by (model, key) plus one position per model, in the ledger's database."""
+
+    def __init__(self, app: Any) -> None:
+        self.datastore = app.recorder.datastore
+        self.dialect = Dialect(app.env.get("PERSISTENCE_MODULE", "").endswith("postgres"),
+                               getattr(self.datastore, "schema", "public"))
+        self._ensure_tables()
+
+    # ----- schema ------------------------------------------------------------------------
+
+    def _ensure_tables(self) -> None:
+        d = self.dialect
+        with self.transaction(write=False) as cursor:
+            if d.postgres:
+                cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (d.prefix + "read_model_docs",))
+            else:
+                cursor.execute("SELECT count(*) > 0 AS ok FROM sqlite_master WHERE name = 'read_model_docs'")
+            row = cursor.fetchone()
+            if row and row["ok"]:
+                return
+        with self.transaction(write=True) as cursor:
+            self._lock(cursor)
+            cursor.execute(d.sql(
+                "CREATE TABLE IF NOT EXISTS {p}read_model_positions ("
+                " model TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL)"
+            ))
+            cursor.execute(d.sql(
+                "CREATE TABLE IF NOT EXISTS {p}read_model_docs ("
+                " model TEXT NOT NULL, doc_key TEXT NOT NULL, body TEXT NOT NULL,"
+                " PRIMARY KEY (model, doc_key))"
+            ))
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Any]:
+        with self.datastore.transaction(commit=write) as cursor:
+            yield cursor
+
+    def _lock(self, cursor: Any) -> None:
+        """Serialise catch-up: PostgreSQL by an advisory lock, SQLite by taking the write lock."""
+        if self.dialect.postgres:
+            cursor.execute("SELECT pg_advisory_xact_lock(727002)")
+        else:
+            # A write as the first statement takes SQLite's write lock (waiting, not failing).
+            cursor.execute("CREATE TABLE IF NOT EXISTS read_model_lock (id INTEGER PRIMARY KEY)")
+            cursor.execute("DELETE FROM read_model_lock")
+
+    # ----- events ------------------------------------------------------------------------
+
+    def _select_events(self, cursor: Any, after: int, limit: int) -> list[LedgerEvent]:
+        d = self.dialect
+        cursor.execute(
+            d.sql(
+                f"SELECT {d.position} AS position, originator_id, originator_version, topic, state"
+                f" FROM {d.events} WHERE {d.position} > ? ORDER BY {d.position} LIMIT ?"
+            ),
+            (after, limit),
+        )
+        return [
+            decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"])
+            for r in cursor.fetchall()
+        ]
+
+    def last_position(self) -> int:
+        d = self.dialect
+        with self.transaction(write=False) as cursor:
+            cursor.execute(f"SELECT MAX({d.position}) AS last FROM {d.events}")
+            row = cursor.fetchone()
+        return int(row["last"] or 0) if row else 0
+
+    def meeting_events(self, meeting_id: str) -> list[LedgerEvent]:
+        """One meeting's whole stream, in order (for --as-of and for checks)."""
+        d = self.dialect
+        with self.transaction(write=False) as cursor:
+            cursor.execute(
+                d.sql(
+                    f"SELECT {d.position} AS position, originator_id, originator_version, topic, state"
+                    f" FROM {d.events} WHERE originator_id = ? ORDER BY originator_version"
+                ),
+                (d.meeting_param(meeting_id),),
+            )
+            rows = cursor.fetchall()
+        return [decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in rows]
+
+    # ----- positions and documents -------------------------------------------------------------
+
+    def positions(self, cursor: Any | None = None) -> dict[str, tuple[int, int]]:
+        def read(c: Any) -> dict[str, tuple[int, int]]:
+            c.execute(self.dialect.sql("SELECT model, position, version FROM {p}read_model_positions"))
+            return {r["model"]: (int(r["position"]), int(r["version"])) for r in c.fetchall()}
+
+        if cursor is not None:
+            return read(cursor)
+        with self.transaction(write=False) as c:
+            return read(c)
+
+    def get(self, model: str, key: str) -> dict[str, Any] | None:
+        with self.transaction(write=False) as cursor:
+            return self._get(cursor, model, key)
+
+    def _get(self, cursor: Any, model: str, key: str) -> dict[str, Any] | None:
+        cursor.execute(self.dialect.sql("SELECT body FROM {p}read_model_docs WHERE model = ? AND doc_key = ?"), (model, key))
+        row = cursor.fetchone()
+        return json.loads(row["body"]) if row else None
+
+    def all(self, model: str) -> list[tuple[str, dict[str, Any]]]:
+        with self.transaction(write=False) as cursor:
+            cursor.execute(self.dialect.sql("SELECT doc_key, body FROM {p}read_model_docs WHERE model = ? ORDER BY doc_key"), (model,))
+            return [(r["doc_key"], json.loads(r["body"])) for r in cursor.fetchall()]
+
+    def _put(self, cursor: Any, model: str, docs: dict[str, dict[str, Any] | None]) -> None:
+        d = self.dialect
+        deleted = [(model, key) for key, doc in docs.items() if doc is None]
+        stored = [(model, key, json.dumps(doc, separators=(",", ":"), sort_keys=True)) for key, doc in docs.items() if doc is not None]
+        if deleted:
+            cursor.executemany(d.sql("DELETE FROM {p}read_model_docs WHERE model = ? AND doc_key = ?"), deleted)
+        if stored:
+            cursor.executemany(
+                d.sql(
+                    "INSERT INTO {p}read_model_docs (model, doc_key, body) VALUES (?, ?, ?)"
+                    " ON CONFLICT (model, doc_key) DO UPDATE SET body = excluded.body"
+                ),
+                stored,
+            )
+
+    def _set_position(self, cursor: Any, model: ReadModel, position: int) -> None:
+        cursor.execute(
+            self.dialect.sql(
+                "INSERT INTO {p}read_model_positions (model, position, version) VALUES (?, ?, ?)"
+                " ON CONFLICT (model) DO UPDATE SET position = excluded.position, version = excluded.version"
+            ),
+            (model.name, position, model.version),
+        )
+
+    # ----- catching up -------------------------------------------------------------------------
+
+    def is_current(self, models: Sequence[ReadModel]) -> bool:
+        positions = self.positions()
+        last = self.last_position()
+        return all(
+            m.name in positions and positions[m.name] == (last, m.version) for m in models
+        )
+
+    def catch_up(self, models: Sequence[ReadModel], progress: Any = None) -> int:
+        """Apply every event the models have not seen; return how many events were read."""
+        if self.is_current(models):
+            return 0
+        seen = 0
+        while True:
+            with self.transaction(write=True) as cursor:
+                self._lock(cursor)
+                positions = self.positions(cursor)
+                # A model whose fold changed starts again from nothing.
+                for model in models:
+                    stored = positions.get(model.name)
+                    if stored is not None and stored[1] != model.version:
+                        cursor.execute(self.dialect.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,))
+                        self._set_position(cursor, model, 0)
+                        positions[model.name] = (0, model.version)
+                start = {m.name: positions.get(m.name, (0, m.version))[0] for m in models}
+                events = self._select_events(cursor, min(start.values()), BATCH_SIZE)
+                if not events:
+                    for model in models:
+                        if model.name not in positions:
+                            self._set_position(cursor, model, 0)
+                    return seen
+                for model in models:
+                    docs: dict[str, dict[str, Any] | None] = {}
+                    for event in events:
+                        if event.position <= start[model.name] or event.kind not in model.kinds:
+                            continue
+                        key = model.key(event)
+                        if key is None:
+                            continue
+                        doc = docs[key] if key in docs else self._get(cursor, model.name, key)
+                        docs[key] = model.apply(doc, event)
+                    self._put(cursor, model.name, docs)
+                    self._set_position(cursor, model, events[-1].position)
+            seen += len(events)
+            if progress is not None:
+                progress(len(events))
+
+    def reset(self, models: Sequence[ReadModel]) -> None:
+        """Forget the models' documents so the next catch-up rebuilds them from the first event."""
+        with self.transaction(write=True) as cursor:
+            self._lock(cursor)
+            for model in models:
+                cursor.execute(self.dialect.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,))
+                self._set_position(cursor, model, 0)
+
+
+def fold(model: ReadModel, events: Sequence[LedgerEvent]) -> dict[str, dict[str, Any]]:
+    """The model's documents from these events alone: used for --as-of and in tests."""
+    docs: dict[str, dict[str, Any]] = {}
+    for event in events:
+        if event.kind not in model.kinds:
+            continue
+        key = model.key(event)
+        if key is None:
+            continue
+        result = model.apply(docs.get(key), event)
+        if result is None:
+            docs.pop(key, None)
+        else:
+            docs[key] = result
+    return docs
