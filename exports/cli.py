@@ -10,7 +10,7 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -69,7 +69,9 @@ def principal_of(app: Any, database: Any) -> str:
 
 
 def session() -> Session:
-    return click.get_current_context().find_object(Session)  # type: ignore[no-any-return]
+    found = click.get_current_context().find_object(Session)
+    assert found is not None, "commands run inside the main group"
+    return found
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -102,7 +104,9 @@ def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
 
 def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
-        "--as-of", "as_of", metavar="TIME",
+        "--as-of",
+        "as_of",
+        metavar="TIME",
         help="Show the state at a past moment (ISO 8601; without an offset, local time).",
     )(f)
 
@@ -155,7 +159,9 @@ def handle_unexpected(error: Exception) -> int:
 
 
 @click.group(cls=LedgerGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (else $MEETINGS_DB, else the user data dir).")
+@click.option(
+    "--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (else $MEETINGS_DB, else the user data dir)."
+)
 @click.option("--as", "actor", metavar="NAME", help="Who is acting (else $MEETINGS_ACTOR, else the login name).")
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output for every command.")
 @click.version_option(package_name="meeting-ledger")
@@ -177,16 +183,30 @@ def main(ctx: click.Context, db: str | None, actor: str | None, as_json: bool) -
 @click.option("--title", required=True, help="The meeting's title.")
 @click.option("--start", required=True, metavar="TIME", help="Local start, e.g. 2016-11-07T13:00.")
 @click.option("--end", required=True, metavar="TIME", help="Local end, e.g. 2016-11-07T16:00.")
-@click.option("--tz", "zone", required=True, metavar="ZONE", help="IANA zone or alias (America/Los_Angeles, 'Pacific Time').")
+@click.option(
+    "--tz", "zone", required=True, metavar="ZONE", help="IANA zone or alias (America/Los_Angeles, 'Pacific Time')."
+)
 @click.option("--location", default="", help="Where it happens.")
 @click.option("--video-url", default="", help="Video-conference link.")
 @click.option("--description", default="", help="Free text.")
 @click.option("--capacity", type=int, help="In-person seat limit (default: none).")
 @click.option("--fold", type=FOLD_CHOICE, help="For a local time that happens twice: which one.")
-def new_meeting(slug: str, title: str, start: str, end: str, zone: str, location: str,
-                video_url: str, description: str, capacity: int | None, fold: Any) -> None:
+def new_meeting(
+    slug: str,
+    title: str,
+    start: str,
+    end: str,
+    zone: str,
+    location: str,
+    video_url: str,
+    description: str,
+    capacity: int | None,
+    fold: Any,
+) -> None:
     """Create a meeting identified by SLUG."""
-    report(session().app.create_meeting(slug, title, start, end, zone, location, video_url, description, capacity, fold))
+    report(
+        session().app.create_meeting(slug, title, start, end, zone, location, video_url, description, capacity, fold)
+    )
 
 
 @main.command("edit")
@@ -196,11 +216,25 @@ def new_meeting(slug: str, title: str, start: str, end: str, zone: str, location
 @click.option("--video-url")
 @click.option("--description")
 @click.option("--publish-emails/--hide-emails", default=None, help="Whether calendar feeds may show attendees' emails.")
-def edit_meeting(slug: str, title: str | None, location: str | None, video_url: str | None,
-                 description: str | None, publish_emails: bool | None) -> None:
+def edit_meeting(
+    slug: str,
+    title: str | None,
+    location: str | None,
+    video_url: str | None,
+    description: str | None,
+    publish_emails: bool | None,
+) -> None:
     """Change a meeting's title, location, video link or description."""
-    report(session().app.edit_meeting(slug, title=title, location=location, video_url=video_url,
-                                      description=description, publish_emails=publish_emails))
+    report(
+        session().app.edit_meeting(
+            slug,
+            title=title,
+            location=location,
+            video_url=video_url,
+            description=description,
+            publish_emails=publish_emails,
+        )
+    )
 
 
 @main.command("reschedule")
@@ -255,11 +289,10 @@ def format_when(doc: dict[str, Any]) -> str:
 @json_option
 def list_meetings(as_json: bool) -> None:
     """List every meeting, soonest first."""
-    from datetime import timezone
 
     from projections import views
 
-    rows = views.meeting_list(session().store(), datetime.now(timezone.utc))
+    rows = views.meeting_list(session().store(), datetime.now(UTC))
 
     def text() -> None:
         if not rows:
@@ -282,15 +315,24 @@ def show(slug: str, as_json: bool, as_of: str | None) -> None:
 
     def text() -> None:
         counts = doc["counts"]
-        click.echo(doc["title"] + ("  [CANCELLED" + (f": {doc['cancel_reason']}" if doc["cancel_reason"] else "") + "]" if doc["cancelled"] else ""))
+        click.echo(
+            doc["title"]
+            + (
+                "  [CANCELLED" + (f": {doc['cancel_reason']}" if doc["cancel_reason"] else "") + "]"
+                if doc["cancelled"]
+                else ""
+            )
+        )
         click.echo(f"When:      {format_when(doc)}")
         if doc["location"]:
             click.echo(f"Location:  {doc['location']}")
         if doc["video_url"]:
             click.echo(f"Video:     {doc['video_url']}")
         limit = "no limit" if doc["capacity"] is None else f"limit {doc['capacity']}"
-        click.echo(f"Attendees: {counts['seated']} in person ({limit}), {counts['waitlisted']} waitlisted, "
-                   f"{counts['remote']} remote, {counts['undecided']} undecided")
+        click.echo(
+            f"Attendees: {counts['seated']} in person ({limit}), {counts['waitlisted']} waitlisted, "
+            f"{counts['remote']} remote, {counts['undecided']} undecided"
+        )
         if doc["description"]:
             click.echo("")
             click.echo(doc["description"])
@@ -425,7 +467,7 @@ def agenda(slug: str, as_json: bool, as_of: str | None) -> None:
         for item in items:
             click.echo(f"{item['number']}. {item['title']} ({item['proposer']})  [id {item['id']}]")
             for sub in item["subtopics"]:
-                letter = sub["number"][len(item["number"]):]
+                letter = sub["number"][len(item["number"]) :]
                 click.echo(f"  - {letter}. {sub['title']} ({sub['proposer']})  [id {sub['id']}]")
 
     emit(items, text)
@@ -439,7 +481,9 @@ def notes() -> None:
     """Show and edit the meeting notes (one general section, one per topic)."""
 
 
-topic_option = click.option("--topic", "topic_id", type=int, metavar="ID", help="The topic's section (default: general).")
+topic_option = click.option(
+    "--topic", "topic_id", type=int, metavar="ID", help="The topic's section (default: general)."
+)
 
 
 @notes.command("show")
@@ -459,8 +503,13 @@ def notes_show(slug: str, topic_id: int | None, as_json: bool, as_of: str | None
 @click.argument("slug")
 @topic_option
 @click.option("--file", "source", metavar="FILE|-", help="Read the new text from FILE or - for stdin (else $EDITOR).")
-@click.option("--base", "base_revision", type=int, metavar="REV",
-              help="The revision the text was written from (default: the latest); older bases are merged.")
+@click.option(
+    "--base",
+    "base_revision",
+    type=int,
+    metavar="REV",
+    help="The revision the text was written from (default: the latest); older bases are merged.",
+)
 def notes_edit(slug: str, topic_id: int | None, source: str | None, base_revision: int | None) -> None:
     """Replace a notes section's text; edits from an older revision merge when they don't overlap."""
     from ledger.errors import NotesConflictError
@@ -543,8 +592,12 @@ def notes_diff(slug: str, old: int, new: int | None, topic_id: int | None) -> No
     latest = views.notes(session().store(), slug, topic_id)["revision"]
     new = latest if new is None else new
     before, after = _revision_text(slug, topic_id, old), _revision_text(slug, topic_id, new)
-    diff = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                fromfile=f"revision {old}", tofile=f"revision {new}")
+    diff = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"revision {old}",
+        tofile=f"revision {new}",
+    )
     for line in diff:
         click.echo(line, nl=not line.endswith("\n"))
 

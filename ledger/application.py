@@ -38,7 +38,7 @@ class AsDict(Transcoding):
         return obj.to_dict()  # type: ignore[no-any-return]
 
     def decode(self, data: dict[str, Any]) -> Any:
-        return self.type.from_dict(data)
+        return self.type.from_dict(data)  # type: ignore[attr-defined]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -71,7 +71,7 @@ class Ledger(Application):
     def get_meeting(self, slug: str) -> Meeting:
         text.slug(slug)
         try:
-            meeting = self.repository.get(Meeting.create_id(slug))
+            meeting: Meeting = self.repository.get(Meeting.create_id(slug))
         except AggregateNotFoundError:
             raise NotFoundError(f"no meeting {slug!r}") from None
         assert isinstance(meeting, Meeting)
@@ -209,7 +209,8 @@ class Ledger(Application):
         def change(meeting: Meeting) -> str:
             waiting = list(meeting.roster.waitlist)
             attendee = meeting.withdraw(name, reason)
-            promoted = [meeting.roster.attendees[k].name for k in waiting if k not in meeting.roster.waitlist]
+            seated_now = meeting.roster.attendees
+            promoted = [seated_now[k].name for k in waiting if k in seated_now and k not in meeting.roster.waitlist]
             suffix = f"; promoted {', '.join(promoted)}" if promoted else ""
             return f"withdrew {attendee.name} from {slug}{suffix}"
 
@@ -268,9 +269,7 @@ class Ledger(Application):
 
     # ----- notes -----------------------------------------------------------------------
 
-    def edit_notes(
-        self, slug: str, topic_id: int | None, new_text: str, base_revision: int | None = None
-    ) -> Saved:
+    def edit_notes(self, slug: str, topic_id: int | None, new_text: str, base_revision: int | None = None) -> Saved:
         new_text = text.multi_line(new_text, "notes", text.NOTES_MAX)
 
         def change(meeting: Meeting) -> str:
@@ -305,4 +304,4 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-__all__ = ["Ledger", "Saved", "PersistenceError"]
+__all__ = ["Ledger", "PersistenceError", "Saved"]

@@ -73,7 +73,11 @@ class Roster:
 
     def add(self, key: str, name: str, email: str | None, mode: str, remark: str, waitlisted: bool) -> None:
         self.attendees[key] = Attendee(
-            key=key, name=name, email=email, mode=mode, remark=remark,
+            key=key,
+            name=name,
+            email=email,
+            mode=mode,
+            remark=remark,
             seated=mode == "in-person" and not waitlisted,
         )
         if waitlisted:

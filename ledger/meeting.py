@@ -254,9 +254,7 @@ class Meeting(Aggregate):
     def find_attendee(self, name_or_email: str) -> Attendee:
         wanted = people.name_key(name_or_email)
         for attendee in self.roster.attendees.values():
-            if people.name_key(attendee.name) == wanted or (
-                attendee.email and attendee.email.casefold() == wanted
-            ):
+            if people.name_key(attendee.name) == wanted or (attendee.email and attendee.email.casefold() == wanted):
                 return attendee
         raise NotFoundError(f"{name_or_email!r} is not signed up for {self.slug}")
 
@@ -304,7 +302,10 @@ class Meeting(Aggregate):
         else:
             waitlisted = not self.roster.seat_free()  # queue behind everyone waiting
         self._change(
-            person=attendee.name, person_key=attendee.key, mode=new_mode, remark=new_remark,
+            person=attendee.name,
+            person_key=attendee.key,
+            mode=new_mode,
+            remark=new_remark,
             waitlisted=waitlisted,
         )
         self._promote_waitlisted()
@@ -404,9 +405,7 @@ class Meeting(Aggregate):
         if merged.text == current:
             raise RuleError(f"{section} notes already read like that (revision {current_revision})")
         revision = current_revision + 1
-        self._edit_notes(
-            section=section, text=merged.text, base_revision=base, revision=revision, merged=merged.merged
-        )
+        self._edit_notes(section=section, text=merged.text, base_revision=base, revision=revision, merged=merged.merged)
         return revision
 
     @event(NotesEdited)

@@ -36,6 +36,7 @@ def three_way_merge(base: str, current: str, proposed: str) -> Merged:
         return Merged(proposed, merged=False)
     if proposed in (base, current):
         return Merged(current, merged=True)
+
     # merge3 needs every line to end in a newline to align the last line correctly.
     def terminated(text: str) -> list[str]:
         lines = _lines(text)
@@ -49,7 +50,7 @@ def three_way_merge(base: str, current: str, proposed: str) -> Merged:
     for group in merger.merge_groups():
         kind = group[0]
         if kind == "conflict":
-            _, _, theirs, ours = group
+            theirs, ours = group[2], group[3]  # type: ignore[misc]
             conflicts.extend(f"- {line.rstrip()}" for line in theirs)
             conflicts.extend(f"+ {line.rstrip()}" for line in ours)
         else:

@@ -125,8 +125,12 @@ def _create_postgres_tables(app) -> None:  # type: ignore[no-untyped-def]
             return
     env = app.env
     with psycopg.connect(
-        dbname=env.get("POSTGRES_DBNAME"), host=env.get("POSTGRES_HOST"), port=env.get("POSTGRES_PORT"),
-        user=env.get("POSTGRES_USER"), password=env.get("POSTGRES_PASSWORD"), autocommit=True,
+        dbname=env.get("POSTGRES_DBNAME"),
+        host=env.get("POSTGRES_HOST"),
+        port=env.get("POSTGRES_PORT"),
+        user=env.get("POSTGRES_USER"),
+        password=env.get("POSTGRES_PASSWORD"),
+        autocommit=True,
     ) as lock_connection:
         lock_connection.execute("SELECT pg_advisory_lock(727001)")
         try:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Literal
 
 import pytz
@@ -73,14 +73,11 @@ def localize(local: datetime, zone: str, what: str, fold: Fold | None = None) ->
     try:
         return tz.localize(local, is_dst=None)
     except pytz.NonExistentTimeError:
-        raise BadInputError(
-            f"{what} {local:%Y-%m-%d %H:%M} does not exist in {zone} (clocks skip it)"
-        ) from None
+        raise BadInputError(f"{what} {local:%Y-%m-%d %H:%M} does not exist in {zone} (clocks skip it)") from None
     except pytz.AmbiguousTimeError:
         if fold is None:
             raise BadInputError(
-                f"{what} {local:%Y-%m-%d %H:%M} happens twice in {zone};"
-                " say which with --fold first|second"
+                f"{what} {local:%Y-%m-%d %H:%M} happens twice in {zone}; say which with --fold first|second"
             ) from None
         return tz.localize(local, is_dst=(fold == "first"))
 
@@ -94,9 +91,7 @@ class Schedule:
     zone: str
 
     @classmethod
-    def from_input(
-        cls, start: str, end: str, zone: str, fold: Fold | None = None
-    ) -> Schedule:
+    def from_input(cls, start: str, end: str, zone: str, fold: Fold | None = None) -> Schedule:
         zone = zone_name(zone)
         start_at = localize(parse_local(start, "start"), zone, "start", fold)
         end_at = localize(parse_local(end, "end"), zone, "end", fold)
@@ -123,11 +118,11 @@ class Schedule:
 
     @property
     def start_utc(self) -> datetime:
-        return self.start.astimezone(timezone.utc)
+        return self.start.astimezone(UTC)
 
     @property
     def end_utc(self) -> datetime:
-        return self.end.astimezone(timezone.utc)
+        return self.end.astimezone(UTC)
 
 
 def parse_moment(value: str, what: str = "time") -> datetime:
@@ -138,4 +133,4 @@ def parse_moment(value: str, what: str = "time") -> datetime:
         raise BadInputError(f"{what} {value!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
         parsed = parsed.astimezone()  # the machine's local zone, as the user reads the clock
-    return parsed.astimezone(timezone.utc)
+    return parsed.astimezone(UTC)

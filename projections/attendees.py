@@ -28,14 +28,21 @@ class AttendeesModel:
         if event.kind == "CapacityChanged":
             roster.capacity = data["capacity"]
         elif event.kind == "SignedUp":
-            roster.add(data["person_key"], data["person"], data["email"], data["mode"], data["remark"], data["waitlisted"])
+            roster.add(
+                data["person_key"], data["person"], data["email"], data["mode"], data["remark"], data["waitlisted"]
+            )
             withdrawn = [w for w in withdrawn if w["key"] != data["person_key"]]
         elif event.kind == "Withdrew":
             roster.remove(data["person_key"])
-            withdrawn = [w for w in withdrawn if w["key"] != data["person_key"]] + [{
-                "key": data["person_key"], "name": data["person"], "reason": data["reason"],
-                "by": event.actor, "at": event.timestamp,
-            }]
+            withdrawn = [w for w in withdrawn if w["key"] != data["person_key"]] + [
+                {
+                    "key": data["person_key"],
+                    "name": data["person"],
+                    "reason": data["reason"],
+                    "by": event.actor,
+                    "at": event.timestamp,
+                }
+            ]
         elif event.kind == "AttendanceChanged":
             roster.change(data["person_key"], data["mode"], data["remark"], data["waitlisted"])
         elif event.kind == "Promoted":

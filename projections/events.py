@@ -39,5 +39,5 @@ class LedgerEvent:
 
 def decode(position: int, originator_id: Any, version: int, topic: str, state: bytes | memoryview) -> LedgerEvent:
     meeting_id = originator_id.hex if isinstance(originator_id, UUID) else str(originator_id).replace("-", "")
-    kind = topic[len(_PREFIX):] if topic.startswith(_PREFIX) else topic
+    kind = topic[len(_PREFIX) :] if topic.startswith(_PREFIX) else topic
     return LedgerEvent(position, meeting_id, version, kind, json.loads(bytes(state)))

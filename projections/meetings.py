@@ -15,11 +15,25 @@ class MeetingsModel:
 
     name = "meetings"
     version = 1
-    kinds = frozenset({
-        "Scheduled", "Edited", "Rescheduled", "Cancelled", "Reinstated", "CapacityChanged",
-        "SignedUp", "Withdrew", "AttendanceChanged", "Promoted",
-        "TopicProposed", "TopicRetitled", "TopicMoved", "TopicWithdrawn", "NotesEdited",
-    })
+    kinds = frozenset(
+        {
+            "Scheduled",
+            "Edited",
+            "Rescheduled",
+            "Cancelled",
+            "Reinstated",
+            "CapacityChanged",
+            "SignedUp",
+            "Withdrew",
+            "AttendanceChanged",
+            "Promoted",
+            "TopicProposed",
+            "TopicRetitled",
+            "TopicMoved",
+            "TopicWithdrawn",
+            "NotesEdited",
+        }
+    )
 
     def key(self, event: LedgerEvent) -> str | None:
         return event.meeting_id

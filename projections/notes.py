@@ -22,12 +22,14 @@ class NotesModel:
             return {"sections": {}}
         assert doc is not None
         data = event.data
-        doc["sections"].setdefault(data["section"], []).append({
-            "revision": data["revision"],
-            "text": data["text"],
-            "base_revision": data["base_revision"],
-            "merged": data["merged"],
-            "by": event.actor,
-            "at": event.timestamp,
-        })
+        doc["sections"].setdefault(data["section"], []).append(
+            {
+                "revision": data["revision"],
+                "text": data["text"],
+                "base_revision": data["base_revision"],
+                "merged": data["merged"],
+                "by": event.actor,
+                "at": event.timestamp,
+            }
+        )
         return doc

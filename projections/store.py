@@ -59,8 +59,9 @@ class ReadStore:
 
     def __init__(self, app: Any) -> None:
         self.datastore = app.recorder.datastore
-        self.dialect = Dialect(app.env.get("PERSISTENCE_MODULE", "").endswith("postgres"),
-                               getattr(self.datastore, "schema", "public"))
+        self.dialect = Dialect(
+            app.env.get("PERSISTENCE_MODULE", "").endswith("postgres"), getattr(self.datastore, "schema", "public")
+        )
         self._ensure_tables()
 
     # ----- schema ------------------------------------------------------------------------
@@ -77,15 +78,19 @@ class ReadStore:
                 return
         with self.transaction(write=True) as cursor:
             self._lock(cursor)
-            cursor.execute(d.sql(
-                "CREATE TABLE IF NOT EXISTS {p}read_model_positions ("
-                " model TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL)"
-            ))
-            cursor.execute(d.sql(
-                "CREATE TABLE IF NOT EXISTS {p}read_model_docs ("
-                " model TEXT NOT NULL, doc_key TEXT NOT NULL, body TEXT NOT NULL,"
-                " PRIMARY KEY (model, doc_key))"
-            ))
+            cursor.execute(
+                d.sql(
+                    "CREATE TABLE IF NOT EXISTS {p}read_model_positions ("
+                    " model TEXT PRIMARY KEY, position BIGINT NOT NULL, version INTEGER NOT NULL)"
+                )
+            )
+            cursor.execute(
+                d.sql(
+                    "CREATE TABLE IF NOT EXISTS {p}read_model_docs ("
+                    " model TEXT NOT NULL, doc_key TEXT NOT NULL, body TEXT NOT NULL,"
+                    " PRIMARY KEY (model, doc_key))"
+                )
+            )
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Any]:
@@ -136,7 +141,9 @@ class ReadStore:
                 (d.meeting_param(meeting_id),),
             )
             rows = cursor.fetchall()
-        return [decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in rows]
+        return [
+            decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in rows
+        ]
 
     # ----- positions and documents -------------------------------------------------------------
 
@@ -155,19 +162,28 @@ class ReadStore:
             return self._get(cursor, model, key)
 
     def _get(self, cursor: Any, model: str, key: str) -> dict[str, Any] | None:
-        cursor.execute(self.dialect.sql("SELECT body FROM {p}read_model_docs WHERE model = ? AND doc_key = ?"), (model, key))
+        cursor.execute(
+            self.dialect.sql("SELECT body FROM {p}read_model_docs WHERE model = ? AND doc_key = ?"), (model, key)
+        )
         row = cursor.fetchone()
         return json.loads(row["body"]) if row else None
 
     def all(self, model: str) -> list[tuple[str, dict[str, Any]]]:
         with self.transaction(write=False) as cursor:
-            cursor.execute(self.dialect.sql("SELECT doc_key, body FROM {p}read_model_docs WHERE model = ? ORDER BY doc_key"), (model,))
+            cursor.execute(
+                self.dialect.sql("SELECT doc_key, body FROM {p}read_model_docs WHERE model = ? ORDER BY doc_key"),
+                (model,),
+            )
             return [(r["doc_key"], json.loads(r["body"])) for r in cursor.fetchall()]
 
     def _put(self, cursor: Any, model: str, docs: dict[str, dict[str, Any] | None]) -> None:
         d = self.dialect
         deleted = [(model, key) for key, doc in docs.items() if doc is None]
-        stored = [(model, key, json.dumps(doc, separators=(",", ":"), sort_keys=True)) for key, doc in docs.items() if doc is not None]
+        stored = [
+            (model, key, json.dumps(doc, separators=(",", ":"), sort_keys=True))
+            for key, doc in docs.items()
+            if doc is not None
+        ]
         if deleted:
             cursor.executemany(d.sql("DELETE FROM {p}read_model_docs WHERE model = ? AND doc_key = ?"), deleted)
         if stored:
@@ -193,9 +209,7 @@ class ReadStore:
     def is_current(self, models: Sequence[ReadModel]) -> bool:
         positions = self.positions()
         last = self.last_position()
-        return all(
-            m.name in positions and positions[m.name] == (last, m.version) for m in models
-        )
+        return all(m.name in positions and positions[m.name] == (last, m.version) for m in models)
 
     def catch_up(self, models: Sequence[ReadModel], progress: Any = None) -> int:
         """Apply every event the models have not seen; return how many events were read."""
@@ -210,7 +224,9 @@ class ReadStore:
                 for model in models:
                     stored = positions.get(model.name)
                     if stored is not None and stored[1] != model.version:
-                        cursor.execute(self.dialect.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,))
+                        cursor.execute(
+                            self.dialect.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,)
+                        )
                         self._set_position(cursor, model, 0)
                         positions[model.name] = (0, model.version)
                 start = {m.name: positions.get(m.name, (0, m.version))[0] for m in models}

@@ -54,11 +54,27 @@ def meeting(store: ReadStore, slug: str, as_of: datetime | None = None) -> dict[
     doc = _doc(store, MODELS_BY_NAME["meetings"], slug, as_of)
     roster = attendees(store, slug, as_of)
     return {
-        **{k: doc[k] for k in (
-            "slug", "title", "start", "end", "timezone", "location", "video_url", "description",
-            "capacity", "cancelled", "cancel_reason", "sequence", "calendar_uid", "publish_emails",
-            "created_at", "updated_at",
-        )},
+        **{
+            k: doc[k]
+            for k in (
+                "slug",
+                "title",
+                "start",
+                "end",
+                "timezone",
+                "location",
+                "video_url",
+                "description",
+                "capacity",
+                "cancelled",
+                "cancel_reason",
+                "sequence",
+                "calendar_uid",
+                "publish_emails",
+                "created_at",
+                "updated_at",
+            )
+        },
         "status": "cancelled" if doc["cancelled"] else "scheduled",
         "counts": roster["counts"],
     }
@@ -81,8 +97,11 @@ def attendee_view(doc: dict[str, Any], slug: str) -> dict[str, Any]:
             "remark": attendee.remark,
             "email": attendee.email,
             "status": (
-                "waitlisted" if attendee.key in roster.waitlist
-                else "seated" if attendee.mode == "in-person" else attendee.mode
+                "waitlisted"
+                if attendee.key in roster.waitlist
+                else "seated"
+                if attendee.mode == "in-person"
+                else attendee.mode
             ),
         }
         waiting = roster.waitlist_position(attendee.key)
@@ -124,11 +143,17 @@ def agenda_view(doc: dict[str, Any]) -> list[dict[str, Any]]:
     numbers = tree.numbering()
 
     def item(topic: Any) -> dict[str, Any]:
-        return {"id": topic.topic_id, "number": numbers[topic.topic_id], "title": topic.title, "proposer": topic.proposer}
+        return {
+            "id": topic.topic_id,
+            "number": numbers[topic.topic_id],
+            "title": topic.title,
+            "proposer": topic.proposer,
+        }
 
     return [
         {**item(t), "subtopics": [item(s) for s in tree.children(t.topic_id)]}
-        for t in tree.active() if t.parent_id is None
+        for t in tree.active()
+        if t.parent_id is None
     ]
 
 
@@ -158,11 +183,18 @@ def meeting_list(store: ReadStore, now: datetime) -> list[dict[str, Any]]:
     for _, doc in store.all("meetings"):
         end = datetime.fromisoformat(doc["end"])
         when = "cancelled" if doc["cancelled"] else ("past" if end < now else "upcoming")
-        rows.append({
-            "slug": doc["slug"], "title": doc["title"], "start": doc["start"], "end": doc["end"],
-            "timezone": doc["timezone"], "location": doc["location"], "capacity": doc["capacity"],
-            "status": when,
-        })
+        rows.append(
+            {
+                "slug": doc["slug"],
+                "title": doc["title"],
+                "start": doc["start"],
+                "end": doc["end"],
+                "timezone": doc["timezone"],
+                "location": doc["location"],
+                "capacity": doc["capacity"],
+                "status": when,
+            }
+        )
     rows.sort(key=lambda r: (datetime.fromisoformat(r["start"]), r["slug"]))
     return rows
 

@@ -112,12 +112,17 @@ class Cli:
             "EDITOR": "false",
         }
 
-    def __call__(self, *args: str, input: str | None = None, actor: str | None = None,
-                 env: dict[str, str] | None = None) -> Result:
+    def __call__(
+        self, *args: str, input: str | None = None, actor: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
         extra = ["--as", actor] if actor else []
         proc = subprocess.run(
             [*meetings_executable(), *extra, *args],
-            input=input, capture_output=True, text=True, env={**self.env, **(env or {})}, timeout=120,
+            input=input,
+            capture_output=True,
+            text=True,
+            env={**self.env, **(env or {})},
+            timeout=120,
         )
         return Result(proc.returncode, proc.stdout, proc.stderr)
 

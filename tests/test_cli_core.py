@@ -14,15 +14,32 @@ SLUG = "sig-node-f2f-2016"
 
 def recreate_seed(cli: Cli) -> None:
     script = REPO / "tests" / "fixtures" / "sig-node-f2f-2016.sh"
-    proc = subprocess.run(["bash", str(script), " ".join(meetings_executable())], env=cli.env,
-                          capture_output=True, text=True, timeout=600)
+    proc = subprocess.run(
+        ["bash", str(script), " ".join(meetings_executable())], env=cli.env, capture_output=True, text=True, timeout=600
+    )
     assert proc.returncode == 0, proc.stderr
 
 
 def test_help_lists_every_command_group(sqlite_cli: Cli) -> None:
     out = sqlite_cli.ok("--help").out
-    for command in ("new", "edit", "reschedule", "cancel", "reinstate", "capacity", "list", "show", "signup",
-                    "withdraw", "change", "attendees", "topic", "agenda", "notes", "rebuild"):
+    for command in (
+        "new",
+        "edit",
+        "reschedule",
+        "cancel",
+        "reinstate",
+        "capacity",
+        "list",
+        "show",
+        "signup",
+        "withdraw",
+        "change",
+        "attendees",
+        "topic",
+        "agenda",
+        "notes",
+        "rebuild",
+    ):
         assert f"  {command} " in out, command
 
 
@@ -43,16 +60,27 @@ def test_seed_meeting_prints_numbered_as_on_the_page(cli: Cli) -> None:
     assert data["waitlist"] == [] and data["remote"] == []
     assert [e["position"] for e in data["attendees"]] == list(range(1, 24))
     brandon = next(e for e in data["seated"] if e["name"] == "Brandon Philips")
-    assert brandon == {**brandon, "mode": "in-person", "position": 7,
-                       "remark": "2:30pm+ b/c of OSC Panel. Remove me if you need the room"}
+    assert brandon == {
+        **brandon,
+        "mode": "in-person",
+        "position": 7,
+        "remark": "2:30pm+ b/c of OSC Panel. Remove me if you need the room",
+    }
 
     agenda_lines = cli.ok("agenda", SLUG).out.splitlines()
     assert agenda_lines[0].startswith("1. Performance-Sensitive Application Platform (Jeremy Eder)")
     assert agenda_lines[4].startswith("  - a. Image validation, kernel validation (Dawn)")
     agenda = cli.ok("agenda", SLUG, "--json").json()
     assert [(t["number"], t["proposer"]) for t in agenda] == [
-        ("1", "Jeremy Eder"), ("2", "Brandon Philips"), ("3", "Vish"), ("4", "Dawn"), ("5", "Euan")]
-    assert [(s["number"], s["title"]) for s in agenda[3]["subtopics"]] == [("4a", "Image validation, kernel validation")]
+        ("1", "Jeremy Eder"),
+        ("2", "Brandon Philips"),
+        ("3", "Vish"),
+        ("4", "Dawn"),
+        ("5", "Euan"),
+    ]
+    assert [(s["number"], s["title"]) for s in agenda[3]["subtopics"]] == [
+        ("4a", "Image validation, kernel validation")
+    ]
     assert [s["number"] for s in agenda[4]["subtopics"]] == ["5a"]
     assert set(agenda[0]) >= {"id", "number", "title", "proposer", "subtopics"}
 
@@ -72,8 +100,20 @@ def stored_kinds(cli: Cli) -> list[str]:
 
 
 def test_room_limit_waitlist_and_automatic_promotion(cli: Cli) -> None:
-    cli.ok("new", "room", "--title", "Room", "--start", "2030-03-01T10:00", "--end", "2030-03-01T11:00",
-           "--tz", "Europe/Berlin", "--capacity", "2")
+    cli.ok(
+        "new",
+        "room",
+        "--title",
+        "Room",
+        "--start",
+        "2030-03-01T10:00",
+        "--end",
+        "2030-03-01T11:00",
+        "--tz",
+        "Europe/Berlin",
+        "--capacity",
+        "2",
+    )
     for name in ("Ann", "Ben", "Cid"):
         cli.ok("signup", "room", name)
     data = cli.ok("attendees", "room", "--json").json()
@@ -100,30 +140,81 @@ def test_room_limit_waitlist_and_automatic_promotion(cli: Cli) -> None:
 
 
 def test_a_withdrawn_person_signs_up_again_at_the_end(cli: Cli) -> None:
-    cli.ok("new", "again", "--title", "Again", "--start", "2030-07-01T10:00", "--end", "2030-07-01T11:00", "--tz", "UTC")
+    cli.ok(
+        "new", "again", "--title", "Again", "--start", "2030-07-01T10:00", "--end", "2030-07-01T11:00", "--tz", "UTC"
+    )
     for name in ("Ann", "Ben"):
         cli.ok("signup", "again", name)
     cli.ok("withdraw", "again", "Ann")
     cli.ok("signup", "again", "ann", "--mode", "remote")
     data = cli.ok("attendees", "again", "--json").json()
-    assert [(e["position"], e["name"], e["mode"]) for e in data["attendees"]] == [(1, "Ben", "in-person"), (2, "ann", "remote")]
+    assert [(e["position"], e["name"], e["mode"]) for e in data["attendees"]] == [
+        (1, "Ben", "in-person"),
+        (2, "ann", "remote"),
+    ]
 
 
 BAD_INPUTS = [
     ("unknown meeting", ["signup", "nope", "Ann"], 1),
     ("duplicate sign-up", ["signup", "m", "  ann   lee "], 1),
-    ("unknown time zone", ["new", "z", "--title", "Z", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "Mars/Base"], 2),
-    ("end before start", ["new", "z", "--title", "Z", "--start", "2030-01-01T10:00", "--end", "2030-01-01T09:00", "--tz", "UTC"], 2),
-    ("nonexistent local time", ["new", "z", "--title", "Z", "--start", "2030-03-10T02:30", "--end", "2030-03-10T04:00", "--tz", "America/New_York"], 2),
-    ("ambiguous local time", ["new", "z", "--title", "Z", "--start", "2030-11-03T01:30", "--end", "2030-11-03T03:00", "--tz", "America/New_York"], 2),
+    (
+        "unknown time zone",
+        ["new", "z", "--title", "Z", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "Mars/Base"],
+        2,
+    ),
+    (
+        "end before start",
+        ["new", "z", "--title", "Z", "--start", "2030-01-01T10:00", "--end", "2030-01-01T09:00", "--tz", "UTC"],
+        2,
+    ),
+    (
+        "nonexistent local time",
+        [
+            "new",
+            "z",
+            "--title",
+            "Z",
+            "--start",
+            "2030-03-10T02:30",
+            "--end",
+            "2030-03-10T04:00",
+            "--tz",
+            "America/New_York",
+        ],
+        2,
+    ),
+    (
+        "ambiguous local time",
+        [
+            "new",
+            "z",
+            "--title",
+            "Z",
+            "--start",
+            "2030-11-03T01:30",
+            "--end",
+            "2030-11-03T03:00",
+            "--tz",
+            "America/New_York",
+        ],
+        2,
+    ),
     ("empty name", ["signup", "m", "   "], 2),
     ("name with a newline", ["signup", "m", "Ann\nLee"], 2),
     ("name with a control character", ["signup", "m", "Ann\x07"], 2),
     ("unknown mode", ["signup", "m", "Bob", "--mode", "maybe"], 2),
     ("negative capacity", ["capacity", "m", "-3"], 2),
     ("capacity not a number", ["capacity", "m", "lots"], 2),
-    ("unsafe slug", ["new", "../etc", "--title", "Z", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC"], 2),
-    ("duplicate slug", ["new", "m", "--title", "Z", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC"], 1),
+    (
+        "unsafe slug",
+        ["new", "../etc", "--title", "Z", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC"],
+        2,
+    ),
+    (
+        "duplicate slug",
+        ["new", "m", "--title", "Z", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC"],
+        1,
+    ),
     ("very long remark", ["signup", "m", "Bob", "--remark", "x" * 501], 2),
     ("bad email", ["signup", "m", "Bob", "--email", "not-an-email"], 2),
     ("unknown topic parent", ["topic", "propose", "m", "Sub", "--under", "99"], 1),
@@ -146,8 +237,20 @@ def test_bad_input_is_one_line_and_writes_nothing(cli: Cli, case: str, args: lis
 
 def test_ambiguous_time_is_accepted_with_an_explicit_fold(cli: Cli) -> None:
     for fold, offset in (("first", "-04:00"), ("second", "-05:00")):
-        cli.ok("new", f"fall-{fold}", "--title", "Fall back", "--start", "2030-11-03T01:30", "--end",
-               "2030-11-03T03:00", "--tz", "Eastern Time", "--fold", fold)
+        cli.ok(
+            "new",
+            f"fall-{fold}",
+            "--title",
+            "Fall back",
+            "--start",
+            "2030-11-03T01:30",
+            "--end",
+            "2030-11-03T03:00",
+            "--tz",
+            "Eastern Time",
+            "--fold",
+            fold,
+        )
         shown = cli.ok("show", f"fall-{fold}", "--json").json()
         assert shown["start"] == f"2030-11-03T01:30:00{offset}"
         assert shown["timezone"] == "America/New_York"
@@ -175,7 +278,11 @@ def test_notes_edits_merge_when_they_do_not_overlap_and_refuse_when_they_do(cli:
     assert result.code == 1 and "- ONE" in result.err and "+ uno" in result.err
     assert cli.db.event_count() == before
     history = cli.ok("notes", "history", "n", "--json").json()
-    assert [(r["revision"], r["by"], r["merged"]) for r in history] == [(1, "alice", False), (2, "bob", False), (3, "carol", True)]
+    assert [(r["revision"], r["by"], r["merged"]) for r in history] == [
+        (1, "alice", False),
+        (2, "bob", False),
+        (3, "carol", True),
+    ]
     diff = cli.ok("notes", "diff", "n", "1", "3").out
     assert "-one" in diff and "+ONE" in diff and "+FIVE" in diff
     cli.ok("notes", "restore", "n", "1")
