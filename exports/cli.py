@@ -635,5 +635,30 @@ def rebuild(names: tuple[str, ...]) -> None:
     click.echo(f"Rebuilt {', '.join(m.name for m in chosen)} from {seen} events.")
 
 
+@main.command("copy")
+@click.option("--to", "destination", required=True, metavar="PATH|URL", help="The empty ledger to copy into.")
+def copy_ledger(destination: str) -> None:
+    """Copy the whole ledger, event for event, into another database (SQLite or PostgreSQL)."""
+    from ledger import storage
+    from ledger.transfer import copy_events
+    from projections.store import ReadStore
+    from projections.views import MODELS
+
+    source = session().app
+    target_db = storage.resolve(destination)
+    source_db = storage.resolve(session().db_option)
+    if target_db.location == source_db.location:
+        fail("the destination is the ledger itself", 2)
+    target = storage.open_ledger(target_db)
+    total = source.recorder.max_notification_id() or 0
+    if sys.stderr.isatty():
+        with click.progressbar(length=total, label="Copying", file=sys.stderr) as bar:
+            copied = copy_events(source, target, progress=bar.update)
+    else:
+        copied = copy_events(source, target)
+    ReadStore(target).catch_up(MODELS)
+    click.echo(f"Copied {copied} events to {target_db.location}.")
+
+
 if __name__ == "__main__":
     main()
