@@ -582,5 +582,10 @@ def rebuild(names: tuple[str, ...]) -> None:
     click.echo(f"Rebuilt {', '.join(m.name for m in chosen)} from {seen} events.")
 
 
+from exports.calendar_cli import export_group, feed_token, serve_feeds  # noqa: E402 - needs main's helpers
+
+for _command in (export_group, feed_token, serve_feeds):
+    main.add_command(_command)
+
 if __name__ == "__main__":
     main()
