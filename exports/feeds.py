@@ -68,8 +68,10 @@ class FeedTokens:
     def revoke(self, person: Person) -> bool:
         self._ensure_table()
         with self.store.transaction(write=True) as cursor:
+            cursor.execute(self.sql("SELECT count(*) AS n FROM {p}feed_tokens WHERE person_key = ?"), (person.key,))
+            row = cursor.fetchone()
             cursor.execute(self.sql("DELETE FROM {p}feed_tokens WHERE person_key = ?"), (person.key,))
-            return bool(cursor.rowcount)
+        return bool(row and row["n"])
 
     def resolve(self, token: str) -> Person | None:
         """The person a token belongs to, or None for an unknown or revoked token."""
