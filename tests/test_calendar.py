@@ -75,7 +75,8 @@ def test_every_parser_reads_the_intended_utc_times(zoned_feed: tuple[Path, dict[
         require_libical()
     path, uids = zoned_feed
     seen = {uids[s.uid]: (s.start, s.end) for s in READERS[reader](path)}
-    expected = {slug: (intended(start, zone, fold), intended(end, zone, fold)) for slug, start, end, zone, fold in TIMES}
+    expected = {slug: (intended(start, zone, fold), intended(end, zone, fold))
+                for slug, start, end, zone, fold in TIMES}
     assert seen == expected
     assert seen["sig-node-f2f-2016"] == (datetime(2016, 11, 7, 21, tzinfo=UTC), datetime(2016, 11, 8, 0, tzinfo=UTC))
 

@@ -105,7 +105,8 @@ def test_feed_is_served_with_validators_and_answers_conditional_requests(server:
 
     one = server.request("/meetings/kickoff.ics")
     assert one.status == 200 and b"SUMMARY:Kick-off" in one.body
-    for path in ("/meetings/nope.ics", "/meetings/Bad%20Slug.ics", "/meetings/UPPER.ics", "/people/not-a-token.ics", "/calendar",
+    for path in ("/meetings/nope.ics", "/meetings/Bad%20Slug.ics", "/meetings/UPPER.ics",
+                 "/people/not-a-token.ics", "/calendar",
                  "/etc/passwd", "/meetings/.ics"):
         assert server.request(path).status == 404, path
 
