@@ -660,5 +660,11 @@ def copy_ledger(destination: str) -> None:
     click.echo(f"Copied {copied} events to {target_db.location}.")
 
 
+# Commands defined in their own modules (each imports only click at module level).
+from exports.calendar_cli import export_group, feed_token, serve_feeds  # noqa: E402 - needs main's helpers
+
+for _command in (export_group, feed_token, serve_feeds):
+    main.add_command(_command)
+
 if __name__ == "__main__":
     main()

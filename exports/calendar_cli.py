@@ -1,0 +1,126 @@
+"""Calendar commands: `export ics`, `export feed`, `feed-token issue|revoke` and `serve`."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+import click
+
+from exports.export_group import export_group
+
+
+def session() -> Any:
+    """The invocation's Session (imported late: exports.cli imports this module)."""
+    from exports.cli import session as current
+
+    return current()
+
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+
+
+def write_bytes(data: bytes, output: str | None) -> None:
+    """To a file (replaced whole, never half-written) or to stdout."""
+    if output is None or output == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    tmp = f"{output}.tmp-{os.getpid()}"
+    with open(tmp, "wb") as handle:
+        handle.write(data)
+    os.replace(tmp, output)
+
+
+output_option = click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+past_days_option = click.option("--past-days", type=click.IntRange(0, 3650), default=30, show_default=True,
+                                help="Also include meetings that ended this many days ago.")
+
+
+@export_group.command("ics")
+@click.argument("slug")
+@output_option
+def export_ics(slug: str, output: str | None) -> None:
+    """Write one meeting as an iCalendar (.ics) file."""
+    from exports import feeds
+
+    write_bytes(feeds.meeting_feed(session().store(), slug).body, output)
+
+
+@export_group.command("feed")
+@click.option("--person", metavar="NAME", help="Only the meetings NAME (or an email) signed up for.")
+@past_days_option
+@output_option
+def export_feed(person: str | None, past_days: int, output: str | None) -> None:
+    """Write the feed of upcoming and recent meetings (everyone's, or one person's) as .ics."""
+    from datetime import UTC, datetime
+
+    from exports import feeds
+
+    store = session().store()
+    now = datetime.now(UTC)
+    if person is None:
+        feed = feeds.all_meetings_feed(store, now, past_days)
+    else:
+        feed = feeds.person_feed(store, feeds.find_person(store, person), now, past_days)
+    write_bytes(feed.body, output)
+
+
+@click.group("feed-token")
+def feed_token() -> None:
+    """Personal calendar feed URLs ("meetings I attend"), each behind a secret token."""
+
+
+base_url_option = click.option(
+    "--base-url", metavar="URL", default=lambda: os.environ.get("MEETINGS_BASE_URL", DEFAULT_BASE_URL),
+    help=f"Where `meetings serve` is reachable (else $MEETINGS_BASE_URL, else {DEFAULT_BASE_URL}).",
+)
+
+
+@feed_token.command("issue")
+@click.argument("name")
+@base_url_option
+def feed_token_issue(name: str, base_url: str) -> None:
+    """Print a new feed URL for NAME (or an email); NAME's earlier URL stops working."""
+    from exports import feeds
+
+    store = session().store()
+    person = feeds.find_person(store, name)
+    token = feeds.FeedTokens(store).issue(person)
+    url = f"{base_url.rstrip('/')}/people/{token}.ics"
+    if session().as_json:
+        import json
+
+        click.echo(json.dumps({"person": person.name, "url": url}))
+    else:
+        click.echo(url)
+
+
+@feed_token.command("revoke")
+@click.argument("name")
+def feed_token_revoke(name: str) -> None:
+    """Make NAME's feed URL stop working (404)."""
+    from exports import feeds
+    from ledger.errors import NotFoundError
+
+    store = session().store()
+    person = feeds.find_person(store, name)
+    if not feeds.FeedTokens(store).revoke(person):
+        raise NotFoundError(f"{person.name} has no feed URL")
+    click.echo(f"Revoked the feed URL of {person.name}.")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--base-url", metavar="URL", help="Public URL for the index page's links (default: the request's Host).")
+@past_days_option
+def serve_feeds(host: str, port: int, base_url: str | None, past_days: int) -> None:
+    """Serve calendar feeds over HTTP (waitress): /calendar.ics, /meetings/SLUG.ics, /people/TOKEN.ics."""
+    from exports.server import FeedApp
+    from exports.server import serve as run
+
+    app = FeedApp(session().store(), base_url=base_url, past_days=past_days)
+    click.echo(f"Serving calendar feeds on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
+    run(app, host, port)
+

@@ -1,0 +1,215 @@
+"""`meetings serve`: the real server in its own process, spoken to over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+from typing import Any
+
+import icalendar
+import pytest
+from calendar_tools import require_vdirsyncer
+from conftest import meetings_executable
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Server:
+    """A running `meetings serve` and a tiny HTTP client for it."""
+
+    port: int
+    process: subprocess.Popen[bytes]
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def request(self, path: str, method: str = "GET", **headers: str) -> Reply:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        try:
+            conn.request(method, path, headers={k.replace("_", "-"): v for k, v in headers.items()})
+            response = conn.getresponse()
+            return Reply(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+        finally:
+            conn.close()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def server(cli: Any, tmp_path: Path) -> Iterator[Server]:
+    cli.ok("new", "kickoff", "--title", "Kick-off", "--start", "2099-05-01T10:00", "--end", "2099-05-01T11:00",
+           "--tz", "Europe/Berlin", "--video-url", "https://example.org/room")
+    port = free_port()
+    log = (tmp_path / "server.log").open("wb")
+    process = subprocess.Popen([*meetings_executable(), "serve", "--port", str(port)],
+                               env=cli.env, stdout=log, stderr=subprocess.STDOUT)
+    running = Server(port, process)
+    for _ in range(300):  # wait until it listens (or has died)
+        if process.poll() is not None:
+            pytest.fail(f"meetings serve exited: {(tmp_path / 'server.log').read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield running
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()
+
+
+def test_feed_is_served_with_validators_and_answers_conditional_requests(server: Server) -> None:
+    first = server.request("/calendar.ics")
+    assert first.status == 200
+    assert first.headers["content-type"] == "text/calendar; charset=utf-8"
+    etag, last_modified = first.headers["etag"], first.headers["last-modified"]
+    assert etag.startswith('"') and not etag.startswith('W/')
+    assert parsedate_to_datetime(last_modified).tzinfo is not None
+    [event] = icalendar.Calendar.from_ical(first.body).walk("VEVENT")
+    assert str(event["SUMMARY"]) == "Kick-off"
+
+    unchanged = server.request("/calendar.ics", If_None_Match=etag)
+    assert unchanged.status == 304 and unchanged.body == b"" and unchanged.headers["etag"] == etag
+    assert server.request("/calendar.ics", If_None_Match=f'"other", W/{etag}').status == 304
+    assert server.request("/calendar.ics", If_Modified_Since=last_modified).status == 304
+    assert server.request("/calendar.ics", If_Modified_Since="yesterday-ish").status == 200
+    assert server.request("/calendar.ics", If_Modified_Since="Mon, 01 Jan 2001 00:00:00 GMT").status == 200
+    # If-None-Match decides when both are sent.
+    assert server.request("/calendar.ics", If_None_Match='"stale"', If_Modified_Since=last_modified).status == 200
+    assert server.request("/calendar.ics", If_None_Match=etag, If_Modified_Since="garbage").status == 304
+
+    head = server.request("/calendar.ics", "HEAD")
+    assert head.status == 200 and head.body == b""
+    assert head.headers["etag"] == etag and head.headers["content-length"] == str(len(first.body))
+    assert server.request("/calendar.ics", "POST").status == 405
+    assert server.request("/calendar.ics", "DELETE").headers.get("allow") == "GET, HEAD"
+
+    one = server.request("/meetings/kickoff.ics")
+    assert one.status == 200 and b"SUMMARY:Kick-off" in one.body
+    for path in ("/meetings/nope.ics", "/meetings/Bad%20Slug.ics", "/meetings/UPPER.ics",
+                 "/people/not-a-token.ics", "/calendar",
+                 "/etc/passwd", "/meetings/.ics"):
+        assert server.request(path).status == 404, path
+
+
+def test_a_write_by_another_process_shows_on_the_next_request(server: Server, cli: Any) -> None:
+    before = server.request("/meetings/kickoff.ics")
+    assert server.request("/meetings/kickoff.ics").headers["etag"] == before.headers["etag"]
+    cli.ok("signup", "kickoff", "Dawn Chen")
+    after = server.request("/meetings/kickoff.ics", If_None_Match=before.headers["etag"])
+    assert after.status == 200
+    assert after.headers["etag"] != before.headers["etag"]
+    assert b"Dawn Chen" in after.body
+    assert parsedate_to_datetime(after.headers["last-modified"]) >= parsedate_to_datetime(
+        before.headers["last-modified"])
+    cli.ok("cancel", "kickoff")
+    assert b"STATUS:CANCELLED" in server.request("/calendar.ics").body
+
+
+def test_personal_feed_needs_a_live_token(server: Server, cli: Any) -> None:
+    cli.ok("new", "other", "--title", "Other", "--start", "2099-06-01T10:00", "--end", "2099-06-01T11:00",
+           "--tz", "UTC")
+    cli.ok("signup", "kickoff", "Dawn Chen", "--email", "dawn@example.org")
+    url = cli.ok("feed-token", "issue", "Dawn Chen", "--base-url", server.base).out.strip()
+    assert url.startswith(f"{server.base}/people/") and url.endswith(".ics")
+    path = url.removeprefix(server.base)
+    token = path.removeprefix("/people/").removesuffix(".ics")
+    assert len(token) >= 40
+
+    mine = server.request(path)
+    assert mine.status == 200 and b"Kick-off" in mine.body and b"SUMMARY:Other" not in mine.body
+    assert b"dawn@example.org" not in mine.body
+    assert server.request(path, If_None_Match=mine.headers["etag"]).status == 304
+    assert server.request(f"/people/{token[:-1]}x.ics").status == 404
+
+    cli.ok("feed-token", "revoke", "dawn@example.org")
+    assert server.request(path).status == 404
+    again = cli("feed-token", "revoke", "Dawn Chen")
+    assert again.code == 1 and again.err.startswith("Error:")
+    new_url = cli.ok("feed-token", "issue", "Dawn Chen", "--base-url", server.base).out.strip()
+    assert new_url != url and server.request(new_url.removeprefix(server.base)).status == 200
+    assert cli("feed-token", "issue", "Nobody").code == 1
+    # Only hashes are stored.
+    assert token not in dump_database(cli)
+
+
+def dump_database(cli: Any) -> str:
+    if cli.db.backend == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(cli.db.url) as conn:
+            return "\n".join(conn.iterdump())
+    import psycopg
+
+    with psycopg.connect(cli.db.url) as conn:
+        return repr(conn.execute("SELECT * FROM feed_tokens").fetchall())
+
+
+def test_index_lists_feeds_with_subscribe_links(server: Server) -> None:
+    listing = json.loads(server.request("/feeds.json").body)
+    urls = {item["url"]: item for item in listing}
+    meeting = urls[f"{server.base}/meetings/kickoff.ics"]
+    assert meeting["webcal"] == f"webcal://127.0.0.1:{server.port}/meetings/kickoff.ics"
+    assert meeting["google"].startswith("https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2F")
+    assert f"{server.base}/calendar.ics" in urls
+    page = server.request("/")
+    assert page.status == 200 and page.headers["content-type"].startswith("text/html")
+    assert b"webcal://" in page.body and b"people/" not in page.body.split(b"<p>")[0]
+
+
+def test_vdirsyncer_subscribes_and_sees_a_reschedule(server: Server, cli: Any, tmp_path: Path) -> None:
+    vdirsyncer = require_vdirsyncer()
+    local = tmp_path / "calendar"
+    local.mkdir()
+    config = tmp_path / "vdirsyncer.conf"
+    config.write_text(f"""
+[general]
+status_path = "{tmp_path / 'status'}"
+
+[pair meetings]
+a = "local"
+b = "served"
+collections = null
+conflict_resolution = "b wins"
+
+[storage local]
+type = "filesystem"
+path = "{local}"
+fileext = ".ics"
+
+[storage served]
+type = "http"
+url = "{server.base}/meetings/kickoff.ics"
+""")
+
+    def sync() -> datetime:
+        for step in ("discover", "sync"):
+            proc = subprocess.run([vdirsyncer, "-c", str(config), step], capture_output=True, text=True,
+                                  input="y\n" * 5, timeout=120)
+            assert proc.returncode == 0, proc.stdout + proc.stderr
+        [item] = list(local.glob("*.ics"))
+        [event] = icalendar.Calendar.from_ical(item.read_bytes()).walk("VEVENT")
+        return event.start.astimezone(UTC)  # type: ignore[no-any-return]
+
+    assert sync() == datetime(2099, 5, 1, 8, tzinfo=UTC)
+    cli.ok("reschedule", "kickoff", "--start", "2099-05-02T15:30", "--end", "2099-05-02T16:30")
+    assert sync() == datetime(2099, 5, 2, 13, 30, tzinfo=UTC)
