@@ -582,5 +582,11 @@ def rebuild(names: tuple[str, ...]) -> None:
     click.echo(f"Rebuilt {', '.join(m.name for m in chosen)} from {seen} events.")
 
 
+from exports.page_cli import export_group, import_group  # noqa: E402
+
+main.add_command(import_group)
+main.add_command(export_group)
+
+
 if __name__ == "__main__":
     main()
