@@ -6,7 +6,7 @@ are recorded by whoever is acting, and `app.save` appends them all or none.
 
 Seats and the waitlist: a page that marks nobody as waitlisted is read first come,
 first served, so the in-person sign-ups beyond the limit join the waitlist in page
-order. A page that marks waitlisted entries ("(In Person, waitlist 2)", as
+order. A page that marks waitlisted entries or says it is over capacity ("(In Person, waitlist 2)", as
 `meetings export markdown` writes them) is taken at its word: everyone else in person
 keeps a seat (the capacity is applied after them when the page is over capacity), and
 each marked entry signs up as undecided to keep its place in the list, then turns
@@ -120,7 +120,7 @@ class _Builder:
             self.problems.append(Problem(0, str(capacity), "limit above 1000000 left out"))
             capacity = None
         seated = sum(1 for a in page.attendees if a.mode == "in-person" and a.waitlist is None)
-        self.marked = any(a.waitlist is not None for a in page.attendees)
+        self.marked = page.over_capacity or any(a.waitlist is not None for a in page.attendees)
         self.capacity = capacity
         self.late_capacity = self.marked and capacity is not None and seated > capacity
         return Meeting.schedule(

@@ -75,6 +75,7 @@ class ParsedPage:
     location: str | None = None
     video_url: str | None = None
     limit: int | None = None
+    over_capacity: bool = False  # the page says more people hold seats than the limit allows
     attendees: list[ParsedAttendee] = field(default_factory=list)
     topics: list[ParsedTopic] = field(default_factory=list)
     notes: list[NoteSection] = field(default_factory=list)
@@ -400,8 +401,8 @@ def _find_zone(text: str, pieces: SchedulePieces) -> str:
         return text[:match.start()] + " " + text[match.end():]
     aliases = sorted(ZONE_ALIASES, key=len, reverse=True)
     for alias in aliases:
-        if alias == "z":
-            continue
+        if alias in ("z", "utc", "gmt"):
+            continue  # "UTC+2" is an offset, read below
         flags = 0 if alias in _SHORT_ALIASES else re.IGNORECASE
         wanted = alias.upper() if alias in _SHORT_ALIASES else re.escape(alias)
         found = re.search(rf"(?<![\w/]){wanted}(?![\w/])", text, flags)
@@ -558,9 +559,9 @@ class _Parser:
         return line.raw
 
     def keep(self, target: list[str], line: Line) -> None:
-        raw = self.raw(line)
-        if raw is not None:
-            target.append(raw.rstrip())
+        """Free text outside the notes: read as the reader sees it, HTML tags turned into Markdown."""
+        if self.raw(line) is not None or line.number == self.raw_done:
+            target.append(line.text.rstrip())
 
     def problem(self, line: Line, reason: str) -> None:
         self.page.problems.append(Problem(line.number, line.raw.strip()[:200], reason))
@@ -663,6 +664,7 @@ class _Parser:
             self.seen_field = True
             if limit is not None:
                 self.page.limit = int(limit.group(1))
+            self.page.over_capacity = self.page.over_capacity or "over capacity" in lowered
             return True
         if self.part in ("attendees", "topics") and heading.level > self.part_level:
             return True  # "### Day 1": a grouping inside the list
@@ -690,8 +692,7 @@ class _Parser:
             return
         row = _TABLE_ROW.match(line.text)
         if row:
-            cells = [inline_text(c) for c in row.group(1).split("|")]
-            cells = [c for c in cells if c]
+            cells = [c for c in row.group(1).split("|") if inline_text(c)]
             if len(cells) >= 2 and field_key(cells[0]) is not None:
                 self._field(field_key(cells[0]) or "", " ".join(cells[1:]), line)
                 return
@@ -800,7 +801,10 @@ class _Parser:
         if not marks:
             remark = ""
             separator = _REMARK_SEPARATOR.search(text)
-            if separator and looks_like_name(text[:separator.start()]):
+            aside = re.match(r"^([^()]+?)\s*\(([^()]+)\)$", text)
+            if aside and looks_like_name(aside.group(1)):
+                names, remark = [aside.group(1)], aside.group(2).strip()  # "Léonie Watson (chair)"
+            elif separator and looks_like_name(text[:separator.start()]):
                 names, remark = [text[:separator.start()]], text[separator.end():].strip()
             else:
                 names = [n for n in _NAME_SEPARATORS.split(text) if n]
@@ -1029,7 +1033,8 @@ class _Parser:
     def _finish(self) -> None:
         page = self.page
         description = "\n".join(self.description).strip("\n")
-        if page.title is None and description:
+        # Only a page that describes a meeting (a time or a place) has its opening sentence as a title.
+        if page.title is None and description and (page.start_date or page.location):
             first = description.split("\n\n")[0]
             sentence = re.split(r"(?<=[.!?])\s", " ".join(first.split()), maxsplit=1)[0]
             title = inline_text(sentence).rstrip(".")
@@ -1039,7 +1044,7 @@ class _Parser:
         for section in page.notes:
             section.text = _trim_block(section.text)
         page.notes = [s for s in page.notes if s.text]
-        page.general_notes = _trim_block("\n".join(self.general))
+        page.general_notes = re.sub(r"\n{3,}", "\n\n", _trim_block("\n".join(self.general)))
         if page.end_date is None and page.start_date is not None:
             page.end_date = None
 
@@ -1049,16 +1054,20 @@ def looks_like_title(text: str) -> bool:
 
 
 def split_proposer(text: str) -> tuple[str | None, str]:
-    """'Jeremy Eder: Performance' and 'Nodespec standardization (Dawn)' both name a proposer."""
-    prefix, colon, rest = text.partition(": ")
-    if colon and _proposer_like(prefix) and rest.strip():
-        return prefix.strip(), rest.strip()
+    """'Jeremy Eder: Performance' and 'Nodespec standardization (Dawn)' both name a proposer.
+
+    A trailing "(Name)" wins over a leading "Name:", so "Gamepad: status (Marcos)" is
+    Marcos's topic; the renderer writes titles that end in brackets that way round.
+    """
     match = re.match(r"^(.*\S)\s*\(([^()]+)\)$", text)
     if match:
         parts = [p.strip() for p in match.group(2).split(",")]
         names = [p for p in parts if not re.search(r"\d", p) and _proposer_like(p)]
         if names and len(names) == len([p for p in parts if not re.search(r"\d", p)]):
             return names[0], match.group(1).strip()
+    prefix, colon, rest = text.partition(": ")
+    if colon and _proposer_like(prefix) and rest.strip():
+        return prefix.strip(), rest.strip()
     return None, text.strip()
 
 

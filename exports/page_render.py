@@ -42,6 +42,13 @@ def attendee_line(number: int, entry: dict[str, Any], show_email: bool) -> str:
     return f"{number}. {entry['name']}{email} ({label}){remark}"
 
 
+def topic_text(topic: dict[str, Any]) -> str:
+    """'Proposer: title' as on the original page; 'title (Proposer)' when the title ends in brackets."""
+    if topic["title"].endswith(")"):
+        return f"{topic['title']} ({topic['proposer']})"
+    return f"{topic['proposer']}: {topic['title']}"
+
+
 def render_page(meeting: dict[str, Any], roster: dict[str, Any], agenda: list[dict[str, Any]],
                 notes: dict[str, str]) -> str:
     """The page for one meeting, from the plain dicts of `projections.views`."""
@@ -54,16 +61,18 @@ def render_page(meeting: dict[str, Any], roster: dict[str, Any], agenda: list[di
     if meeting["video_url"]:
         out += [f"**VC:** <{meeting['video_url']}>", ""]
     limit = f" [Limit: {roster['capacity']}]" if roster["capacity"] is not None else ""
-    out += [f"**Attendees:{limit}**", ""]
+    # Said out loud so that re-importing keeps everyone seated instead of waitlisting the last ones.
+    over = " (over capacity)" if roster["counts"]["over_capacity"] else ""
+    out += [f"**Attendees:{limit}{over}**", ""]
     show_email = bool(meeting.get("publish_emails"))
     out += [attendee_line(e["position"], e, show_email) for e in roster["attendees"]]
     if roster["attendees"]:
         out.append("")
     out += ["**Proposed discussion topics:**", ""]
     for item in agenda:
-        out.append(f"{item['number']}. {item['proposer']}: {item['title']}")
+        out.append(f"{item['number']}. {topic_text(item)}")
         for index, sub in enumerate(item["subtopics"]):
-            out.append(f"  - {sub_letter(index)}. {sub['proposer']}: {sub['title']}")
+            out.append(f"  - {sub_letter(index)}. {topic_text(sub)}")
     if agenda:
         out.append("")
     out += ["# Notes", ""]
