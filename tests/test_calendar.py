@@ -9,7 +9,11 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 import pytest
-from calendar_tools import (
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from exports import calendar
+from tests.calendar_tools import (
     READERS,
     check_framing,
     icaljs,
@@ -17,10 +21,6 @@ from calendar_tools import (
     require_icaljs,
     require_libical,
 )
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
-from exports import calendar
 
 # (slug, local start, local end, zone, fold): the seed meeting the day after the US fall-back, both sides of
 # the spring change in Los Angeles and Berlin, Lord Howe's half-hour shift, and a time that happens twice.

@@ -16,8 +16,9 @@ from typing import Any
 
 import icalendar
 import pytest
-from calendar_tools import require_vdirsyncer
-from conftest import meetings_executable
+
+from tests.calendar_tools import require_vdirsyncer
+from tests.conftest import meetings_executable
 
 
 @dataclass

@@ -6,7 +6,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import SEED_ATTENDEES, SEED_TOPICS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +13,7 @@ from exports.page_import import ImportOptions, build_meeting, import_page
 from exports.page_parser import parse_page
 from exports.page_render import render_page
 from ledger.errors import LedgerError
+from tests.conftest import SEED_ATTENDEES, SEED_TOPICS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEED_PAGE = FIXTURES / "sig-node-f2f-2016.md"
