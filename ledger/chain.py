@@ -26,11 +26,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from uuid import UUID
 
 from ledger.errors import BadInputError
+
+if TYPE_CHECKING:
+    from eventsourcing.persistence import StoredEvent
 
 GENESIS = bytes(32)
 SEAL_SIZE = 64
@@ -86,13 +90,13 @@ def link_of(stored: bytes | memoryview | None) -> bytes:
     return bytes(stored)[32:]
 
 
-def seal_events(previous: bytes, events: Iterable[tuple[int, UUID | str, int, str, bytes]]) -> list[tuple[int, bytes]]:
-    """Seals for newly inserted events (position, id, version, topic, state), in position order."""
+def seal_inserted(previous: bytes, positions: Sequence[int], events: Sequence[StoredEvent]) -> list[tuple[bytes, int]]:
+    """(seal, position) for events just inserted at these positions, chained on from `previous`."""
     sealed = []
-    for position, originator_id, version, topic, state in sorted(events, key=lambda e: e[0]):
-        stored = seal(previous, position, originator_id, version, topic, state)
+    for position, e in sorted(zip(positions, events, strict=True), key=lambda pair: pair[0]):
+        stored = seal(previous, position, e.originator_id, e.originator_version, e.topic, e.state)
         previous = stored[32:]
-        sealed.append((position, stored))
+        sealed.append((stored, position))
     return sealed
 
 
@@ -110,7 +114,9 @@ class Digest:
     def parse(cls, text: str) -> Digest:
         match = _DIGEST.match(text.strip().lower())
         if not match:
-            raise BadInputError(f"{text!r} is not a ledger digest like 1234:<64 hex digits> (from 'meetings verify --head')")
+            raise BadInputError(
+                f"{text!r} is not a ledger digest like 1234:<64 hex digits> (from 'meetings verify --head')"
+            )
         return cls(int(match.group(1)), bytes.fromhex(match.group(2)))
 
 

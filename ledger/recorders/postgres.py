@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing import postgres
+from eventsourcing.persistence import ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -48,10 +48,8 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
         curs.execute(self._select_previous, (min(positions),))
         row = curs.fetchone()
         previous = chain.link_of(row["chain"] if row else None)
-        sealed = chain.seal_events(previous, [
-            (p, e.originator_id, e.originator_version, e.topic, e.state) for p, e in zip(positions, stored_events, strict=True)
-        ])
-        curs.executemany(self._update_seal, [(s, p) for p, s in sealed])
+        sealed = chain.seal_inserted(previous, positions, stored_events)
+        curs.executemany(self._update_seal, sealed)
         return positions
 
     def select_sealed(self, after: int, limit: int) -> list[chain.StoredRow]:

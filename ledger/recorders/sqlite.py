@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
 from eventsourcing import sqlite
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from ledger import chain
@@ -30,7 +30,9 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             "PRIMARY KEY (originator_id, originator_version))"
         ]
 
-    def _insert_events(self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+    def _insert_events(
+        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
+    ) -> Sequence[int] | None:
         # The first INSERT took SQLite's write lock, so no other writer can slip an event in
         # between reading the previous seal and writing ours.
         positions = super()._insert_events(c, stored_events, **kwargs)
@@ -42,11 +44,9 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         )
         row = c.fetchone()
         previous = chain.link_of(row["chain"] if row else None)
-        sealed = chain.seal_events(previous, [
-            (p, e.originator_id, e.originator_version, e.topic, e.state) for p, e in zip(positions, stored_events, strict=True)
-        ])
+        sealed = chain.seal_inserted(previous, positions, stored_events)
         c.executemany(
-            f"UPDATE {self.events_table_name} SET chain = ? WHERE rowid = ?", [(s, p) for p, s in sealed]
+            f"UPDATE {self.events_table_name} SET chain = ? WHERE rowid = ?", sealed
         )
         return positions
 
