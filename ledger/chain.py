@@ -26,9 +26,9 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from ledger.errors import BadInputError
@@ -139,8 +139,9 @@ class Verification:
     count: int
     head: Digest
     broken: Break | None = None
-    # With an expected digest: whether the recomputed history passes through it.
-    extends: bool | None = None
+    # With an expected digest: "extends" when the recomputed history passes through it,
+    # "differs" when its position now holds another history, "missing" when that position is gone.
+    expected: str | None = None
 
     @property
     def intact(self) -> bool:
@@ -155,18 +156,18 @@ def verify(rows: Iterable[StoredRow], expect: Digest | None = None) -> Verificat
     count = 0
     before_previous = previous = GENESIS
     previous_position: int | None = None
-    extends = None if expect is None else expect == EMPTY
+    expected = None if expect is None else "extends" if expect == EMPTY else "missing"
     for row in rows:
         problem = _check(row, previous, before_previous, previous_position)
         if problem is not None:
-            return Verification(count, Digest(previous_position or 0, previous), problem, extends)
+            return Verification(count, Digest(previous_position or 0, previous), problem, expected)
         content = content_hash(row.position, row.originator_id, row.version, row.topic, row.state)
         current = link(previous, content)
         if expect is not None and row.position == expect.position:
-            extends = current == expect.link
+            expected = "extends" if current == expect.link else "differs"
         before_previous, previous, previous_position = previous, current, row.position
         count += 1
-    return Verification(count, Digest(previous_position or 0, previous), None, extends)
+    return Verification(count, Digest(previous_position or 0, previous), None, expected)
 
 
 def _check(row: StoredRow, previous: bytes, before_previous: bytes, previous_position: int | None) -> Break | None:
@@ -187,3 +188,14 @@ def _check(row: StoredRow, previous: bytes, before_previous: bytes, previous_pos
     after = f"after position {previous_position}" if previous_position is not None else "at the start"
     return Break(at, "removed", f"the chain breaks at position {at}: an event {after} was removed, "
                                 "or the history before it was rewritten")
+
+
+def stored_rows(recorder: Any, batch: int = 2_000) -> Iterator[StoredRow]:
+    """Every event row in position order, read a batch at a time so memory stays flat."""
+    after = 0
+    while True:
+        rows = recorder.select_sealed(after, batch)
+        if not rows:
+            return
+        yield from rows
+        after = rows[-1].position
