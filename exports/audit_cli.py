@@ -16,9 +16,9 @@ from exports.cli import json_option, session
 @click.command("audit")
 @click.argument("slug", required=False)
 @click.option("--actor", metavar="NAME", help="Only events performed by NAME (ignoring case).")
-@click.option("--person", metavar="NAME", help="Only events about NAME: the attendee or proposer (ignoring case and spaces).")
-@click.option("--since", metavar="TIME", help="Only events at or after TIME (ISO 8601; without an offset, local time).")
-@click.option("--until", metavar="TIME", help="Only events at or before TIME (ISO 8601; without an offset, local time).")
+@click.option("--person", metavar="NAME", help="Only events about NAME, the attendee or proposer (ignoring case, spaces).")
+@click.option("--since", metavar="TIME", help="Only events at or after TIME (ISO 8601; no offset: local time).")
+@click.option("--until", metavar="TIME", help="Only events at or before TIME (ISO 8601; no offset: local time).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default=None,
               help="text (one sentence per event, the default), json or csv.")
 @click.option("--diffs", is_flag=True, help="Show each notes edit as a unified diff against the revision before it.")
