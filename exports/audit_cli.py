@@ -10,13 +10,19 @@ from typing import Any
 
 import click
 
-from exports.cli import json_option, session
+
+
+def session() -> Any:
+    # Imported late: exports.cli imports this module to register its commands.
+    from exports.cli import session as current
+
+    return current()
 
 
 @click.command("audit")
 @click.argument("slug", required=False)
 @click.option("--actor", metavar="NAME", help="Only events performed by NAME (ignoring case).")
-@click.option("--person", metavar="NAME", help="Only events about NAME, the attendee or proposer (ignoring case, spaces).")
+@click.option("--person", metavar="NAME", help="Only events about NAME, attendee or proposer (ignoring case, spaces).")
 @click.option("--since", metavar="TIME", help="Only events at or after TIME (ISO 8601; no offset: local time).")
 @click.option("--until", metavar="TIME", help="Only events at or before TIME (ISO 8601; no offset: local time).")
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default=None,
@@ -75,7 +81,7 @@ def write(chunks: Iterable[str]) -> None:
 @click.option("--head", "head_only", is_flag=True, help="Print only the head digest (after checking the chain).")
 @click.option("--expect", metavar="DIGEST",
               help="Also check that the history still extends the one DIGEST was taken from.")
-@json_option
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def verify(head_only: bool, expect: str | None, as_json: bool) -> None:
     """Recompute the hash chain over every event and report the first one altered,
     removed, reordered or inserted (exit 1); print the head digest when intact.
