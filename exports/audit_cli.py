@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 
-
 def session() -> Any:
     # Imported late: exports.cli imports this module to register its commands.
     from exports.cli import session as current
