@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ledger.chain import FIRST
 from projections.events import LedgerEvent, decode
 from projections.store import Dialect
 
@@ -112,7 +113,7 @@ def stream_events(app: Any, meeting_id: str | None = None, batch: int = BATCH_SI
             f"SELECT {columns} FROM {d.events} WHERE originator_id = ? AND originator_version > ?"
             " ORDER BY originator_version LIMIT ?"
         )
-    after = 0
+    after = FIRST - 1 if meeting_id is None else -1
     while True:
         params: tuple[Any, ...] = (after, batch) if meeting_id is None else (d.meeting_param(meeting_id), after, batch)
         with datastore.transaction(commit=False) as cursor:

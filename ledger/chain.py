@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
 
 GENESIS = bytes(32)
+FIRST = -(2**63) + 1  # the lowest position either backend can store, bar one
 SEAL_SIZE = 64
 _DIGEST = re.compile(r"^(\d{1,19}):([0-9a-f]{64})$")
 
@@ -192,7 +193,7 @@ def _check(row: StoredRow, previous: bytes, before_previous: bytes, previous_pos
 
 def stored_rows(recorder: Any, batch: int = 2_000) -> Iterator[StoredRow]:
     """Every event row in position order, read a batch at a time so memory stays flat."""
-    after = 0
+    after = FIRST - 1  # a forger may slip a row in before position 1
     while True:
         rows = recorder.select_sealed(after, batch)
         if not rows:
