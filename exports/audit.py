@@ -235,9 +235,9 @@ def _attendance(data: dict[str, Any]) -> str:
 
 
 def _when(data: dict[str, Any]) -> str:
-    start, end = datetime.fromisoformat(data["start"]), datetime.fromisoformat(data["end"])
-    end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
-    return f"{start:%Y-%m-%d %H:%M}-{end_text} {data['timezone']}"
+    from exports.cli import format_when  # the same wording as `meetings list` and `show`
+
+    return format_when(data)
 
 
 def _change(name: str, value: Any) -> str:
