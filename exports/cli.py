@@ -661,11 +661,12 @@ def copy_ledger(destination: str) -> None:
 
 
 # Commands defined in their own modules (each imports only click at module level).
+from exports import audit_cli  # noqa: E402
 from exports.calendar_cli import feed_token, serve_feeds  # noqa: E402 - they use main's helpers
 from exports.export_group import export_group  # noqa: E402
 from exports.page_cli import import_group  # noqa: E402 - attaches `export markdown` to export_group
 
-for _command in (export_group, import_group, feed_token, serve_feeds):
+for _command in (export_group, import_group, feed_token, serve_feeds, audit_cli.audit, audit_cli.verify):
     main.add_command(_command)
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def resolve(db: str | None) -> Database:
         backend="sqlite",
         location=str(path),
         env={
-            "PERSISTENCE_MODULE": "eventsourcing.sqlite",
+            "PERSISTENCE_MODULE": "ledger.recorders.sqlite",  # events sealed into the hash chain
             "SQLITE_DBNAME": str(path),
             # Many processes may write at once; wait for the lock rather than fail.
             "SQLITE_LOCK_TIMEOUT": "30",
@@ -70,7 +70,7 @@ def _postgres(url: str) -> Database:
         backend="postgres",
         location=shown,
         env={
-            "PERSISTENCE_MODULE": "eventsourcing.postgres",
+            "PERSISTENCE_MODULE": "ledger.recorders.postgres",  # events sealed into the hash chain
             "POSTGRES_DBNAME": dbname,
             "POSTGRES_HOST": parts.hostname,
             "POSTGRES_PORT": str(port),

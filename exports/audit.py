@@ -1,0 +1,293 @@
+"""The audit trail: every event as a record (time, actor, meeting, person, action, details) and a sentence.
+
+Events are read a batch at a time in position order and written out as they are read,
+so memory stays flat however long the ledger is. The only state kept while streaming
+is each meeting's slug and, with diffs, the last text of each notes section.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import json
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from ledger.chain import FIRST
+from projections.events import LedgerEvent, decode
+from projections.store import Dialect
+
+BATCH_SIZE = 1_000
+FORMATS = ("text", "json", "csv")
+CSV_FIELDS = ("position", "time", "actor", "principal", "meeting", "person", "action", "details", "sentence")
+
+# Stored kinds as the verbs people filter and read by.
+ACTIONS = {
+    "Scheduled": "created",
+    "Edited": "edited",
+    "Rescheduled": "rescheduled",
+    "Cancelled": "cancelled",
+    "Reinstated": "reinstated",
+    "CapacityChanged": "capacity-changed",
+    "SignedUp": "signed-up",
+    "Withdrew": "withdrew",
+    "AttendanceChanged": "attendance-changed",
+    "Promoted": "promoted",
+    "TopicProposed": "topic-proposed",
+    "TopicRetitled": "topic-retitled",
+    "TopicMoved": "topic-moved",
+    "TopicWithdrawn": "topic-withdrawn",
+    "NotesEdited": "notes-edited",
+}
+MODE_WORDS = {"in-person": "in person", "remote": "remote", "undecided": "undecided"}
+# Shown as their own fields (or internal); the rest of the data is the event's details.
+_COMMON = frozenset({"timestamp", "actor", "principal", "originator_topic", "person", "person_key"})
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One audited event: who did what to whom in which meeting, when, and in a sentence."""
+
+    position: int
+    time: str  # UTC ISO 8601
+    actor: str
+    principal: str
+    meeting: str  # slug
+    person: str  # whom the event is about (attendee, proposer), else ""
+    action: str
+    details: dict[str, Any]
+    sentence: str
+    diff: str | None = field(default=None)
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        if self.diff is None:
+            del data["diff"]
+        return data
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Which entries to keep: all given conditions must hold."""
+
+    actor: str | None = None
+    person: str | None = None
+    since: datetime | None = None  # inclusive
+    until: datetime | None = None  # inclusive
+
+    def keep(self, entry: Entry) -> bool:
+        if self.actor is not None and entry.actor.casefold() != self.actor.strip().casefold():
+            return False
+        if self.person is not None and squash(entry.person) != squash(self.person):
+            return False
+        if self.since is not None or self.until is not None:
+            moment = datetime.fromisoformat(entry.time)
+            if self.since is not None and moment < self.since:
+                return False
+            if self.until is not None and moment > self.until:
+                return False
+        return True
+
+
+def squash(name: str) -> str:
+    """People are matched ignoring case and spaces ("dawn chen" finds "Dawn  Chen")."""
+    return "".join(name.split()).casefold()
+
+
+# ----- reading -------------------------------------------------------------------------------
+
+
+def stream_events(app: Any, meeting_id: str | None = None, batch: int = BATCH_SIZE) -> Iterator[LedgerEvent]:
+    """Events in position order, a batch per query; one meeting's by its stream's index."""
+    datastore = app.recorder.datastore
+    d = Dialect(app.env.get("PERSISTENCE_MODULE", "").endswith("postgres"), getattr(datastore, "schema", "public"))
+    columns = f"{d.position} AS position, originator_id, originator_version, topic, state"
+    if meeting_id is None:
+        statement = d.sql(f"SELECT {columns} FROM {d.events} WHERE {d.position} > ? ORDER BY {d.position} LIMIT ?")
+    else:
+        # Within a stream, versions run in the same order as positions.
+        statement = d.sql(
+            f"SELECT {columns} FROM {d.events} WHERE originator_id = ? AND originator_version > ?"
+            " ORDER BY originator_version LIMIT ?"
+        )
+    after = FIRST - 1 if meeting_id is None else -1
+    while True:
+        params: tuple[Any, ...] = (after, batch) if meeting_id is None else (d.meeting_param(meeting_id), after, batch)
+        with datastore.transaction(commit=False) as cursor:
+            cursor.execute(statement, params)
+            rows = cursor.fetchall()
+        if not rows:
+            return
+        for r in rows:
+            yield decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"])
+        after = rows[-1]["position"] if meeting_id is None else rows[-1]["originator_version"]
+
+
+def entries(events: Iterable[LedgerEvent], filters: Filters, diffs: bool = False) -> Iterator[Entry]:
+    """Turn events into entries, keeping those the filters allow."""
+    slugs: dict[str, str] = {}
+    notes: dict[tuple[str, str], str] = {}  # (meeting, section) -> last text, only for diffs
+    for event in events:
+        if event.kind == "Scheduled":
+            slugs[event.meeting_id] = str(event.data["slug"])
+        slug = slugs.get(event.meeting_id, event.meeting_id)
+        diff = None
+        if diffs and event.kind == "NotesEdited":
+            key = (event.meeting_id, str(event.data["section"]))
+            before, after = notes.get(key, ""), str(event.data["text"])
+            notes[key] = after
+            diff = unified_diff(before, after, event.data["revision"])
+        entry = to_entry(event, slug, diff)
+        if filters.keep(entry):
+            yield entry
+
+
+def unified_diff(before: str, after: str, revision: int) -> str:
+    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
+                                 fromfile=f"revision {revision - 1}", tofile=f"revision {revision}")
+    return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
+
+
+def to_entry(event: LedgerEvent, slug: str, diff: str | None = None) -> Entry:
+    data = event.data
+    details = {k: v for k, v in data.items() if k not in _COMMON}
+    person = str(data.get("person") or "")
+    return Entry(
+        position=event.position,
+        time=event.timestamp,
+        actor=event.actor,
+        principal=str(data.get("principal", "")),
+        meeting=slug,
+        person=person,
+        action=ACTIONS.get(event.kind, event.kind),
+        details=details,
+        sentence=sentence(event.kind, event.actor, slug, data),
+        diff=diff,
+    )
+
+
+# ----- sentences -----------------------------------------------------------------------------
+
+
+def sentence(kind: str, actor: str, slug: str, data: dict[str, Any]) -> str:
+    """One readable sentence naming who did what to whom in which meeting."""
+    who = actor or "someone"
+    person = str(data.get("person") or "")
+    themselves = bool(person) and squash(person) == squash(actor)
+    if kind == "Scheduled":
+        limit = "no capacity limit" if data["capacity"] is None else f"capacity {data['capacity']}"
+        return f"{who} created {slug} \"{data['title']}\" for {_when(data)} ({limit})"
+    if kind == "Edited":
+        return f"{who} edited {slug}: " + ", ".join(_change(k, v) for k, v in data["changes"].items())
+    if kind == "Rescheduled":
+        return f"{who} rescheduled {slug} to {_when(data)}"
+    if kind == "Cancelled":
+        return f"{who} cancelled {slug}" + _reason(data)
+    if kind == "Reinstated":
+        return f"{who} reinstated {slug}"
+    if kind == "CapacityChanged":
+        if data["capacity"] is None:
+            return f"{who} removed the capacity limit of {slug}"
+        return f"{who} set the capacity of {slug} to {data['capacity']}"
+    if kind == "SignedUp":
+        subject = f"{who} signed up" if themselves else f"{who} signed up {person}"
+        return f"{subject} for {slug} ({_attendance(data)})"
+    if kind == "Withdrew":
+        subject = f"{who} withdrew" if themselves else f"{who} withdrew {person}"
+        return f"{subject} from {slug}" + _reason(data)
+    if kind == "AttendanceChanged":
+        whose = "their" if themselves else f"{person}'s"
+        return f"{who} changed {whose} attendance at {slug} to {_attendance(data)}"
+    if kind == "Promoted":
+        return f"{person} was promoted from the waitlist of {slug} (after {who}'s change)"
+    if kind == "TopicProposed":
+        under = f" under topic {data['parent_id']}" if data.get("parent_id") is not None else ""
+        by = "" if themselves else f" on behalf of {person}"
+        return f"{who} proposed topic {data['topic_id']} \"{data['title']}\" for {slug}{under}{by}"
+    if kind == "TopicRetitled":
+        return f"{who} retitled topic {data['topic_id']} of {slug} to \"{data['title']}\""
+    if kind == "TopicMoved":
+        return f"{who} moved topic {data['topic_id']} of {slug} to position {data['position']}"
+    if kind == "TopicWithdrawn":
+        return f"{who} withdrew topic {data['topic_id']} from {slug}" + _reason(data)
+    if kind == "NotesEdited":
+        section = str(data["section"])
+        where = "the general notes" if section == "general" else f"the notes of topic {section.removeprefix('topic-')}"
+        merged = f", merged from revision {data['base_revision']}" if data.get("merged") else ""
+        return f"{who} edited {where} of {slug} (revision {data['revision']}{merged})"
+    return f"{who} recorded {kind} on {slug}"
+
+
+def _reason(data: dict[str, Any]) -> str:
+    return f": {data['reason']}" if data.get("reason") else ""
+
+
+def _attendance(data: dict[str, Any]) -> str:
+    text = MODE_WORDS.get(str(data["mode"]), str(data["mode"]))
+    if data.get("waitlisted"):
+        text += ", waitlisted"
+    if data.get("remark"):
+        text += f"; remark: {data['remark']}"
+    return text
+
+
+def _when(data: dict[str, Any]) -> str:
+    from exports.cli import format_when  # the same wording as `meetings list` and `show`
+
+    return format_when(data)
+
+
+def _change(name: str, value: Any) -> str:
+    if name == "publish_emails":
+        return "emails published in calendars" if value else "emails hidden from calendars"
+    label = name.replace("_", " ")
+    if name == "description":
+        return f"{label} changed"
+    return f"{label} to \"{value}\"" if value else f"{label} cleared"
+
+
+# ----- formats ---------------------------------------------------------------------------------
+
+
+def render(found: Iterable[Entry], fmt: str, diffs: bool = False) -> Iterator[str]:
+    """The entries as text lines, a JSON array or CSV rows, one chunk per entry."""
+    if fmt == "json":
+        yield from _json(found)
+    elif fmt == "csv":
+        yield from _csv(found, diffs)
+    else:
+        for entry in found:
+            yield f"{entry.time[:19].replace('T', ' ')}Z  {entry.sentence}\n"
+            if entry.diff:
+                yield "".join(f"    {line}\n" for line in entry.diff.splitlines())
+
+
+def _json(found: Iterable[Entry]) -> Iterator[str]:
+    first = True
+    yield "["
+    for entry in found:
+        yield ("\n  " if first else ",\n  ") + json.dumps(entry.as_dict(), ensure_ascii=False, sort_keys=False)
+        first = False
+    yield "]\n" if first else "\n]\n"
+
+
+def _csv(found: Iterable[Entry], diffs: bool) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+
+    def flush() -> str:
+        text = buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+        return text
+
+    writer.writerow((*CSV_FIELDS, "diff") if diffs else CSV_FIELDS)
+    yield flush()
+    for entry in found:
+        row = [getattr(entry, name) for name in CSV_FIELDS]
+        row[CSV_FIELDS.index("details")] = json.dumps(entry.details, ensure_ascii=False, sort_keys=True)
+        writer.writerow((*row, entry.diff or "") if diffs else row)
+        yield flush()

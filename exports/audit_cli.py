@@ -1,0 +1,122 @@
+"""`meetings audit` and `meetings verify`: who changed what and when, and proof the history is intact."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterable
+from typing import Any
+
+import click
+
+
+def session() -> Any:
+    # Imported late: exports.cli imports this module to register its commands.
+    from exports.cli import session as current
+
+    return current()
+
+
+@click.command("audit")
+@click.argument("slug", required=False)
+@click.option("--actor", metavar="NAME", help="Only events performed by NAME (ignoring case).")
+@click.option("--person", metavar="NAME", help="Only events about NAME, attendee or proposer (ignoring case, spaces).")
+@click.option("--since", metavar="TIME", help="Only events at or after TIME (ISO 8601; no offset: local time).")
+@click.option("--until", metavar="TIME", help="Only events at or before TIME (ISO 8601; no offset: local time).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default=None,
+              help="text (one sentence per event, the default), json or csv.")
+@click.option("--diffs", is_flag=True, help="Show each notes edit as a unified diff against the revision before it.")
+def audit(slug: str | None, actor: str | None, person: str | None, since: str | None, until: str | None,
+          fmt: str | None, diffs: bool) -> None:
+    """List every event, oldest first: time, actor, meeting, person, action and a sentence.
+
+    Give SLUG for one meeting. On a terminal the output is paged, like `git log`.
+    """
+    from exports import audit as trail
+    from ledger import text
+    from ledger.errors import NotFoundError
+    from ledger.meeting import Meeting
+    from ledger.timing import parse_moment
+
+    filters = trail.Filters(
+        actor=actor,
+        person=person,
+        since=parse_moment(since, "--since") if since else None,
+        until=parse_moment(until, "--until") if until else None,
+    )
+    fmt = fmt or ("json" if session().as_json else "text")
+    meeting_id = Meeting.create_id(text.slug(slug)).hex if slug else None
+    events = trail.stream_events(session().app, meeting_id)
+    first = next(events, None)
+    if slug and first is None:
+        raise NotFoundError(f"no meeting {slug!r}")
+    found = trail.entries(_prepend(first, events), filters, diffs)
+    write(trail.render(found, fmt, diffs))
+
+
+def _prepend(first: Any, rest: Iterable[Any]) -> Iterable[Any]:
+    if first is not None:
+        yield first
+    yield from rest
+
+
+def write(chunks: Iterable[str]) -> None:
+    """Page on a terminal; stream plainly into a pipe, stopping quietly when the reader does."""
+    if sys.stdout.isatty():
+        click.echo_via_pager(chunks)
+        return
+    try:
+        for chunk in chunks:
+            sys.stdout.write(chunk)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # `meetings audit | head`: the reader has all it wants; that is not an error.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+@click.command("verify")
+@click.option("--head", "head_only", is_flag=True, help="Print only the head digest (after checking the chain).")
+@click.option("--expect", metavar="DIGEST",
+              help="Also check that the history still extends the one DIGEST was taken from.")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def verify(head_only: bool, expect: str | None, as_json: bool) -> None:
+    """Recompute the hash chain over every event and report the first one altered,
+    removed, reordered or inserted (exit 1); print the head digest when intact.
+
+    Keep a printed head digest somewhere else: `--expect` later proves the ledger
+    still contains exactly that history, with only new events after it.
+    """
+    from ledger import chain
+    from ledger.errors import LedgerError
+
+    expected = chain.Digest.parse(expect) if expect else None
+    result = chain.verify(chain.stored_rows(session().app.recorder), expected)
+    data: dict[str, Any] = {"ok": result.intact, "events": result.count, "head": str(result.head)}
+    problem = None
+    if result.broken is not None:
+        data.update(position=result.broken.position, problem=result.broken.kind, message=result.broken.message)
+        problem = f"the ledger has been tampered with: {result.broken.message}"
+    elif expected is not None:
+        data.update(expect=str(expected), extends=result.expected == "extends")
+        if result.expected == "differs":
+            problem = (f"the history does not extend {expected}: the history up to position {expected.position} "
+                       "has been rewritten since that digest was taken")
+        elif result.expected == "missing":
+            problem = (f"the history does not extend {expected}: there is no event at position "
+                       f"{expected.position} any more (removed)")
+        data["ok"] = problem is None
+    if as_json or session().as_json:
+        click.echo(json.dumps(data, indent=2))
+        if problem:
+            raise click.exceptions.Exit(1)
+        return
+    if problem:
+        raise LedgerError(problem)
+    if head_only:
+        click.echo(str(result.head))
+    elif expected is not None:
+        click.echo(f"ok: {result.count} events extend {expected}, head {result.head}")
+    else:
+        click.echo(f"ok: {result.count} events, head {result.head}")

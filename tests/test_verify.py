@@ -1,0 +1,251 @@
+"""Tamper evidence: `meetings verify` finds the first altered, removed, moved or inserted event.
+
+Each test builds a ledger through the application, tampers with the stored rows directly
+in the real database (as someone with write access to the file or server could), and
+runs the real `meetings verify`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import pytest
+from conftest import Cli, Database, meetings_executable
+
+from ledger import chain
+
+SLUG = "sig-node-f2f-2016"
+
+
+class Raw:
+    """Direct SQL on the ledger's events table, bypassing the application."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.postgres = db.backend == "postgres"
+        self.table = "ledger_events" if self.postgres else "stored_events"
+        self.position = "notification_id" if self.postgres else "rowid"
+
+    def run(self, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        statement = statement.replace("{t}", self.table).replace("{p}", self.position)
+        if self.postgres:
+            import psycopg
+
+            with psycopg.connect(self.db.url) as conn:
+                cur = conn.execute(statement.replace("?", "%s"), params)
+                return cur.fetchall() if cur.description else []
+        import sqlite3
+
+        with sqlite3.connect(self.db.url) as conn:
+            return conn.execute(statement, params).fetchall()
+
+    def row(self, position: int) -> tuple[Any, ...]:
+        rows = self.run("SELECT originator_id, originator_version, topic, state, chain FROM {t} WHERE {p} = ?",
+                        (position,))
+        return tuple(rows[0])
+
+    def positions(self) -> list[int]:
+        return [r[0] for r in self.run("SELECT {p} FROM {t} ORDER BY {p}")]
+
+    def insert(self, position: int, originator_id: Any, version: int, topic: str, state: bytes,
+               seal: bytes | None) -> None:
+        self.run(f"INSERT INTO {{t}} ({self.position}, originator_id, originator_version, topic, state, chain)"
+                 " VALUES (?, ?, ?, ?, ?, ?)", (position, originator_id, version, topic, state, seal))
+
+    def reseal_from(self, start: int) -> None:
+        """What a careful forger does after a change: recompute every seal from there on."""
+        previous = chain.GENESIS
+        for position in self.positions():
+            originator_id, version, topic, state, seal = self.row(position)
+            if position >= start:
+                seal = chain.seal(previous, position, originator_id, version, topic, bytes(state))
+                self.run("UPDATE {t} SET chain = ? WHERE {p} = ?", (seal, position))
+            previous = bytes(seal)[32:]
+
+
+@pytest.fixture
+def seeded(ledger: Any, db: Database) -> Iterator[Raw]:
+    """The seed meeting with a handful of sign-ups and a topic: 8 events."""
+    ledger.create_meeting(SLUG, "Sig-node Face to Face", "2016-11-07T13:00", "2016-11-07T16:00", "Pacific Time",
+                          capacity=25)
+    for name in ("Dawn Chen", "Derek Carr", "Paul Morie", "Harry Zhang", "Euan Kemp", "Jeremy Eder"):
+        ledger.sign_up(SLUG, name)
+    ledger.propose_topic(SLUG, "CRI blockers and progress", "Brandon Philips")
+    yield Raw(db)
+
+
+def verify(cli: Cli, *args: str) -> tuple[int, str, str]:
+    result = cli("verify", *args)
+    return result.code, result.out, result.err
+
+
+def test_verify_passes_on_an_untouched_ledger(cli: Cli, seeded: Raw) -> None:
+    code, out, _ = verify(cli)
+    assert code == 0
+    assert re.fullmatch(r"ok: 8 events, head 8:[0-9a-f]{64}\n", out)
+
+
+def test_an_empty_ledger_verifies(cli: Cli) -> None:
+    code, out, _ = verify(cli)
+    assert code == 0
+    assert out == f"ok: 0 events, head 0:{'0' * 64}\n"
+
+
+def test_changing_one_byte_of_a_stored_event_is_found(cli: Cli, seeded: Raw) -> None:
+    state = bytearray(seeded.row(5)[3])
+    state[state.index(b"Harry")] = ord("L")  # "Harry Zhang" becomes "Larry Zhang"
+    seeded.run("UPDATE {t} SET state = ? WHERE {p} = ?", (bytes(state), 5))
+    code, _, err = verify(cli)
+    assert code == 1
+    assert "event at position 5 was altered" in err
+
+
+def test_deleting_a_row_is_found_at_the_event_after_it(cli: Cli, seeded: Raw) -> None:
+    seeded.run("DELETE FROM {t} WHERE {p} = ?", (4,))
+    code, _, err = verify(cli)
+    assert code == 1
+    assert "chain breaks at position 5: an event after position 3 was removed" in err
+
+
+def test_deleting_the_first_row_is_found(cli: Cli, seeded: Raw) -> None:
+    seeded.run("DELETE FROM {t} WHERE {p} = ?", (1,))
+    code, _, err = verify(cli)
+    assert code == 1
+    assert "chain breaks at position 2: an event at the start was removed" in err
+
+
+@pytest.mark.parametrize("with_seals", [False, True], ids=["contents", "contents-and-seals"])
+def test_swapping_two_rows_is_found_at_the_first_of_them(cli: Cli, seeded: Raw, with_seals: bool) -> None:
+    columns = ("topic", "state", "chain") if with_seals else ("topic", "state")
+    three, six = seeded.row(3), seeded.row(6)
+    index = {"topic": 2, "state": 3, "chain": 4}
+    for position, source in ((3, six), (6, three)):
+        assignments = ", ".join(f"{c} = ?" for c in columns)
+        seeded.run(f"UPDATE {{t}} SET {assignments} WHERE {{p}} = ?",
+                   (*(source[index[c]] for c in columns), position))
+    code, _, err = verify(cli)
+    assert code == 1
+    assert "event at position 3 was altered or moved" in err
+
+
+def test_a_forged_row_without_a_seal_is_found(cli: Cli, seeded: Raw) -> None:
+    originator_id, _, topic, state, _ = seeded.row(2)
+    seeded.insert(9, originator_id, 9, topic, bytes(state).replace(b"Dawn Chen", b"Eve Forger"), None)
+    code, _, err = verify(cli)
+    assert code == 1
+    assert "event at position 9 has no chain seal" in err
+
+
+def test_a_forged_row_sealed_by_the_published_recipe_is_found(cli: Cli, seeded: Raw) -> None:
+    # The forger computes a perfect seal for a new first event, but cannot re-link what follows.
+    originator_id, _, topic, state, _ = seeded.row(2)
+    forged = bytes(state).replace(b"Dawn Chen", b"Eve Forger")
+    seeded.insert(0, originator_id, 0, topic, forged,
+                  chain.seal(chain.GENESIS, 0, originator_id, 0, topic, forged))
+    code, _, err = verify(cli)
+    assert code == 1
+    assert "event at position 0 was inserted" in err
+
+
+def test_verify_head_prints_the_digest_verify_reports(cli: Cli, seeded: Raw) -> None:
+    head = cli.ok("verify", "--head").out.strip()
+    assert cli.ok("verify").out == f"ok: 8 events, head {head}\n"
+    report = json.loads(cli.ok("verify", "--json").out)
+    assert report == {"ok": True, "events": 8, "head": head}
+
+
+def test_verify_head_refuses_to_vouch_for_a_broken_chain(cli: Cli, seeded: Raw) -> None:
+    seeded.run("DELETE FROM {t} WHERE {p} = ?", (4,))
+    result = cli("verify", "--head")
+    assert result.code == 1
+    assert result.out == ""
+
+
+def test_verify_json_names_the_first_bad_position(cli: Cli, seeded: Raw) -> None:
+    seeded.run("UPDATE {t} SET topic = ? WHERE {p} = ?", ("meeting-ledger:Meeting.Withdrew", 6))
+    result = cli("verify", "--json")
+    assert result.code == 1
+    report = result.json()
+    assert (report["ok"], report["position"], report["problem"]) == (False, 6, "altered")
+
+
+# ----- --expect --------------------------------------------------------------------------------
+
+
+def test_a_digest_taken_earlier_is_accepted_after_more_events(cli: Cli, seeded: Raw) -> None:
+    earlier = cli.ok("verify", "--head").out.strip()
+    cli.ok("signup", SLUG, "Brandon Philips", actor="bob")
+    cli.ok("withdraw", SLUG, "Dawn Chen", "--reason", "travel", actor="carol")
+    result = cli.ok("verify", "--expect", earlier)
+    assert result.out.startswith(f"ok: 10 events extend {earlier}, head 10:")
+
+
+def test_the_current_head_and_the_empty_history_are_accepted(cli: Cli, seeded: Raw) -> None:
+    head = cli.ok("verify", "--head").out.strip()
+    cli.ok("verify", "--expect", head)
+    cli.ok("verify", "--expect", f"0:{'0' * 64}")
+
+
+def test_a_digest_from_a_history_later_rewritten_is_refused(cli: Cli, seeded: Raw) -> None:
+    earlier = cli.ok("verify", "--head").out.strip()
+    cli.ok("signup", SLUG, "Brandon Philips", actor="bob")
+    # Rewrite event 3 and recompute every seal after it: the chain is consistent again...
+    state = bytes(seeded.row(3)[3]).replace(b"Derek Carr", b"Derek Karr")
+    seeded.run("UPDATE {t} SET state = ? WHERE {p} = ?", (state, 3))
+    seeded.reseal_from(3)
+    assert cli("verify").code == 0
+    # ...but it no longer passes through the digest recorded before the rewrite.
+    result = cli("verify", "--expect", earlier)
+    assert result.code == 1
+    assert "does not extend" in result.err and "rewritten" in result.err
+
+
+def test_a_digest_whose_event_was_removed_is_refused(cli: Cli, seeded: Raw) -> None:
+    head = cli.ok("verify", "--head").out.strip()
+    seeded.run("DELETE FROM {t} WHERE {p} = ?", (8,))  # the newest event: the chain alone can't tell
+    assert cli("verify").code == 0
+    result = cli("verify", "--expect", head)
+    assert result.code == 1
+    assert "no event at position 8" in result.err
+
+
+def test_a_malformed_digest_is_bad_input(cli: Cli, seeded: Raw) -> None:
+    result = cli("verify", "--expect", "not-a-digest")
+    assert result.code == 2
+    assert result.err.startswith("Error: 'not-a-digest' is not a ledger digest")
+
+
+# ----- the chain survives copying and concurrency ---------------------------------------------------
+
+
+def test_the_chain_travels_with_a_copied_sqlite_file(sqlite_cli: Cli, tmp_path: Any) -> None:
+    import shutil
+
+    sqlite_cli.ok("new", SLUG, "--title", "T", "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00",
+                  "--tz", "UTC")
+    sqlite_cli.ok("signup", SLUG, "Dawn Chen")
+    head = sqlite_cli.ok("verify", "--head").out.strip()
+    copy = tmp_path / "copy.sqlite"
+    shutil.copy(sqlite_cli.db.url, copy)
+    result = sqlite_cli("verify", "--expect", head, env={"MEETINGS_DB": str(copy)})
+    assert result.code == 0, result.err
+
+
+@pytest.mark.slow
+def test_forty_concurrent_signups_all_succeed_and_chain(cli: Cli) -> None:
+    cli.ok("new", SLUG, "--title", "T", "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00",
+           "--tz", "UTC", "--capacity", "25")
+
+    def sign_up(i: int) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*meetings_executable(), "signup", SLUG, f"Person {i}"], env=cli.env,
+                              capture_output=True, text=True, timeout=120)
+
+    with ThreadPoolExecutor(max_workers=40) as pool:
+        results = list(pool.map(sign_up, range(40)))
+    assert [r.returncode for r in results] == [0] * 40, [r.stderr for r in results if r.returncode]
+    assert cli.ok("verify").out.startswith("ok: 41 events, head 41:" if cli.db.backend == "sqlite" else "ok: 41 events")
