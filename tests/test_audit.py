@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import REPO, Cli, Database, meetings_executable
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+
+from tests.conftest import REPO, Cli, Database, meetings_executable
 
 SLUG = "sig-node-f2f-2016"
 FIELDS = {"position", "time", "actor", "principal", "meeting", "person", "action", "details", "sentence"}

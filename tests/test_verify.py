@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
-from conftest import Cli, Database, meetings_executable
 
 from ledger import chain
+from tests.conftest import Cli, Database, meetings_executable
 
 SLUG = "sig-node-f2f-2016"
 
