@@ -117,9 +117,11 @@ def feed_token_revoke(name: str) -> None:
 @past_days_option
 def serve_feeds(host: str, port: int, base_url: str | None, past_days: int) -> None:
     """Serve calendar feeds over HTTP (waitress): /calendar.ics, /meetings/SLUG.ics, /people/TOKEN.ics."""
-    from exports.server import FeedApp
+    from exports.server import SERVER_THREADS, FeedApp
     from exports.server import serve as run
 
+    # Each worker thread may need a database connection at once (PostgreSQL pool).
+    session().pool_size = SERVER_THREADS
     app = FeedApp(session().store(), base_url=base_url, past_days=past_days)
     click.echo(f"Serving calendar feeds on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     run(app, host, port)

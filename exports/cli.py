@@ -30,6 +30,7 @@ class Session:
         self.db_option = db
         self.actor_option = actor
         self.as_json = as_json
+        self.pool_size = 1  # a CLI process holds one connection; the feed server raises this
         self._app: Ledger | None = None
         self._store: ReadStore | None = None
 
@@ -40,7 +41,7 @@ class Session:
 
             database = storage.resolve(self.db_option)
             people.actor_var.set(people.resolve_actor(self.actor_option))
-            app = storage.open_ledger(database)
+            app = storage.open_ledger(database, pool_size=self.pool_size)
             people.principal_var.set(principal_of(app, database))
             self._app = app
         return self._app

@@ -224,7 +224,10 @@ def index_page(listing: list[dict[str, str]]) -> str:
     )
 
 
-def serve(app: FeedApp, host: str, port: int, threads: int = 8) -> None:
+SERVER_THREADS = 8
+
+
+def serve(app: FeedApp, host: str, port: int, threads: int = SERVER_THREADS) -> None:
     """Serve with waitress: asynchronous I/O buffers slow clients, so they never hold a worker thread."""
     import waitress
 
