@@ -12,24 +12,29 @@ class AgendaModel:
     """One document per meeting: the agenda the domain recorded."""
 
     name = "agenda"
-    version = 1
+    version = 2
     kinds = frozenset({"Scheduled", "TopicProposed", "TopicRetitled", "TopicMoved", "TopicWithdrawn"})
 
     def key(self, event: LedgerEvent) -> str | None:
         return event.meeting_id
 
-    def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None:
+    def load(self, doc: dict[str, Any]) -> Agenda:
+        return Agenda.from_dict(doc)
+
+    def dump(self, state: Agenda) -> dict[str, Any]:
+        return state.to_dict()
+
+    def apply(self, state: Agenda | None, event: LedgerEvent) -> Agenda:
         data = event.data
         if event.kind == "Scheduled":
-            return Agenda().to_dict()
-        assert doc is not None
-        agenda = Agenda.from_dict(doc)
+            return Agenda()
+        assert state is not None
         if event.kind == "TopicProposed":
-            agenda.add(data["topic_id"], data["title"], data["person"], data["parent_id"])
+            state.add(data["topic_id"], data["title"], data["person"], data["parent_id"])
         elif event.kind == "TopicRetitled":
-            agenda.retitle(data["topic_id"], data["title"])
+            state.retitle(data["topic_id"], data["title"])
         elif event.kind == "TopicMoved":
-            agenda.move(data["topic_id"], data["position"])
+            state.move(data["topic_id"], data["position"])
         elif event.kind == "TopicWithdrawn":
-            agenda.withdraw(data["topic_id"])
-        return agenda.to_dict()
+            state.withdraw(data["topic_id"])
+        return state

@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from projections.events import LedgerEvent
+from projections.store import DocumentModel
 
 # Changes a calendar subscriber must see raise the iCalendar SEQUENCE (RFC 5545 3.8.7.4).
 SEQUENCED_FIELDS = frozenset({"title", "location", "video_url"})
 
 
-class MeetingsModel:
+class MeetingsModel(DocumentModel):
     """One document per meeting: what `meetings list`, `show` and the calendar need."""
 
     name = "meetings"

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from projections.events import LedgerEvent
+from projections.store import DocumentModel
 
 
-class NotesModel:
+class NotesModel(DocumentModel):
     """One document per meeting: sections mapped to their revisions, oldest first."""
 
     name = "notes"

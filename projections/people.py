@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from projections.events import LedgerEvent
+from projections.store import DocumentModel
 
 
-class PeopleModel:
+class PeopleModel(DocumentModel):
     """One document per person (by email when given, else by name)."""
 
     name = "people"

@@ -17,7 +17,11 @@ BATCH_SIZE = 2_000
 
 
 class ReadModel(Protocol):
-    """A read model: which events it folds, under which document key, and how."""
+    """A read model: which events it folds, under which document key, and how.
+
+    `apply` works on the model's in-memory state; `load` and `dump` convert it from and
+    to the stored JSON document, once per document per batch rather than once per event.
+    """
 
     name: str
     version: int  # raise when the fold changes: stored documents are then rebuilt
@@ -25,7 +29,21 @@ class ReadModel(Protocol):
 
     def key(self, event: LedgerEvent) -> str | None: ...
 
-    def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None: ...
+    def apply(self, state: Any, event: LedgerEvent) -> Any: ...
+
+    def load(self, doc: dict[str, Any]) -> Any: ...
+
+    def dump(self, state: Any) -> dict[str, Any]: ...
+
+
+class DocumentModel:
+    """A model whose state is its JSON document itself."""
+
+    def load(self, doc: dict[str, Any]) -> Any:
+        return doc
+
+    def dump(self, state: Any) -> dict[str, Any]:
+        return state  # type: ignore[no-any-return]
 
 
 class Dialect:
@@ -237,16 +255,24 @@ class ReadStore:
                             self._set_position(cursor, model, 0)
                     return seen
                 for model in models:
-                    docs: dict[str, dict[str, Any] | None] = {}
+                    states: dict[str, Any] = {}
                     for event in events:
                         if event.position <= start[model.name] or event.kind not in model.kinds:
                             continue
                         key = model.key(event)
                         if key is None:
                             continue
-                        doc = docs[key] if key in docs else self._get(cursor, model.name, key)
-                        docs[key] = model.apply(doc, event)
-                    self._put(cursor, model.name, docs)
+                        if key in states:
+                            state = states[key]
+                        else:
+                            document = self._get(cursor, model.name, key)
+                            state = None if document is None else model.load(document)
+                        states[key] = model.apply(state, event)
+                    self._put(
+                        cursor,
+                        model.name,
+                        {key: None if state is None else model.dump(state) for key, state in states.items()},
+                    )
                     self._set_position(cursor, model, events[-1].position)
             seen += len(events)
             if progress is not None:
@@ -263,16 +289,17 @@ class ReadStore:
 
 def fold(model: ReadModel, events: Sequence[LedgerEvent]) -> dict[str, dict[str, Any]]:
     """The model's documents from these events alone: used for --as-of and in tests."""
-    docs: dict[str, dict[str, Any]] = {}
+    states: dict[str, Any] = {}
     for event in events:
         if event.kind not in model.kinds:
             continue
         key = model.key(event)
         if key is None:
             continue
-        result = model.apply(docs.get(key), event)
+        result = model.apply(states.get(key), event)
         if result is None:
-            docs.pop(key, None)
+            states.pop(key, None)
         else:
-            docs[key] = result
-    return docs
+            states[key] = result
+    # A round trip through JSON, exactly as stored documents are.
+    return {key: json.loads(json.dumps(model.dump(state))) for key, state in states.items()}
