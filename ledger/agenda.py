@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import string
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -102,7 +102,17 @@ class Agenda:
     # ----- storage -----------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        return {"topics": [asdict(t) for t in self.topics], "next_topic_id": self.next_topic_id}
+        topics = [
+            {
+                "topic_id": t.topic_id,
+                "title": t.title,
+                "proposer": t.proposer,
+                "parent_id": t.parent_id,
+                "withdrawn": t.withdrawn,
+            }
+            for t in self.topics
+        ]
+        return {"topics": topics, "next_topic_id": self.next_topic_id}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Agenda:

@@ -7,7 +7,7 @@ the attendee read model both apply those recorded outcomes through this one clas
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 Mode = Literal["in-person", "remote", "undecided"]
@@ -106,7 +106,11 @@ class Roster:
     def to_dict(self) -> dict[str, Any]:
         return {
             "capacity": self.capacity,
-            "attendees": [asdict(a) for a in self.attendees.values()],
+            # Written out by hand: dataclasses.asdict deep-copies and dominated rebuild time.
+            "attendees": [
+                {"key": a.key, "name": a.name, "email": a.email, "mode": a.mode, "remark": a.remark, "seated": a.seated}
+                for a in self.attendees.values()
+            ],
             "waitlist": list(self.waitlist),
         }
 

@@ -77,8 +77,7 @@ def link(previous: bytes, content: bytes) -> bytes:
     return hashlib.sha256(previous + content).digest()
 
 
-def seal(previous: bytes, position: int, originator_id: UUID | str, version: int, topic: str,
-         state: bytes) -> bytes:
+def seal(previous: bytes, position: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
     """The 64 bytes stored with an event: its content hash, then its link to `previous`."""
     content = content_hash(position, originator_id, version, topic, state)
     return content + link(previous, content)
@@ -178,17 +177,27 @@ def _check(row: StoredRow, previous: bytes, before_previous: bytes, previous_pos
         return Break(at, "unsealed", f"event at position {at} has no chain seal: it was inserted outside the ledger")
     content = content_hash(at, row.originator_id, row.version, row.topic, row.state)
     if stored[:32] != content:
-        return Break(at, "altered", f"event at position {at} was altered or moved: "
-                                    "its stored content no longer matches the hash recorded with it")
+        return Break(
+            at,
+            "altered",
+            f"event at position {at} was altered or moved: "
+            "its stored content no longer matches the hash recorded with it",
+        )
     if stored[32:] == link(previous, content):
         return None
     if previous_position is not None and stored[32:] == link(before_previous, content):
-        return Break(previous_position, "inserted",
-                     f"event at position {previous_position} was inserted: "
-                     f"the event at position {at} was chained directly to the one before it")
+        return Break(
+            previous_position,
+            "inserted",
+            f"event at position {previous_position} was inserted: "
+            f"the event at position {at} was chained directly to the one before it",
+        )
     after = f"after position {previous_position}" if previous_position is not None else "at the start"
-    return Break(at, "removed", f"the chain breaks at position {at}: an event {after} was removed, "
-                                "or the history before it was rewritten")
+    return Break(
+        at,
+        "removed",
+        f"the chain breaks at position {at}: an event {after} was removed, or the history before it was rewritten",
+    )
 
 
 def stored_rows(recorder: Any, batch: int = 2_000) -> Iterator[StoredRow]:

@@ -6,10 +6,11 @@ never re-run a rule; decoding the stored JSON directly keeps rebuilds fast.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
+
+import orjson
 
 from ledger.meeting import TOPIC_PREFIX
 
@@ -40,4 +41,4 @@ class LedgerEvent:
 def decode(position: int, originator_id: Any, version: int, topic: str, state: bytes | memoryview) -> LedgerEvent:
     meeting_id = originator_id.hex if isinstance(originator_id, UUID) else str(originator_id).replace("-", "")
     kind = topic[len(_PREFIX) :] if topic.startswith(_PREFIX) else topic
-    return LedgerEvent(position, meeting_id, version, kind, json.loads(bytes(state)))
+    return LedgerEvent(position, meeting_id, version, kind, orjson.loads(state))

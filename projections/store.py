@@ -11,9 +11,11 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
 
+import orjson
+
 from projections.events import LedgerEvent, decode
 
-BATCH_SIZE = 2_000
+BATCH_SIZE = 5_000  # events per transaction: few commits, memory still bounded
 
 
 class ReadModel(Protocol):
@@ -184,7 +186,7 @@ class ReadStore:
             self.dialect.sql("SELECT body FROM {p}read_model_docs WHERE model = ? AND doc_key = ?"), (model, key)
         )
         row = cursor.fetchone()
-        return json.loads(row["body"]) if row else None
+        return orjson.loads(row["body"]) if row else None
 
     def all(self, model: str) -> list[tuple[str, dict[str, Any]]]:
         with self.transaction(write=False) as cursor:
@@ -192,13 +194,13 @@ class ReadStore:
                 self.dialect.sql("SELECT doc_key, body FROM {p}read_model_docs WHERE model = ? ORDER BY doc_key"),
                 (model,),
             )
-            return [(r["doc_key"], json.loads(r["body"])) for r in cursor.fetchall()]
+            return [(r["doc_key"], orjson.loads(r["body"])) for r in cursor.fetchall()]
 
     def _put(self, cursor: Any, model: str, docs: dict[str, dict[str, Any] | None]) -> None:
         d = self.dialect
         deleted = [(model, key) for key, doc in docs.items() if doc is None]
         stored = [
-            (model, key, json.dumps(doc, separators=(",", ":"), sort_keys=True))
+            (model, key, orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode())
             for key, doc in docs.items()
             if doc is not None
         ]

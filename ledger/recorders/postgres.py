@@ -25,9 +25,7 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
         super().__init__(datastore, events_table_name=events_table_name)
         table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         # Added after eventsourcing's own CREATE TABLE, so its statement stays untouched.
-        self.sql_create_statements.append(
-            SQL("ALTER TABLE {0} ADD COLUMN IF NOT EXISTS chain bytea").format(table)
-        )
+        self.sql_create_statements.append(SQL("ALTER TABLE {0} ADD COLUMN IF NOT EXISTS chain bytea").format(table))
         self._select_previous = SQL(
             "SELECT chain FROM {0} WHERE notification_id < %s ORDER BY notification_id DESC LIMIT 1"
         ).format(table)
@@ -57,8 +55,14 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self._select_sealed, (after, limit))
             return [
-                chain.StoredRow(r["notification_id"], r["originator_id"], r["originator_version"], r["topic"],
-                                bytes(r["state"]), None if r["chain"] is None else bytes(r["chain"]))
+                chain.StoredRow(
+                    r["notification_id"],
+                    r["originator_id"],
+                    r["originator_version"],
+                    r["topic"],
+                    bytes(r["state"]),
+                    None if r["chain"] is None else bytes(r["chain"]),
+                )
                 for r in curs.fetchall()
             ]
 

@@ -19,8 +19,7 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         super().__init__(datastore, events_table_name)
         # The table now has five columns, so the insert names the four it fills.
         self.insert_events_statement = (
-            f"INSERT INTO {self.events_table_name} (originator_id, originator_version, topic, state)"
-            " VALUES (?,?,?,?)"
+            f"INSERT INTO {self.events_table_name} (originator_id, originator_version, topic, state) VALUES (?,?,?,?)"
         )
 
     def construct_create_table_statements(self) -> list[str]:
@@ -45,9 +44,7 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         row = c.fetchone()
         previous = chain.link_of(row["chain"] if row else None)
         sealed = chain.seal_inserted(previous, positions, stored_events)
-        c.executemany(
-            f"UPDATE {self.events_table_name} SET chain = ? WHERE rowid = ?", sealed
-        )
+        c.executemany(f"UPDATE {self.events_table_name} SET chain = ? WHERE rowid = ?", sealed)
         return positions
 
     def select_sealed(self, after: int, limit: int) -> list[chain.StoredRow]:
@@ -59,8 +56,9 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 (after, limit),
             )
             return [
-                chain.StoredRow(r["rowid"], r["originator_id"], r["originator_version"], r["topic"],
-                                bytes(r["state"]), r["chain"])
+                chain.StoredRow(
+                    r["rowid"], r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]), r["chain"]
+                )
                 for r in c.fetchall()
             ]
 
