@@ -55,27 +55,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def start_server(cli: Any, log_path: Path) -> Server:
+    """Start `meetings serve` on a free loopback port and wait until it listens."""
+    port = free_port()
+    log = log_path.open("wb")
+    process = subprocess.Popen([*meetings_executable(), "serve", "--port", str(port)],
+                               env=cli.env, stdout=log, stderr=subprocess.STDOUT)
+    log.close()  # the child keeps its own descriptor
+    for _ in range(300):  # wait until it listens (or has died)
+        if process.poll() is not None:
+            pytest.fail(f"meetings serve exited: {log_path.read_text()}")
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return Server(port, process)
+        except OSError:
+            time.sleep(0.05)
+    pytest.fail("meetings serve did not start listening")
+
+
 @pytest.fixture
 def server(cli: Any, tmp_path: Path) -> Iterator[Server]:
     cli.ok("new", "kickoff", "--title", "Kick-off", "--start", "2099-05-01T10:00", "--end", "2099-05-01T11:00",
            "--tz", "Europe/Berlin", "--video-url", "https://example.org/room")
-    port = free_port()
-    log = (tmp_path / "server.log").open("wb")
-    process = subprocess.Popen([*meetings_executable(), "serve", "--port", str(port)],
-                               env=cli.env, stdout=log, stderr=subprocess.STDOUT)
-    running = Server(port, process)
-    for _ in range(300):  # wait until it listens (or has died)
-        if process.poll() is not None:
-            pytest.fail(f"meetings serve exited: {(tmp_path / 'server.log').read_text()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    running = start_server(cli, tmp_path / "server.log")
     yield running
-    process.terminate()
-    process.wait(timeout=30)
-    log.close()
+    running.process.terminate()
+    running.process.wait(timeout=30)
 
 
 def test_feed_is_served_with_validators_and_answers_conditional_requests(server: Server) -> None:

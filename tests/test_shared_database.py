@@ -2,35 +2,10 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tests.conftest import meetings_executable
-from tests.test_feed_server import Server, free_port
-
-
-def start_server(cli: Any, log: Path) -> Server:
-    port = free_port()
-    process = subprocess.Popen(
-        [*meetings_executable(), "serve", "--port", str(port)],
-        env=cli.env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    for _ in range(300):
-        if process.poll() is not None:
-            pytest.fail(f"meetings serve exited: {log.read_text()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return Server(port, process)
-        except OSError:
-            time.sleep(0.05)
-    pytest.fail("meetings serve did not start listening")
+from tests.test_feed_server import start_server
 
 
 def test_two_servers_show_a_write_made_by_a_third_process(cli: Any, tmp_path: Path) -> None:
