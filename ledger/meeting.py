@@ -43,102 +43,13 @@ class Meeting(Aggregate):
         return uuid5(NAMESPACE_URL, f"/meetings/{slug}")
 
     # ----- events ----------------------------------------------------------------------
-
-    class Scheduled(Event, Aggregate.Created):
-        TOPIC = f"{TOPIC_PREFIX}.Scheduled"
-        slug: str
-        title: str
-        start: str
-        end: str
-        timezone: str
-        location: str
-        video_url: str
-        description: str
-        capacity: int | None
-        calendar_uid: str
-
-    class Edited(Event):
-        TOPIC = f"{TOPIC_PREFIX}.Edited"
-        changes: dict[str, Any]
-
-    class Rescheduled(Event):
-        TOPIC = f"{TOPIC_PREFIX}.Rescheduled"
-        start: str
-        end: str
-        timezone: str
-
-    class Cancelled(Event):
-        TOPIC = f"{TOPIC_PREFIX}.Cancelled"
-        reason: str
-
-    class Reinstated(Event):
-        TOPIC = f"{TOPIC_PREFIX}.Reinstated"
-
-    class CapacityChanged(Event):
-        TOPIC = f"{TOPIC_PREFIX}.CapacityChanged"
-        capacity: int | None
-
-    class SignedUp(Event):
-        TOPIC = f"{TOPIC_PREFIX}.SignedUp"
-        person: str
-        person_key: str
-        email: str | None
-        mode: str
-        remark: str
-        waitlisted: bool
-
-    class Withdrew(Event):
-        TOPIC = f"{TOPIC_PREFIX}.Withdrew"
-        person: str
-        person_key: str
-        reason: str
-
-    class AttendanceChanged(Event):
-        TOPIC = f"{TOPIC_PREFIX}.AttendanceChanged"
-        person: str
-        person_key: str
-        mode: str
-        remark: str
-        waitlisted: bool
-
-    class Promoted(Event):
-        TOPIC = f"{TOPIC_PREFIX}.Promoted"
-        person: str
-        person_key: str
-
-    class TopicProposed(Event):
-        TOPIC = f"{TOPIC_PREFIX}.TopicProposed"
-        topic_id: int
-        title: str
-        person: str
-        parent_id: int | None
-
-    class TopicRetitled(Event):
-        TOPIC = f"{TOPIC_PREFIX}.TopicRetitled"
-        topic_id: int
-        title: str
-
-    class TopicMoved(Event):
-        TOPIC = f"{TOPIC_PREFIX}.TopicMoved"
-        topic_id: int
-        position: int
-
-    class TopicWithdrawn(Event):
-        TOPIC = f"{TOPIC_PREFIX}.TopicWithdrawn"
-        topic_id: int
-        reason: str
-
-    class NotesEdited(Event):
-        TOPIC = f"{TOPIC_PREFIX}.NotesEdited"
-        section: str
-        text: str
-        base_revision: int
-        revision: int
-        merged: bool
+    # Each `@event(NAME, topic=...)` below defines the event class Meeting.NAME from the
+    # decorated method's parameters (one class each, which keeps start-up fast), stored
+    # under a fixed topic name.
 
     # ----- creation --------------------------------------------------------------------
 
-    @event(Scheduled)
+    @event("Scheduled", topic=f"{TOPIC_PREFIX}.Scheduled")
     def __init__(
         self,
         slug: str,
@@ -205,7 +116,7 @@ class Meeting(Aggregate):
             raise RuleError(f"{self.slug}: nothing to change")
         self._edit(changes=effective)
 
-    @event(Edited)
+    @event("Edited", topic=f"{TOPIC_PREFIX}.Edited")
     def _edit(self, changes: dict[str, Any]) -> None:
         for name, value in changes.items():
             setattr(self, name, value)
@@ -215,7 +126,7 @@ class Meeting(Aggregate):
             raise RuleError(f"{self.slug} is already at that time")
         self._reschedule(start=schedule.start_iso, end=schedule.end_iso, timezone=schedule.zone)
 
-    @event(Rescheduled)
+    @event("Rescheduled", topic=f"{TOPIC_PREFIX}.Rescheduled")
     def _reschedule(self, start: str, end: str, timezone: str) -> None:
         self.start, self.end, self.timezone = start, end, timezone
 
@@ -224,7 +135,7 @@ class Meeting(Aggregate):
             raise RuleError(f"{self.slug} is already cancelled")
         self._cancel(reason=reason)
 
-    @event(Cancelled)
+    @event("Cancelled", topic=f"{TOPIC_PREFIX}.Cancelled")
     def _cancel(self, reason: str) -> None:
         self.cancelled = True
 
@@ -233,7 +144,7 @@ class Meeting(Aggregate):
             raise RuleError(f"{self.slug} is not cancelled")
         self._reinstate()
 
-    @event(Reinstated)
+    @event("Reinstated", topic=f"{TOPIC_PREFIX}.Reinstated")
     def _reinstate(self) -> None:
         self.cancelled = False
 
@@ -245,7 +156,7 @@ class Meeting(Aggregate):
         self._change_capacity(capacity=capacity)
         self._promote_waitlisted()
 
-    @event(CapacityChanged)
+    @event("CapacityChanged", topic=f"{TOPIC_PREFIX}.CapacityChanged")
     def _change_capacity(self, capacity: int | None) -> None:
         self.roster.capacity = capacity
 
@@ -273,7 +184,7 @@ class Meeting(Aggregate):
         waitlisted = mode == "in-person" and not self.roster.seat_free()
         self._sign_up(person=name, person_key=key, email=email, mode=mode, remark=remark, waitlisted=waitlisted)
 
-    @event(SignedUp)
+    @event("SignedUp", topic=f"{TOPIC_PREFIX}.SignedUp")
     def _sign_up(
         self, person: str, person_key: str, email: str | None, mode: str, remark: str, waitlisted: bool
     ) -> None:
@@ -285,7 +196,7 @@ class Meeting(Aggregate):
         self._promote_waitlisted()
         return attendee
 
-    @event(Withdrew)
+    @event("Withdrew", topic=f"{TOPIC_PREFIX}.Withdrew")
     def _withdraw(self, person: str, person_key: str, reason: str) -> None:
         self.roster.remove(person_key)
 
@@ -311,7 +222,7 @@ class Meeting(Aggregate):
         self._promote_waitlisted()
         return attendee
 
-    @event(AttendanceChanged)
+    @event("AttendanceChanged", topic=f"{TOPIC_PREFIX}.AttendanceChanged")
     def _change(self, person: str, person_key: str, mode: str, remark: str, waitlisted: bool) -> None:
         self.roster.change(person_key, mode, remark, waitlisted)
 
@@ -320,7 +231,7 @@ class Meeting(Aggregate):
         for key in self.roster.to_promote():
             self._promote(person=self.roster.attendees[key].name, person_key=key)
 
-    @event(Promoted)
+    @event("Promoted", topic=f"{TOPIC_PREFIX}.Promoted")
     def _promote(self, person: str, person_key: str) -> None:
         self.roster.promote(person_key)
 
@@ -339,7 +250,7 @@ class Meeting(Aggregate):
         self._propose_topic(topic_id=topic_id, title=title, person=proposer, parent_id=parent_id)
         return topic_id
 
-    @event(TopicProposed)
+    @event("TopicProposed", topic=f"{TOPIC_PREFIX}.TopicProposed")
     def _propose_topic(self, topic_id: int, title: str, person: str, parent_id: int | None) -> None:
         self.agenda.add(topic_id, title, person, parent_id)
 
@@ -348,7 +259,7 @@ class Meeting(Aggregate):
             raise RuleError(f"topic {topic_id} is already titled {title!r}")
         self._retitle_topic(topic_id=topic_id, title=title)
 
-    @event(TopicRetitled)
+    @event("TopicRetitled", topic=f"{TOPIC_PREFIX}.TopicRetitled")
     def _retitle_topic(self, topic_id: int, title: str) -> None:
         self.agenda.retitle(topic_id, title)
 
@@ -361,7 +272,7 @@ class Meeting(Aggregate):
             raise RuleError(f"topic {topic_id} is already at position {position}")
         self._move_topic(topic_id=topic_id, position=position)
 
-    @event(TopicMoved)
+    @event("TopicMoved", topic=f"{TOPIC_PREFIX}.TopicMoved")
     def _move_topic(self, topic_id: int, position: int) -> None:
         self.agenda.move(topic_id, position)
 
@@ -369,7 +280,7 @@ class Meeting(Aggregate):
         self.find_topic(topic_id)
         self._withdraw_topic(topic_id=topic_id, reason=reason)
 
-    @event(TopicWithdrawn)
+    @event("TopicWithdrawn", topic=f"{TOPIC_PREFIX}.TopicWithdrawn")
     def _withdraw_topic(self, topic_id: int, reason: str) -> None:
         self.agenda.withdraw(topic_id)
 
@@ -408,6 +319,6 @@ class Meeting(Aggregate):
         self._edit_notes(section=section, text=merged.text, base_revision=base, revision=revision, merged=merged.merged)
         return revision
 
-    @event(NotesEdited)
+    @event("NotesEdited", topic=f"{TOPIC_PREFIX}.NotesEdited")
     def _edit_notes(self, section: str, text: str, base_revision: int, revision: int, merged: bool) -> None:
         self.notes.setdefault(section, []).append(text)
