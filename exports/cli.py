@@ -123,8 +123,36 @@ def parse_as_of(value: str | None) -> datetime | None:
 # ----- the group ---------------------------------------------------------------------------
 
 
+# Commands that live in their own modules, imported only when used (or listed by --help),
+# so that `meetings signup` does not pay for the calendar, page and audit code.
+LAZY_COMMANDS: dict[str, tuple[str, ...]] = {
+    "export": ("exports.calendar_cli", "exports.page_cli", "exports.export_group:export_group"),
+    "import": ("exports.page_cli:import_group",),
+    "feed-token": ("exports.calendar_cli:feed_token",),
+    "serve": ("exports.calendar_cli:serve_feeds",),
+    "audit": ("exports.audit_cli:audit",),
+    "verify": ("exports.audit_cli:verify",),
+}
+
+
 class LedgerGroup(click.Group):
     """Turns every refusal into one `Error:` line and the documented exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in LAZY_COMMANDS and cmd_name not in self.commands:
+            import importlib
+
+            command: Any = None
+            for target in LAZY_COMMANDS[cmd_name]:
+                module_name, _, attribute = target.partition(":")
+                module = importlib.import_module(module_name)  # importing attaches sub-commands
+                if attribute:
+                    command = getattr(module, attribute)
+            self.add_command(command, cmd_name)
+        return super().get_command(ctx, cmd_name)
 
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         kwargs["standalone_mode"] = False
@@ -660,15 +688,6 @@ def copy_ledger(destination: str) -> None:
     ReadStore(target).catch_up(MODELS)
     click.echo(f"Copied {copied} events to {target_db.location}.")
 
-
-# Commands defined in their own modules (each imports only click at module level).
-from exports import audit_cli  # noqa: E402
-from exports.calendar_cli import feed_token, serve_feeds  # noqa: E402 - they use main's helpers
-from exports.export_group import export_group  # noqa: E402
-from exports.page_cli import import_group  # noqa: E402 - attaches `export markdown` to export_group
-
-for _command in (export_group, import_group, feed_token, serve_feeds, audit_cli.audit, audit_cli.verify):
-    main.add_command(_command)
 
 if __name__ == "__main__":
     main()
