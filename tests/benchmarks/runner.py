@@ -40,6 +40,7 @@ def main(argv: list[str] | None = None) -> int:
     work = bars.scratch()
     CACHE.mkdir(exist_ok=True)
     began = time.perf_counter()
+    load_before = os.getloadavg()
 
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - began:6.0f}s] {message}", file=sys.stderr, flush=True)
@@ -84,11 +85,15 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(work, ignore_errors=True)
     rows.sort(key=lambda r: r.bar)
     elapsed = time.perf_counter() - began
+    load_after = os.getloadavg()
+    # Other work on the machine skews absolute times; ratios interleave runs with their baselines.
+    load = f"load average {load_before[0]:.1f} at start, {load_after[0]:.1f} at end"
     print(f"\nmeeting-ledger benchmark, size {size.name} ({size.meetings:,} meetings, {size.events:,} events),"
-          f" {os.cpu_count()} CPUs, Python {platform.python_version()}, {elapsed:.0f}s\n")
+          f" {os.cpu_count()} CPUs, Python {platform.python_version()}, {elapsed:.0f}s, {load}\n")
     print(render(rows))
     if args.json_out:
         write_json(rows, args.json_out, {"size": size.name, "events": size.events, "meetings": size.meetings,
                                          "cpus": os.cpu_count(), "python": platform.python_version(),
-                                         "seconds": round(elapsed, 1)})
+                                         "seconds": round(elapsed, 1), "load_average_start": load_before[0],
+                                         "load_average_end": load_after[0]})
     return 1 if any(r.status == "ERROR" for r in rows) else 0
