@@ -1,0 +1,39 @@
+"""The baseline server: waitress, as `meetings serve` runs it, answering with fixed bytes.
+
+`python -m tests.benchmarks.bare_server PORT BODY_FILE ETAG LAST_MODIFIED CONTENT_TYPE`
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+
+def make_app(body: bytes, etag: str, last_modified: str, content_type: str) -> Callable[..., Iterable[bytes]]:
+    """Answers every GET with the body, or 304 when If-None-Match names its ETag."""
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        headers = [("ETag", etag), ("Cache-Control", "no-cache"), ("Last-Modified", last_modified)]
+        if environ.get("HTTP_IF_NONE_MATCH") == etag:
+            start_response("304 Not Modified", headers)
+            return []
+        start_response("200 OK", [*headers, ("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        return [body]
+
+    return app
+
+
+def main(argv: list[str]) -> None:
+    import waitress
+
+    port, body_file, etag, last_modified, content_type = argv
+    app = make_app(Path(body_file).read_bytes(), etag, last_modified, content_type)
+    # The same settings as exports.server.serve.
+    waitress.serve(app, host="127.0.0.1", port=int(port), threads=8, channel_timeout=60, ident="meetings",
+                   clear_untrusted_proxy_headers=True, _quiet=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,98 @@
+"""Running whole processes: wall time and the child's own peak memory (from wait4's rusage)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Run:
+    """One finished process."""
+
+    wall: float  # seconds
+    peak_rss_kib: int
+    code: int
+    out: str
+    err: str
+
+
+def meetings_command() -> list[str]:
+    """The installed `meetings` executable beside this Python (what users run)."""
+    found = shutil.which("meetings", path=str(Path(sys.executable).parent)) or shutil.which("meetings")
+    return [found] if found else [sys.executable, "-m", "exports.cli"]
+
+
+def run(argv: Sequence[str], env: dict[str, str] | None = None, timeout: float = 900,
+        stdin: str | None = None) -> Run:
+    """Run argv to completion; wall time from fork to exit, peak RSS of that child alone."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(list(argv), env=env, stdout=out, stderr=err, cwd=REPO,
+                                   stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+        if stdin is not None:
+            assert process.stdin is not None
+            process.stdin.write(stdin.encode())
+            process.stdin.close()
+        deadline = started + timeout
+        while True:
+            pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+            if pid:
+                break
+            if time.perf_counter() > deadline:
+                process.kill()
+                pid, status, usage = os.wait4(process.pid, 0)
+                break
+            time.sleep(0.001)
+        wall = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
+        out.seek(0)
+        err.seek(0)
+        return Run(wall, usage.ru_maxrss, process.returncode, out.read().decode(errors="replace"),
+                   err.read().decode(errors="replace"))
+
+
+def checked(result: Run, what: str) -> Run:
+    if result.code != 0:
+        raise RuntimeError(f"{what} exited {result.code}: {result.err.strip()[-500:]}")
+    return result
+
+
+def medians(commands: dict[str, Callable[[int], Sequence[str]]], runs: int, env: dict[str, str],
+            warmups: int = 1) -> dict[str, float]:
+    """Median wall seconds per command; runs interleave so drift hits each command alike."""
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for index in range(-warmups, runs):
+        for name, argv in commands.items():
+            result = checked(run(argv(index + warmups), env), name)
+            if index >= 0:
+                times[name].append(result.wall)
+    return {name: statistics.median(values) for name, values in times.items()}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")

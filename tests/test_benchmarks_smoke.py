@@ -1,0 +1,41 @@
+"""The benchmark command runs end to end and prints a row for every bar (figures are not checked)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+BARS = ["1a", "1b", "2", "3", "4a", "4b", "5", "6a", "6b", "7a", "7b", "8"]
+
+
+@pytest.mark.slow
+def test_benchmark_prints_every_bar_with_figure_baseline_ratio_target_and_verdict(tmp_path: Path) -> None:
+    out = tmp_path / "bench.json"
+    done = subprocess.run([sys.executable, "-m", "tests.benchmarks", "--size", "tiny", "--no-khal",
+                           "--json-out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    table = done.stdout
+    assert "bar | what" in table and "| result" in table
+    for bar in BARS:
+        assert any(line.startswith(f"{bar} ") for line in table.splitlines()), (bar, table)
+    rows = {row["bar"]: row for row in json.loads(out.read_text())["bars"]}
+    assert sorted(rows) == sorted(BARS)
+    for bar, row in rows.items():
+        assert row["status"] in ("PASS", "FAIL", "SKIPPED"), (bar, row)
+        if row["status"] != "SKIPPED":
+            assert row["figure"] is not None and row["target"], (bar, row)
+    assert rows["1b"]["status"] == "SKIPPED"  # --no-khal
+    assert rows["7a"]["status"] == "PASS", rows["7a"]  # correctness, not speed: 3 seated, 5 waitlisted
+
+
+def test_importing_the_benchmark_package_runs_nothing() -> None:
+    done = subprocess.run([sys.executable, "-c", "import tests.benchmarks, tests.benchmarks.bars,"
+                           " tests.benchmarks.runner; print('imported')"], cwd=REPO, capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == "imported\n", done.stderr
