@@ -1019,14 +1019,26 @@ class _Parser:
 
     def _match_topic(self, heading: str) -> tuple[int, int | None] | None:
         wanted = _title_key(re.sub(r"^\s*(?:topic\s*)?\d{1,3}[a-z]?[.):]?\s+", "", heading, flags=re.IGNORECASE))
-        for i, topic in enumerate(self.page.topics):
-            candidates: list[tuple[tuple[int, int | None], ParsedTopic]] = [((i, None), topic)]
-            candidates += [((i, j), sub) for j, sub in enumerate(topic.subtopics)]
-            for key, candidate in candidates:
-                if key not in self.matched_topics and _title_key(candidate.title) == wanted:
-                    self.matched_topics.add(key)
-                    return key
+        for key in self._topics_by_title().get(wanted, []):
+            if key not in self.matched_topics:
+                self.matched_topics.add(key)
+                return key
         return None
+
+    _title_index: dict[str, list[tuple[int, int | None]]] | None = None
+    _title_index_size = -1
+
+    def _topics_by_title(self) -> dict[str, list[tuple[int, int | None]]]:
+        """Topic and sub-topic positions by title key, in page order (rebuilt when topics were added)."""
+        size = sum(1 + len(t.subtopics) for t in self.page.topics)
+        if self._title_index is None or size != self._title_index_size:
+            index: dict[str, list[tuple[int, int | None]]] = {}
+            for i, topic in enumerate(self.page.topics):
+                index.setdefault(_title_key(topic.title), []).append((i, None))
+                for j, sub in enumerate(topic.subtopics):
+                    index.setdefault(_title_key(sub.title), []).append((i, j))
+            self._title_index, self._title_index_size = index, size
+        return self._title_index
 
     # ----- finishing ------------------------------------------------------------------------
 

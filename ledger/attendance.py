@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from ledger.people import name_key
+
 Mode = Literal["in-person", "remote", "undecided"]
 MODES: tuple[Mode, ...] = ("in-person", "remote", "undecided")
 MODE_LABELS: dict[str, str] = {"in-person": "In Person", "remote": "Remote", "undecided": "TBD"}
@@ -34,6 +36,34 @@ class Roster:
     capacity: int | None = None
     attendees: dict[str, Attendee] = field(default_factory=dict)
     waitlist: list[str] = field(default_factory=list)
+    # Lookups by matching name and by email, so a sign-up need not scan the whole list.
+    _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    _by_email: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        for attendee in self.attendees.values():
+            self._index(attendee)
+
+    def _index(self, attendee: Attendee) -> None:
+        self._by_name.setdefault(name_key(attendee.name), []).append(attendee.key)
+        if attendee.email:
+            self._by_email[attendee.email.casefold()] = attendee.key
+
+    def _unindex(self, attendee: Attendee) -> None:
+        same_name = self._by_name[name_key(attendee.name)]
+        same_name.remove(attendee.key)
+        if not same_name:
+            del self._by_name[name_key(attendee.name)]
+        if attendee.email and self._by_email.get(attendee.email.casefold()) == attendee.key:
+            del self._by_email[attendee.email.casefold()]
+
+    def by_name(self, name: str) -> list[Attendee]:
+        """Everyone signed up under this name (several only when each gave an email)."""
+        return [self.attendees[key] for key in self._by_name.get(name_key(name), [])]
+
+    def by_email(self, email: str) -> Attendee | None:
+        key = self._by_email.get(email.casefold())
+        return self.attendees.get(key) if key else None
 
     # ----- questions ---------------------------------------------------------------------
 
@@ -72,7 +102,7 @@ class Roster:
     # ----- recorded outcomes -----------------------------------------------------------------
 
     def add(self, key: str, name: str, email: str | None, mode: str, remark: str, waitlisted: bool) -> None:
-        self.attendees[key] = Attendee(
+        attendee = Attendee(
             key=key,
             name=name,
             email=email,
@@ -80,11 +110,13 @@ class Roster:
             remark=remark,
             seated=mode == "in-person" and not waitlisted,
         )
+        self.attendees[key] = attendee
+        self._index(attendee)
         if waitlisted:
             self.waitlist.append(key)
 
     def remove(self, key: str) -> None:
-        del self.attendees[key]
+        self._unindex(self.attendees.pop(key))
         if key in self.waitlist:
             self.waitlist.remove(key)
 

@@ -163,24 +163,23 @@ class Meeting(Aggregate):
     # ----- attendance --------------------------------------------------------------------
 
     def find_attendee(self, name_or_email: str) -> Attendee:
-        wanted = people.name_key(name_or_email)
-        for attendee in self.roster.attendees.values():
-            if people.name_key(attendee.name) == wanted or (attendee.email and attendee.email.casefold() == wanted):
-                return attendee
-        raise NotFoundError(f"{name_or_email!r} is not signed up for {self.slug}")
+        found = self.roster.by_name(name_or_email) or [a for a in [self.roster.by_email(name_or_email.strip())] if a]
+        if not found:
+            raise NotFoundError(f"{name_or_email!r} is not signed up for {self.slug}")
+        if len(found) > 1:
+            raise RuleError(f"several people named {name_or_email!r} are signed up for {self.slug}; use their email")
+        return found[0]
 
     def sign_up(self, name: str, mode: str, email: str | None, remark: str) -> None:
         if self.cancelled:
             raise RuleError(f"{self.slug} is cancelled; sign-ups are closed")
         key = people.person_key(name, email)
-        for existing in self.roster.attendees.values():
-            same_email = bool(email and existing.email and existing.email.casefold() == email.casefold())
-            same_name = people.name_key(existing.name) == people.name_key(name)
-            # Two different people may share a name only when both gave their email.
-            if existing.key == key or same_email or (same_name and not (email and existing.email)):
-                raise RuleError(
-                    f"{existing.name} is already signed up for {self.slug}: {self.roster.describe(existing)}"
-                )
+        # Two different people may share a name only when both gave their email.
+        clashes = [a for a in self.roster.by_name(name) if not (email and a.email)]
+        same_email = self.roster.by_email(email) if email else None
+        existing = self.roster.attendees.get(key) or same_email or (clashes[0] if clashes else None)
+        if existing is not None:
+            raise RuleError(f"{existing.name} is already signed up for {self.slug}: {self.roster.describe(existing)}")
         waitlisted = mode == "in-person" and not self.roster.seat_free()
         self._sign_up(person=name, person_key=key, email=email, mode=mode, remark=remark, waitlisted=waitlisted)
 
