@@ -48,9 +48,13 @@ class Rendered:
 class FeedApp:
     """Routes: `/`, `/feeds.json`, `/calendar.ics`, `/meetings/SLUG.ics`, `/people/TOKEN.ics`."""
 
-    def __init__(self, store: ReadStore, base_url: str | None = None,
-                 past_days: int = calendar.PAST_WINDOW_DAYS,
-                 clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+    def __init__(
+        self,
+        store: ReadStore,
+        base_url: str | None = None,
+        past_days: int = calendar.PAST_WINDOW_DAYS,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
         self.store = store
         self.tokens = feeds.FeedTokens(store)
         self.base_url = base_url.rstrip("/") if base_url else None
@@ -58,6 +62,7 @@ class FeedApp:
         self.clock = clock
         self._lock = threading.Lock()
         self._position = -1
+        self._counter: int | None = None
         self._cache: dict[tuple[str, ...], Rendered] = {}
 
     # ----- WSGI ------------------------------------------------------------------------------
@@ -70,8 +75,9 @@ class FeedApp:
             if route is None:
                 return self.plain(start_response, "404 Not Found", "No such feed.\n")
             if method not in ("GET", "HEAD"):
-                return self.plain(start_response, "405 Method Not Allowed", "Only GET and HEAD.\n",
-                                  [("Allow", "GET, HEAD")])
+                return self.plain(
+                    start_response, "405 Method Not Allowed", "Only GET and HEAD.\n", [("Allow", "GET, HEAD")]
+                )
             rendered = self.rendered(route, environ)
         except LedgerError:  # an unknown slug, a meeting that is gone
             rendered = None
@@ -88,11 +94,13 @@ class FeedApp:
         return [] if method == "HEAD" else [rendered.body]
 
     @staticmethod
-    def plain(start_response: StartResponse, status: str, body: str,
-              extra: list[tuple[str, str]] | None = None) -> list[bytes]:
+    def plain(
+        start_response: StartResponse, status: str, body: str, extra: list[tuple[str, str]] | None = None
+    ) -> list[bytes]:
         data = body.encode()
-        start_response(status, [("Content-Type", "text/plain; charset=utf-8"),
-                                ("Content-Length", str(len(data))), *(extra or [])])
+        start_response(
+            status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data))), *(extra or [])]
+        )
         return [data]
 
     @staticmethod
@@ -105,7 +113,7 @@ class FeedApp:
             return ("all",)
         for prefix, kind in (("/meetings/", "meeting"), ("/people/", "person")):
             if path.startswith(prefix) and path.endswith(".ics"):
-                name = path[len(prefix):-len(".ics")]
+                name = path[len(prefix) : -len(".ics")]
                 if name and "/" not in name:
                     return (kind, name)
         return None
@@ -161,7 +169,11 @@ class FeedApp:
 
     def refresh(self) -> None:
         """Catch up and drop cached feeds when the ledger has moved since they were rendered."""
+        counter = self.store.change_counter()
+        if counter is not None and counter == self._counter:
+            return  # no commit anywhere since the last check
         position = self.store.last_position()
+        self._counter = counter
         if position == self._position:
             return
         with self._lock:
@@ -218,7 +230,7 @@ def index_page(listing: list[dict[str, str]]) -> str:
         for item in listing
     )
     return (
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Meeting calendars</title></head>\n"
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Meeting calendars</title></head>\n'
         f"<body><h1>Meeting calendars</h1>\n<ul>\n{rows}\n</ul>\n"
         "<p>Personal feeds: <code>meetings feed-token issue NAME</code>.</p></body></html>\n"
     )
@@ -231,5 +243,13 @@ def serve(app: FeedApp, host: str, port: int, threads: int = SERVER_THREADS) -> 
     """Serve with waitress: asynchronous I/O buffers slow clients, so they never hold a worker thread."""
     import waitress
 
-    waitress.serve(app, host=host, port=port, threads=threads, channel_timeout=60,
-                   ident="meetings", clear_untrusted_proxy_headers=True, _quiet=True)
+    waitress.serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        channel_timeout=60,
+        ident="meetings",
+        clear_untrusted_proxy_headers=True,
+        _quiet=True,
+    )

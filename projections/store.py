@@ -7,6 +7,7 @@ event is applied exactly once even when several processes catch up at the same t
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any, Protocol
@@ -79,6 +80,9 @@ class ReadStore:
 
     def __init__(self, app: Any) -> None:
         self.datastore = app.recorder.datastore
+        self.sqlite_path = str(app.env.get("SQLITE_DBNAME", ""))
+        self._watch: Any = None
+        self._watch_lock = threading.Lock()
         self.dialect = Dialect(
             app.env.get("PERSISTENCE_MODULE", "").endswith("postgres"), getattr(self.datastore, "schema", "public")
         )
@@ -141,6 +145,24 @@ class ReadStore:
             decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"])
             for r in cursor.fetchall()
         ]
+
+    def change_counter(self) -> int | None:
+        """A number that changes whenever another connection commits to the database.
+
+        SQLite's `PRAGMA data_version` answers without a transaction or a table read, so a
+        feed server can skip the position query on requests that follow no write. None
+        where there is no such cheap signal (PostgreSQL): ask `last_position()` instead.
+        """
+        if self.dialect.postgres:
+            return None
+        with self._watch_lock:
+            if self._watch is None:
+                import sqlite3
+
+                self._watch = sqlite3.connect(
+                    self.sqlite_path, check_same_thread=False, uri=self.sqlite_path.startswith("file:")
+                )
+            return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     def last_position(self) -> int:
         d = self.dialect
