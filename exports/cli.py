@@ -154,6 +154,25 @@ class LedgerGroup(click.Group):
             self.add_command(command, cmd_name)
         return super().get_command(ctx, cmd_name)
 
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        """The `meetings` process: run the command, then leave without tearing down.
+
+        Everything the command wrote is committed before it returns; skipping the
+        interpreter's teardown (closing pools, checkpointing SQLite's WAL on the last close,
+        collecting every module) saves a noticeable share of a short command's time.
+        """
+        try:
+            self.main(*args, **kwargs)
+            code = 0
+        except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (BrokenPipeError, OSError):  # a reader such as `head` went away: nothing to tell
+                pass
+        os._exit(code)
+
     def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
         kwargs["standalone_mode"] = False
         try:

@@ -6,7 +6,7 @@ import dataclasses
 import random
 import time
 from collections.abc import Callable
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
@@ -22,7 +22,9 @@ from ledger.agenda import Agenda
 from ledger.attendance import MODES, Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.meeting import Meeting
-from ledger.timing import Fold, Schedule
+
+if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
+    from ledger.timing import Fold
 
 T = TypeVar("T")
 
@@ -134,6 +136,8 @@ class Ledger(Application):
         capacity: int | None = None,
         fold: Fold | None = None,
     ) -> Saved:
+        from ledger.timing import Schedule
+
         slug = text.slug(slug)
         meeting = Meeting.schedule(
             slug=slug,
@@ -171,6 +175,8 @@ class Ledger(Application):
         return self._update(slug, change)
 
     def reschedule(self, slug: str, start: str, end: str, zone: str | None, fold: Fold | None = None) -> Saved:
+        from ledger.timing import Schedule
+
         def change(meeting: Meeting) -> str:
             meeting.reschedule(Schedule.from_input(start, end, zone or meeting.timezone, fold))
             return f"rescheduled {slug}"

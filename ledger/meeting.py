@@ -7,7 +7,7 @@ method that only changes state, so replaying stored events never re-runs a rule.
 from __future__ import annotations
 
 from dataclasses import field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -16,7 +16,9 @@ from ledger import notes, people
 from ledger.agenda import Agenda, Topic
 from ledger.attendance import Attendee, Roster
 from ledger.errors import NotFoundError, RuleError
-from ledger.timing import Schedule
+
+if TYPE_CHECKING:
+    from ledger.timing import Schedule
 
 # Stored topic names. They are part of the data, not of the code layout: renaming or
 # moving a module must never change them.

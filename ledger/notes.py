@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import merge3
-
 from ledger.errors import NotesConflictError
 
 GENERAL = "general"
@@ -43,6 +41,8 @@ def three_way_merge(base: str, current: str, proposed: str) -> Merged:
         if lines and not lines[-1].endswith("\n"):
             lines[-1] += "\n"
         return lines
+
+    import merge3  # only a stale-based edit needs it
 
     merger = merge3.Merge3(terminated(base), terminated(current), terminated(proposed))
     result: list[str] = []
