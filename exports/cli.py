@@ -162,8 +162,9 @@ class LedgerGroup(click.Group):
         collecting every module) saves a noticeable share of a short command's time.
         """
         try:
-            self.main(*args, **kwargs)
-            code = 0
+            # Without standalone mode click returns an Exit's code instead of raising it.
+            returned = self.main(*args, **kwargs)
+            code = returned if isinstance(returned, int) else 0
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
         for stream in (sys.stdout, sys.stderr):
