@@ -112,18 +112,17 @@ def build(path: Path, meetings: int, events_per_meeting: int, *, capacity: int |
 
 
 def build_one_long_meeting(path: Path, slug: str, events: int, pool: int = 200, chunk: int = 1_000) -> None:
-    """One meeting with `events` events whose newest snapshot is at the last multiple of 100.
+    """One meeting with `events` events whose newest snapshot is where the ledger would take it.
 
-    The ledger takes a snapshot every 100 versions; saving 10,000 events that way re-reads the
-    aggregate a hundred times, so the events are appended without snapshots and the one
-    snapshot a load uses (the newest) is then taken where the ledger would have taken it.
+    The events are appended without snapshots and the one snapshot a load uses (the newest)
+    is then taken at the last multiple of the ledger's snapshot interval.
     """
     from ledger.meeting import Meeting
 
     app = open_app(path, snapshots=False)
     meeting = new_meeting(slug, 0, capacity=None)
     grower = Grower(meeting, pool=pool)
-    snapshot_at = events - events % 100
+    snapshot_at = events - events % snapshot_interval()
     target = 1
     while meeting.version < snapshot_at:
         target = min(snapshot_at, target + chunk)
@@ -135,6 +134,13 @@ def build_one_long_meeting(path: Path, slug: str, events: int, pool: int = 200, 
     grower.grow_to(events)
     app.save(meeting)
     app.close()
+
+
+def snapshot_interval() -> int:
+    from ledger.application import Ledger
+    from ledger.meeting import Meeting
+
+    return Ledger.snapshotting_intervals[Meeting]
 
 
 def catch_up_models(app: Any) -> None:
