@@ -34,12 +34,14 @@ class Agenda:
 
     topics: list[Topic] = field(default_factory=list)
     next_topic_id: int = 1
+    _by_id: dict[int, Topic] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_id = {t.topic_id: t for t in self.topics}
 
     def find(self, topic_id: int) -> Topic | None:
-        for topic in self.topics:
-            if topic.topic_id == topic_id and not topic.withdrawn:
-                return topic
-        return None
+        topic = self._by_id.get(topic_id)
+        return topic if topic is not None and not topic.withdrawn else None
 
     def active(self) -> list[Topic]:
         return [t for t in self.topics if not t.withdrawn]
@@ -67,6 +69,7 @@ class Agenda:
 
     def add(self, topic_id: int, title: str, proposer: str, parent_id: int | None) -> None:
         topic = Topic(topic_id=topic_id, title=title, proposer=proposer, parent_id=parent_id)
+        self._by_id[topic_id] = topic
         if parent_id is None:
             self.topics.append(topic)
         else:

@@ -29,6 +29,10 @@ class Attendee:
     seated: bool
 
 
+def takes_seat(attendee: Attendee) -> bool:
+    return attendee.mode == "in-person" and attendee.seated
+
+
 @dataclass
 class Roster:
     """Attendees in sign-up order, and the waitlist in the order people joined it."""
@@ -39,10 +43,12 @@ class Roster:
     # Lookups by matching name and by email, so a sign-up need not scan the whole list.
     _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
     _by_email: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    _seated: int = field(default=0, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         for attendee in self.attendees.values():
             self._index(attendee)
+        self._seated = sum(1 for a in self.attendees.values() if takes_seat(a))
 
     def _index(self, attendee: Attendee) -> None:
         self._by_name.setdefault(name_key(attendee.name), []).append(attendee.key)
@@ -69,7 +75,7 @@ class Roster:
 
     @property
     def seated_count(self) -> int:
-        return sum(1 for a in self.attendees.values() if a.mode == "in-person" and a.seated)
+        return self._seated
 
     @property
     def free_seats(self) -> int | None:
@@ -112,18 +118,23 @@ class Roster:
         )
         self.attendees[key] = attendee
         self._index(attendee)
+        self._seated += takes_seat(attendee)
         if waitlisted:
             self.waitlist.append(key)
 
     def remove(self, key: str) -> None:
-        self._unindex(self.attendees.pop(key))
+        attendee = self.attendees.pop(key)
+        self._unindex(attendee)
+        self._seated -= takes_seat(attendee)
         if key in self.waitlist:
             self.waitlist.remove(key)
 
     def change(self, key: str, mode: str, remark: str, waitlisted: bool) -> None:
         attendee = self.attendees[key]
+        self._seated -= takes_seat(attendee)
         attendee.mode, attendee.remark = mode, remark
         attendee.seated = mode == "in-person" and not waitlisted
+        self._seated += takes_seat(attendee)
         if waitlisted and key not in self.waitlist:
             self.waitlist.append(key)
         if not waitlisted and key in self.waitlist:
@@ -131,7 +142,10 @@ class Roster:
 
     def promote(self, key: str) -> None:
         self.waitlist.remove(key)
-        self.attendees[key].seated = True
+        attendee = self.attendees[key]
+        self._seated -= takes_seat(attendee)
+        attendee.seated = True
+        self._seated += takes_seat(attendee)
 
     # ----- storage -----------------------------------------------------------------------
 
