@@ -956,8 +956,10 @@ class _Parser:
             if topic.proposer is None:
                 topic.proposer = parent.proposer  # a sub-topic belongs to whoever raised the topic
             parent.subtopics.append(topic)
+            self._title_index = None
         else:
             self.page.topics.append(topic)
+            self._title_index = None
 
     def _topic_row(self, body: str, line: Line) -> None:
         if _TABLE_RULE.match(line.text):
@@ -983,6 +985,7 @@ class _Parser:
             self.problem(line, "a topic row without a title")
             return
         self.page.topics.append(ParsedTopic(title, proposer or None, line.number))
+        self._title_index = None
 
     # ----- notes ----------------------------------------------------------------------------
 
@@ -1025,19 +1028,17 @@ class _Parser:
                 return key
         return None
 
-    _title_index: dict[str, list[tuple[int, int | None]]] | None = None
-    _title_index_size = -1
+    _title_index: dict[str, list[tuple[int, int | None]]] | None = None  # reset when a topic is added
 
     def _topics_by_title(self) -> dict[str, list[tuple[int, int | None]]]:
-        """Topic and sub-topic positions by title key, in page order (rebuilt when topics were added)."""
-        size = sum(1 + len(t.subtopics) for t in self.page.topics)
-        if self._title_index is None or size != self._title_index_size:
+        """Topic and sub-topic positions by title key, in page order."""
+        if self._title_index is None:
             index: dict[str, list[tuple[int, int | None]]] = {}
             for i, topic in enumerate(self.page.topics):
                 index.setdefault(_title_key(topic.title), []).append((i, None))
                 for j, sub in enumerate(topic.subtopics):
                     index.setdefault(_title_key(sub.title), []).append((i, j))
-            self._title_index, self._title_index_size = index, size
+            self._title_index = index
         return self._title_index
 
     # ----- finishing ------------------------------------------------------------------------
