@@ -111,12 +111,12 @@ def test_odd_and_traversing_paths_are_not_found(server: Server, target: bytes) -
 
 def test_oversized_request_lines_and_headers_are_refused(server: Server) -> None:
     status, _ = get(server.port, b"/meetings/" + b"a" * 40_000 + b".ics")
-    assert status in (414, 431, 400)
+    assert status == 431
     status, _ = get(server.port, b"/calendar.ics", extra=b"X-Padding: " + b"p" * 40_000 + b"\r\n")
-    assert status in (431, 400)
+    assert status == 431
     many = b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 100) for i in range(400))
     status, _ = get(server.port, b"/calendar.ics", extra=many)
-    assert status in (431, 400)
+    assert status == 431
     status, _ = get(server.port, b"/calendar.ics", b"GET", b"Content-Length: 10000000\r\n")
     assert status == 413
     # ...and the server is still there for everyone else.
