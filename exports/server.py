@@ -71,7 +71,7 @@ class FeedApp:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         try:
-            route = self.route(path)
+            route = self.route(path) if path == self.raw_path(environ, path) else None
             if route is None:
                 return self.plain(start_response, "404 Not Found", "No such feed.\n")
             if method not in ("GET", "HEAD"):
@@ -102,6 +102,19 @@ class FeedApp:
             status, [("Content-Type", "text/plain; charset=utf-8"), ("Content-Length", str(len(data))), *(extra or [])]
         )
         return [data]
+
+    @staticmethod
+    def raw_path(environ: dict[str, Any], decoded: str) -> str:
+        """The path as the client sent it. Feed URLs hold only unreserved characters, so a request
+        whose raw path differs from the decoded one (percent-escapes, `//` that waitress folds away)
+        is not one of ours and gets a 404, whatever it would decode to."""
+        raw = environ.get("REQUEST_URI")
+        if raw is None:  # another WSGI server: trust its PATH_INFO
+            return decoded
+        raw = raw.split("#", 1)[0].split("?", 1)[0]
+        if "://" in raw.split("/", 1)[0] + "/" and not raw.startswith("/"):  # absolute-form: http://host/path
+            raw = "/" + raw.split("://", 1)[1].partition("/")[2]
+        return str(raw)
 
     @staticmethod
     def route(path: str) -> tuple[str, ...] | None:
@@ -236,6 +249,13 @@ def index_page(listing: list[dict[str, str]]) -> str:
     )
 
 
+# A feed request is a GET with a short path and a few headers; anything bigger is refused (431/413)
+# before it reaches the application, so a hostile client cannot make the server buffer megabytes.
+MAX_REQUEST_HEADER_SIZE = 16 * 1024  # request line plus headers
+MAX_REQUEST_BODY_SIZE = 1024
+CHANNEL_TIMEOUT = 60  # seconds a connection may sit idle (or trickle bytes) before it is closed
+
+
 SERVER_THREADS = 8
 
 
@@ -248,7 +268,11 @@ def serve(app: FeedApp, host: str, port: int, threads: int = SERVER_THREADS) -> 
         host=host,
         port=port,
         threads=threads,
-        channel_timeout=60,
+        channel_timeout=CHANNEL_TIMEOUT,
+        cleanup_interval=10,
+        max_request_header_size=MAX_REQUEST_HEADER_SIZE,
+        max_request_body_size=MAX_REQUEST_BODY_SIZE,
+        asyncore_use_poll=True,
         ident="meetings",
         clear_untrusted_proxy_headers=True,
         _quiet=True,

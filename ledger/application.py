@@ -102,6 +102,10 @@ class Ledger(Application):
 
     def _retrying(self, command: Callable[[], T]) -> T:
         """Re-run a command that lost an optimistic-concurrency race, on fresh state."""
+        # SQLite already waited its lock timeout before saying "locked"; retrying is for the
+        # snapshot conflicts it reports at once, not for a lock another process keeps holding.
+        patience = float(self.env.get("SQLITE_LOCK_TIMEOUT") or 30)
+        started = time.monotonic()
         for attempt in range(RETRY_ATTEMPTS):
             try:
                 return command()
@@ -110,6 +114,11 @@ class Ledger(Application):
             except OperationalError as error:
                 if "locked" not in str(error) and "busy" not in str(error):
                     raise StorageError(f"database error: {error}") from None
+                if time.monotonic() - started >= patience:
+                    raise StorageError(
+                        f"the database is locked by another process (waited {patience:g} s);"
+                        " nothing was written, try again"
+                    ) from None
             time.sleep(RETRY_WAIT * (1 + random.random()) * min(attempt + 1, 10))  # noqa: S311
         raise StorageError("the meeting is too busy right now; nothing was written, try again")
 

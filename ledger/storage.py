@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -49,9 +50,17 @@ def resolve(db: str | None) -> Database:
             "PERSISTENCE_MODULE": "ledger.recorders.sqlite",  # events sealed into the hash chain
             "SQLITE_DBNAME": str(path),
             # Many processes may write at once; wait for the lock rather than fail.
-            "SQLITE_LOCK_TIMEOUT": "30",
+            "SQLITE_LOCK_TIMEOUT": _lock_timeout(),
         },
     )
+
+
+def _lock_timeout() -> str:
+    """Seconds a SQLite writer waits for the lock: 30, or MEETINGS_SQLITE_LOCK_TIMEOUT (tests lower it)."""
+    value = os.environ.get("MEETINGS_SQLITE_LOCK_TIMEOUT", "30")
+    if not value.isdigit() or int(value) < 1:
+        raise BadInputError(f"MEETINGS_SQLITE_LOCK_TIMEOUT must be a whole number of seconds, not {value!r}")
+    return value
 
 
 def _postgres(url: str) -> Database:
@@ -104,9 +113,19 @@ def open_ledger(database: Database, *, pool_size: int = 1):  # type: ignore[no-u
         app = Ledger(env=env)
         if database.is_postgres:
             _create_postgres_tables(app)
-    except PersistenceError as error:
-        raise StorageError(f"cannot open {database.location}: {error}") from None
+    except (PersistenceError, sqlite3.Error) as error:  # eventsourcing lets sqlite3's own errors through
+        raise StorageError(f"cannot open {database.location}: {error}{_read_only_hint(database)}") from None
     return app
+
+
+def _read_only_hint(database: Database) -> str:
+    """SQLite says only "unable to open database file" when it cannot write beside the file."""
+    if database.is_postgres:
+        return ""
+    path = Path(database.location)
+    if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        return " (the file or its folder is read-only)"
+    return ""
 
 
 def _create_postgres_tables(app) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,9 @@ SLUG_MAX = 64
 SLUG_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9._-]*[a-z0-9])?")
 EMAIL_PATTERN = re.compile(r"[^@\s<>\"',;:()\[\]\\]+@[^@\s<>\"',;:()\[\]\\]+\.[A-Za-z0-9-]{2,}")
 URL_PATTERN = re.compile(r"https?://[^\s\"<>\\^`{|}]+", re.IGNORECASE)
+# Spaces and byte-order marks at either end: a BOM pasted in front of a name is invisible, and
+# calendar libraries drop it, so it is trimmed like a space rather than kept.
+OUTER_SPACE = re.compile(r"^[\s\ufeff]+|[\s\ufeff]+$")
 
 
 # Cc (C0 and C1 controls), Cs (lone surrogates, which cannot be encoded as UTF-8) and
@@ -35,7 +38,7 @@ def _has_control(text: str, *, allow_newlines: bool) -> bool:
 
 def single_line(value: str, what: str, limit: int, *, required: bool = True) -> str:
     """Return the value with outer spaces trimmed, or refuse it with a one-line reason."""
-    value = value.strip()
+    value = OUTER_SPACE.sub("", value)
     if required and not value:
         raise BadInputError(f"{what} must not be empty")
     if len(value) > limit:

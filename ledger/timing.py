@@ -72,6 +72,8 @@ def localize(local: datetime, zone: str, what: str, fold: Fold | None = None) ->
     tz = pytz.timezone(zone)
     try:
         return tz.localize(local, is_dst=None)
+    except OverflowError:  # within a day of year 1 or 9999: the offset takes it out of range
+        raise BadInputError(f"{what} {local:%Y-%m-%d %H:%M} is out of range in {zone}") from None
     except pytz.NonExistentTimeError:
         raise BadInputError(f"{what} {local:%Y-%m-%d %H:%M} does not exist in {zone} (clocks skip it)") from None
     except pytz.AmbiguousTimeError:
@@ -131,6 +133,9 @@ def parse_moment(value: str, what: str = "time") -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise BadInputError(f"{what} {value!r} is not an ISO 8601 time") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.astimezone()  # the machine's local zone, as the user reads the clock
-    return parsed.astimezone(UTC)
+    try:
+        if parsed.tzinfo is None:
+            parsed = parsed.astimezone()  # the machine's local zone, as the user reads the clock
+        return parsed.astimezone(UTC)
+    except (OverflowError, ValueError):  # year 1 or 9999 shifted out of range by the offset
+        raise BadInputError(f"{what} {value!r} is out of range") from None
