@@ -67,8 +67,16 @@ def parse_local(value: str, what: str) -> datetime:
     return parsed.replace(second=0, microsecond=0) if parsed.second == 0 else parsed.replace(microsecond=0)
 
 
+# Meetings happen in years the time-zone database and calendar programs describe well;
+# year 1 or 9999 is a typo, and either overflows once converted to UTC.
+FIRST_YEAR = 1900
+LAST_YEAR = 2999
+
+
 def localize(local: datetime, zone: str, what: str, fold: Fold | None = None) -> datetime:
     """Attach the zone, refusing times that do not exist and ambiguous ones without a fold."""
+    if not FIRST_YEAR <= local.year <= LAST_YEAR:
+        raise BadInputError(f"{what} {local:%Y-%m-%d} must be in the years {FIRST_YEAR} to {LAST_YEAR}")
     tz = pytz.timezone(zone)
     try:
         return tz.localize(local, is_dst=None)
