@@ -26,13 +26,12 @@ def make_app(body: bytes, etag: str, last_modified: str, content_type: str) -> C
 
 
 def main(argv: list[str]) -> None:
-    import waitress
+    from exports.server import serve
 
     port, body_file, etag, last_modified, content_type = argv
     app = make_app(Path(body_file).read_bytes(), etag, last_modified, content_type)
-    # The same settings as exports.server.serve.
-    waitress.serve(app, host="127.0.0.1", port=int(port), threads=8, channel_timeout=60, ident="meetings",
-                   clear_untrusted_proxy_headers=True, _quiet=True)
+    # Served by the very function `meetings serve` uses: the same stack and settings.
+    serve(app, "127.0.0.1", int(port))  # type: ignore[arg-type]
 
 
 if __name__ == "__main__":
