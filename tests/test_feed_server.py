@@ -55,11 +55,11 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def start_server(cli: Any, log_path: Path) -> Server:
+def start_server(cli: Any, log_path: Path, *options: str) -> Server:
     """Start `meetings serve` on a free loopback port and wait until it listens."""
     port = free_port()
     log = log_path.open("wb")
-    process = subprocess.Popen([*meetings_executable(), "serve", "--port", str(port)],
+    process = subprocess.Popen([*meetings_executable(), "serve", "--port", str(port), *options],
                                env=cli.env, stdout=log, stderr=subprocess.STDOUT)
     log.close()  # the child keeps its own descriptor
     for _ in range(300):  # wait until it listens (or has died)

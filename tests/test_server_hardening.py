@@ -7,7 +7,6 @@ import inspect
 import os
 import re
 import socket
-import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -16,26 +15,10 @@ from pathlib import Path
 import pytest
 
 from exports import feeds
-from tests.conftest import Cli, Database, meetings_executable
-from tests.test_feed_server import Server, free_port
+from tests.conftest import Cli, Database
+from tests.test_feed_server import Server, start_server
 
 EMAILS = ("ada@example.org", "grace.hopper@navy.example.mil")
-
-
-def start_server(cli: Cli, log_path: Path, *options: str) -> Server:
-    port = free_port()
-    log = log_path.open("wb")
-    process = subprocess.Popen([*meetings_executable(), "serve", "--port", str(port), *options],
-                               env=cli.env, stdout=log, stderr=subprocess.STDOUT)
-    for _ in range(300):  # wait until it listens (or has died)
-        if process.poll() is not None:
-            pytest.fail(f"meetings serve exited: {log_path.read_text()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return Server(port, process)
-        except OSError:
-            time.sleep(0.05)
-    pytest.fail("meetings serve did not start listening")
 
 
 @pytest.fixture(scope="module")
