@@ -36,10 +36,18 @@ def meetings_command() -> list[str]:
 
 def run(argv: Sequence[str], env: dict[str, str] | None = None, timeout: float = 900,
         stdin: str | None = None) -> Run:
-    """Run argv to completion; wall time from fork to exit, peak RSS of that child alone."""
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+    """Run argv to completion; wall time from fork to exit, peak RSS of that child alone.
+
+    A child's ru_maxrss counts the memory it shared with this (large) benchmark process
+    between fork and exec, so where GNU time exists it runs the command and reports the
+    peak of a process forked from time itself, which is small.
+    """
+    gnu_time = shutil.which("time", path="/usr/bin")
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
+            tempfile.NamedTemporaryFile(mode="r") as peak:
+        command = [gnu_time, "-q", "-f", "%M", "-o", peak.name, *argv] if gnu_time else list(argv)
         started = time.perf_counter()
-        process = subprocess.Popen(list(argv), env=env, stdout=out, stderr=err, cwd=REPO,
+        process = subprocess.Popen(command, env=env, stdout=out, stderr=err, cwd=REPO,
                                    stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
         if stdin is not None:
             assert process.stdin is not None
@@ -59,7 +67,9 @@ def run(argv: Sequence[str], env: dict[str, str] | None = None, timeout: float =
         process.returncode = os.waitstatus_to_exitcode(status)  # Popen must not wait again
         out.seek(0)
         err.seek(0)
-        return Run(wall, usage.ru_maxrss, process.returncode, out.read().decode(errors="replace"),
+        measured = peak.read().strip().splitlines()
+        peak_kib = int(measured[-1]) if gnu_time and measured and measured[-1].isdigit() else usage.ru_maxrss
+        return Run(wall, peak_kib, process.returncode, out.read().decode(errors="replace"),
                    err.read().decode(errors="replace"))
 
 
