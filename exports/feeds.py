@@ -15,6 +15,7 @@ from exports import calendar
 from ledger import people
 from ledger.errors import BadInputError, NotFoundError
 from projections.store import ReadStore
+from projections.views import person_meetings
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG: not guessable, not enumerable
 
@@ -92,12 +93,13 @@ def find_person(store: ReadStore, name: str) -> Person:
         raise BadInputError("give a person's name or email")
     if "@" in cleaned:
         key = people.person_key(cleaned, cleaned)
-        doc = store.get("people", key)
-        if doc is None:
+        entries = person_meetings(store, key)
+        if not entries:
             raise NotFoundError(f"no one with email {cleaned!r} has signed up for a meeting")
-        return Person(key, str(doc["name"]))
+        return Person(key, str(entries[-1]["name"]))
     wanted = people.name_key(cleaned)
-    matches = [(key, doc) for key, doc in store.all("people") if people.name_key(doc["name"]) == wanted]
+    named = {doc["person_key"]: doc for _, doc in store.all("people") if people.name_key(doc["name"]) == wanted}
+    matches = list(named.items())
     if not matches:
         raise NotFoundError(f"no one called {cleaned!r} has signed up for a meeting")
     if len(matches) > 1:
@@ -123,8 +125,7 @@ def meeting_feed(store: ReadStore, slug: str) -> calendar.Feed:
 def person_feed(store: ReadStore, person: Person, now: datetime,
                 past_days: int = calendar.PAST_WINDOW_DAYS) -> calendar.Feed:
     """The meetings the person is signed up for (in any mode), upcoming plus the recent past."""
-    doc = store.get("people", person.key) or {"meetings": {}}
-    mine = set(doc["meetings"])
+    mine = {doc["meeting_id"] for doc in person_meetings(store, person.key)}
     entries = calendar.load_all(store)
     kept, last_modified = calendar.select_recent([e for e in entries if e.meeting_id in mine], now, past_days)
     # A withdrawal removes a meeting: every meeting's updated_at counts towards Last-Modified.

@@ -7,25 +7,41 @@ from typing import Any
 from projections.events import LedgerEvent
 from projections.store import DocumentModel
 
+# Between the person and the meeting in a document key. Names never hold control
+# characters (ledger/text.py), so it cannot occur inside a person key.
+SEPARATOR = "\x1f"
+
+
+def person_prefix(person_key: str) -> str:
+    return person_key + SEPARATOR
+
 
 class PeopleModel(DocumentModel):
-    """One document per person (by email when given, else by name)."""
+    """One small document per person and meeting they signed up for.
+
+    A document per person listing all their meetings would grow with history; a regular
+    attending thousands of meetings would make every rebuild batch re-encode it.
+    """
 
     name = "people"
-    version = 1
+    version = 2
     kinds = frozenset({"SignedUp", "Withdrew", "AttendanceChanged"})
 
     def key(self, event: LedgerEvent) -> str | None:
-        return str(event.data["person_key"])
+        return person_prefix(str(event.data["person_key"])) + event.meeting_id
 
     def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None:
         data = event.data
-        doc = doc or {"name": data["person"], "email": None, "meetings": {}}
+        if event.kind == "Withdrew":
+            return None
         if event.kind == "SignedUp":
-            doc["name"], doc["email"] = data["person"], data["email"]
-            doc["meetings"][event.meeting_id] = data["mode"]
-        elif event.kind == "AttendanceChanged":
-            doc["meetings"][event.meeting_id] = data["mode"]
-        elif event.kind == "Withdrew":
-            doc["meetings"].pop(event.meeting_id, None)
-        return doc if doc["meetings"] else None
+            return {
+                "person_key": data["person_key"],
+                "name": data["person"],
+                "email": data["email"],
+                "meeting_id": event.meeting_id,
+                "mode": data["mode"],
+            }
+        if doc is not None:  # AttendanceChanged
+            doc["mode"] = data["mode"]
+        return doc

@@ -210,6 +210,18 @@ class ReadStore:
         row = cursor.fetchone()
         return orjson.loads(row["body"]) if row else None
 
+    def with_prefix(self, model: str, prefix: str) -> list[tuple[str, dict[str, Any]]]:
+        """The model's documents whose key starts with `prefix` (compared exactly, not by collation)."""
+        with self.transaction(write=False) as cursor:
+            cursor.execute(
+                self.dialect.sql(
+                    "SELECT doc_key, body FROM {p}read_model_docs"
+                    " WHERE model = ? AND substr(doc_key, 1, ?) = ? ORDER BY doc_key"
+                ),
+                (model, len(prefix), prefix),
+            )
+            return [(r["doc_key"], orjson.loads(r["body"])) for r in cursor.fetchall()]
+
     def all(self, model: str) -> list[tuple[str, dict[str, Any]]]:
         with self.transaction(write=False) as cursor:
             cursor.execute(

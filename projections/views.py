@@ -199,8 +199,11 @@ def meeting_list(store: ReadStore, now: datetime) -> list[dict[str, Any]]:
     return rows
 
 
-def person_meetings(store: ReadStore, person_key: str) -> dict[str, Any] | None:
-    return store.get("people", person_key)
+def person_meetings(store: ReadStore, person_key: str) -> list[dict[str, Any]]:
+    """The meetings a person is signed up for: one entry each, with name, email and mode."""
+    from projections.people import person_prefix
+
+    return [doc for _, doc in store.with_prefix("people", person_prefix(person_key))]
 
 
 MODE_LABEL = MODE_LABELS
