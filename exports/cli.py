@@ -710,4 +710,8 @@ def copy_ledger(destination: str) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    # `python -m exports.cli`: run the module the lazily loaded sub-commands import, not this
+    # __main__ copy of it, so that they find the same Session class.
+    from exports import cli as installed
+
+    installed.main()
