@@ -15,7 +15,7 @@ from exports import calendar
 from ledger import people
 from ledger.errors import BadInputError, NotFoundError
 from projections.store import ReadStore
-from projections.views import person_meetings
+from projections.views import everyone, person_meetings
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG: not guessable, not enumerable
 
@@ -98,7 +98,7 @@ def find_person(store: ReadStore, name: str) -> Person:
             raise NotFoundError(f"no one with email {cleaned!r} has signed up for a meeting")
         return Person(key, str(entries[-1]["name"]))
     wanted = people.name_key(cleaned)
-    named = {doc["person_key"]: doc for _, doc in store.all("people") if people.name_key(doc["name"]) == wanted}
+    named = {entry["person_key"]: entry for entry in everyone(store) if people.name_key(entry["name"]) == wanted}
     matches = list(named.items())
     if not matches:
         raise NotFoundError(f"no one called {cleaned!r} has signed up for a meeting")

@@ -14,6 +14,7 @@ class AgendaModel:
     name = "agenda"
     version = 2
     kinds = frozenset({"Scheduled", "TopicProposed", "TopicRetitled", "TopicMoved", "TopicWithdrawn"})
+    replaces = frozenset({"Scheduled"})
 
     def key(self, event: LedgerEvent) -> str | None:
         return event.meeting_id

@@ -23,6 +23,7 @@ class AttendeesModel:
     name = "attendees"
     version = 2
     kinds = frozenset({"Scheduled", "CapacityChanged", "SignedUp", "Withdrew", "AttendanceChanged", "Promoted"})
+    replaces = frozenset({"Scheduled"})
 
     def key(self, event: LedgerEvent) -> str | None:
         return event.meeting_id

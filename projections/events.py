@@ -6,8 +6,7 @@ never re-run a rule; decoding the stored JSON directly keeps rebuilds fast.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
@@ -17,9 +16,12 @@ from ledger.meeting import TOPIC_PREFIX
 _PREFIX = TOPIC_PREFIX + "."
 
 
-@dataclass(frozen=True)
-class LedgerEvent:
-    """One stored event: its global position, meeting stream, kind and recorded fields."""
+class LedgerEvent(NamedTuple):
+    """One stored event: its global position, meeting stream, kind and recorded fields.
+
+    A named tuple rather than a frozen dataclass: a rebuild makes one per stored event, and
+    a tuple is built several times faster.
+    """
 
     position: int
     meeting_id: str  # UUID hex
@@ -42,3 +44,25 @@ def decode(position: int, originator_id: Any, version: int, topic: str, state: b
     meeting_id = originator_id.hex if isinstance(originator_id, UUID) else str(originator_id).replace("-", "")
     kind = topic[len(_PREFIX) :] if topic.startswith(_PREFIX) else topic
     return LedgerEvent(position, meeting_id, version, kind, orjson.loads(state))
+
+
+def decode_rows(rows: list[Any]) -> list[LedgerEvent]:
+    """`decode` over rows with position, originator_id, originator_version, topic and state.
+
+    The same as calling `decode` per row, inlined: a rebuild decodes every stored event.
+    """
+    if not rows:
+        return []
+    loads, cut, new = orjson.loads, len(_PREFIX), LedgerEvent
+    if isinstance(rows[0]["originator_id"], str) and all(r["topic"].startswith(_PREFIX) for r in rows):
+        return [
+            new(
+                r["position"],
+                r["originator_id"].replace("-", ""),
+                r["originator_version"],
+                r["topic"][cut:],
+                loads(r["state"]),
+            )
+            for r in rows
+        ]
+    return [decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in rows]

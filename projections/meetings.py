@@ -35,6 +35,7 @@ class MeetingsModel(DocumentModel):
             "NotesEdited",
         }
     )
+    replaces = frozenset({"Scheduled"})
 
     def key(self, event: LedgerEvent) -> str | None:
         return event.meeting_id

@@ -14,6 +14,7 @@ class NotesModel(DocumentModel):
     name = "notes"
     version = 1
     kinds = frozenset({"Scheduled", "NotesEdited"})
+    replaces = frozenset({"Scheduled"})
 
     def key(self, event: LedgerEvent) -> str | None:
         return event.meeting_id

@@ -7,41 +7,43 @@ from typing import Any
 from projections.events import LedgerEvent
 from projections.store import DocumentModel
 
-# Between the person and the meeting in a document key. Names never hold control
-# characters (ledger/text.py), so it cannot occur inside a person key.
-SEPARATOR = "\x1f"
-
-
-def person_prefix(person_key: str) -> str:
-    return person_key + SEPARATOR
-
 
 class PeopleModel(DocumentModel):
-    """One small document per person and meeting they signed up for.
+    """One document per meeting: the people signed up for it, by person key.
 
-    A document per person listing all their meetings would grow with history; a regular
-    attending thousands of meetings would make every rebuild batch re-encode it.
+    Other shapes were measured and dropped. A document per person grows with their history
+    (a regular at thousands of meetings), and a rebuild re-encoded it in every batch; a
+    document per person and meeting made a rebuild write one row per sign-up, which was
+    most of its time. A person's meetings are found by scanning these documents for the
+    person's key (see `ReadStore.containing`): work in proportion to the meetings, which
+    is what the person's feed renders anyway.
     """
 
     name = "people"
-    version = 2
-    kinds = frozenset({"SignedUp", "Withdrew", "AttendanceChanged"})
+    version = 3
+    kinds = frozenset({"Scheduled", "SignedUp", "Withdrew", "AttendanceChanged"})
+    replaces = frozenset({"Scheduled"})
 
     def key(self, event: LedgerEvent) -> str | None:
-        return person_prefix(str(event.data["person_key"])) + event.meeting_id
+        return event.meeting_id
 
     def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None:
         data = event.data
-        if event.kind == "Withdrew":
-            return None
+        if event.kind == "Scheduled":
+            return {"meeting_id": event.meeting_id, "people": {}}
+        assert doc is not None, f"event {event.position} precedes its meeting's creation"
+        signed_up = doc["people"]
         if event.kind == "SignedUp":
-            return {
-                "person_key": data["person_key"],
-                "name": data["person"],
-                "email": data["email"],
-                "meeting_id": event.meeting_id,
-                "mode": data["mode"],
-            }
-        if doc is not None:  # AttendanceChanged
-            doc["mode"] = data["mode"]
+            signed_up[data["person_key"]] = {"name": data["person"], "email": data["email"], "mode": data["mode"]}
+        elif event.kind == "Withdrew":
+            signed_up.pop(data["person_key"], None)
+        elif data["person_key"] in signed_up:  # AttendanceChanged
+            signed_up[data["person_key"]]["mode"] = data["mode"]
         return doc
+
+
+def entries(doc: dict[str, Any], person_key: str | None = None) -> list[dict[str, Any]]:
+    """One entry per person signed up (or only `person_key`'s): key, name, email, meeting and mode."""
+    people = doc["people"]
+    keys = people if person_key is None else ([person_key] if person_key in people else [])
+    return [{"person_key": key, **people[key], "meeting_id": doc["meeting_id"]} for key in keys]

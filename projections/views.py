@@ -200,10 +200,21 @@ def meeting_list(store: ReadStore, now: datetime) -> list[dict[str, Any]]:
 
 
 def person_meetings(store: ReadStore, person_key: str) -> list[dict[str, Any]]:
-    """The meetings a person is signed up for: one entry each, with name, email and mode."""
-    from projections.people import person_prefix
+    """The meetings a person is signed up for, in meeting-id order: name, email, meeting and mode."""
+    import orjson
 
-    return [doc for _, doc in store.with_prefix("people", person_prefix(person_key))]
+    from projections.people import entries
+
+    # A document can only hold the person if their key appears in it as a JSON object key.
+    needle = orjson.dumps(person_key).decode() + ":"
+    return [entry for _, doc in store.containing("people", needle) for entry in entries(doc, person_key)]
+
+
+def everyone(store: ReadStore) -> list[dict[str, Any]]:
+    """Every sign-up standing in every meeting (one entry per person and meeting)."""
+    from projections.people import entries
+
+    return [entry for _, doc in store.all("people") for entry in entries(doc)]
 
 
 MODE_LABEL = MODE_LABELS

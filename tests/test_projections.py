@@ -119,6 +119,13 @@ class LedgerMachine(RuleBasedStateMachine):
         expected_agenda = views.agenda_view(meeting.agenda.to_dict())
         assert views.agenda(self.store, "m") == expected_agenda
         assert views.all_notes(self.store, "m") == {k: v[-1] for k, v in meeting.notes.items()}
+        # Each person's meetings (their feed) agree with the roster, person by person.
+        standing = {key: a.mode for key, a in meeting.roster.attendees.items()}
+        assert {e["person_key"]: e["mode"] for e in views.everyone(self.store)} == standing
+        for name in NAMES:
+            key = people.person_key(name, None)
+            found = [(e["meeting_id"], e["mode"]) for e in views.person_meetings(self.store, key)]
+            assert found == ([(meeting.id.hex, standing[key])] if key in standing else [])
         self.store.reset(views.MODELS)
         self.store.catch_up(views.MODELS)
         assert model_state(self.store) == incremental
