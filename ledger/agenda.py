@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass
+@dataclass(slots=True)
 class Topic:
     """A proposed topic. Ids are never reused; `parent_id` makes it a sub-topic."""
 
@@ -119,4 +119,7 @@ class Agenda:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Agenda:
-        return cls(topics=[Topic(**t) for t in data["topics"]], next_topic_id=data["next_topic_id"])
+        topics = [
+            Topic(t["topic_id"], t["title"], t["proposer"], t["parent_id"], t["withdrawn"]) for t in data["topics"]
+        ]
+        return cls(topics=topics, next_topic_id=data["next_topic_id"])

@@ -14,7 +14,6 @@ from eventsourcing.persistence import (
     JSONTranscoder,
     OperationalError,
     PersistenceError,
-    Transcoding,
 )
 
 from ledger import people, text
@@ -22,25 +21,12 @@ from ledger.agenda import Agenda
 from ledger.attendance import MODES, Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.meeting import Meeting
+from ledger.transcoding import AsDict, LedgerTranscoder
 
 if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
     from ledger.timing import Fold
 
 T = TypeVar("T")
-
-
-class AsDict(Transcoding):
-    """Lets snapshots hold the aggregate's value classes through their to_dict/from_dict."""
-
-    def __init__(self, cls: Any, name: str) -> None:
-        self.type = cls
-        self.name = name
-
-    def encode(self, obj: Any) -> dict[str, Any]:
-        return obj.to_dict()  # type: ignore[no-any-return]
-
-    def decode(self, data: dict[str, Any]) -> Any:
-        return self.type.from_dict(data)  # type: ignore[attr-defined]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +48,11 @@ class Ledger(Application):
 
     name = "Ledger"
     snapshotting_intervals: ClassVar[dict[type, int]] = {Meeting: 20}  # loads replay at most 19 events  # type: ignore[assignment]
+
+    def construct_transcoder(self) -> LedgerTranscoder:
+        transcoder = LedgerTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

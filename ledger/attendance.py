@@ -17,7 +17,7 @@ MODES: tuple[Mode, ...] = ("in-person", "remote", "undecided")
 MODE_LABELS: dict[str, str] = {"in-person": "In Person", "remote": "Remote", "undecided": "TBD"}
 
 
-@dataclass
+@dataclass(slots=True)
 class Attendee:
     """One sign-up. `seated` only means something for in-person attendees."""
 
@@ -164,6 +164,9 @@ class Roster:
     def from_dict(cls, data: dict[str, Any]) -> Roster:
         return cls(
             capacity=data["capacity"],
-            attendees={a["key"]: Attendee(**a) for a in data["attendees"]},
+            attendees={
+                a["key"]: Attendee(a["key"], a["name"], a["email"], a["mode"], a["remark"], a["seated"])
+                for a in data["attendees"]
+            },
             waitlist=list(data["waitlist"]),
         )
