@@ -28,7 +28,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
 from ledger.errors import BadInputError
@@ -42,9 +42,12 @@ SEAL_SIZE = 64
 _DIGEST = re.compile(r"^(\d{1,19}):([0-9a-f]{64})$")
 
 
-@dataclass(frozen=True)
-class StoredRow:
-    """An event row as stored: its position, stream, version, topic, state and seal."""
+class StoredRow(NamedTuple):
+    """An event row as stored: its position, stream, version, topic, state and seal.
+
+    This module's value types are named tuples, not dataclasses: every write command
+    imports the module, and making a dataclass costs milliseconds of start-up.
+    """
 
     position: int
     originator_id: UUID | str
@@ -100,8 +103,7 @@ def seal_inserted(previous: bytes, positions: Sequence[int], events: Sequence[St
     return sealed
 
 
-@dataclass(frozen=True)
-class Digest:
+class Digest(NamedTuple):
     """A point in the history, written `<position>:<hex link>` so checking it needs one lookup."""
 
     position: int
@@ -123,8 +125,7 @@ class Digest:
 EMPTY = Digest(0, GENESIS)
 
 
-@dataclass(frozen=True)
-class Break:
+class Break(NamedTuple):
     """The first place the recomputed chain disagrees with what is stored."""
 
     position: int
