@@ -75,6 +75,33 @@ class Ledger(Application):
                 snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
                 assert snapshot_class is not None
                 self.snapshots.put([snapshot_class.take(aggregate)])
+                self._prune_snapshots(meeting_id, aggregate.version)
+
+    def _prune_snapshots(self, meeting_id: Any, newest: int) -> None:
+        """Keep only a meeting's newest snapshot.
+
+        Loads start from the newest; each older one is a whole copy of the meeting's state,
+        so keeping them all made snapshots outweigh the events (a 10,000-event meeting kept
+        500 copies of a 220 KB state). Snapshots are a cache outside the hash chain: losing
+        this delete to a crash leaves only a spare copy behind.
+        """
+        recorder: Any = self.snapshots.recorder if self.snapshots else None
+        if recorder is None:
+            return
+        datastore = recorder.datastore
+        schema = getattr(datastore, "schema", None)
+        with datastore.transaction(commit=True) as cursor:
+            if schema is not None:  # PostgreSQL
+                cursor.execute(
+                    f'DELETE FROM "{schema}"."{recorder.events_table_name}"'
+                    " WHERE originator_id = %s AND originator_version < %s",
+                    (meeting_id, newest),
+                )
+            else:
+                cursor.execute(
+                    f"DELETE FROM {recorder.events_table_name} WHERE originator_id = ? AND originator_version < ?",
+                    (meeting_id.hex, newest),
+                )
 
     # ----- plumbing --------------------------------------------------------------------
 

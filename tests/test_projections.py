@@ -234,3 +234,29 @@ def test_a_killed_catch_up_never_leaves_a_model_half_applied(sqlite_db: Any) -> 
     store.catch_up(views.MODELS)
     assert model_state(store) == expected
     app.close()
+
+
+
+def test_a_meeting_keeps_one_snapshot_and_loads_the_same_as_by_replay(db: Any) -> None:
+    from eventsourcing.application import Repository
+
+    from ledger.meeting import Meeting
+
+    people.actor_var.set("alice")
+    app = storage.open_ledger(storage.resolve(db.url))
+    app.create_meeting("long", "Long", "2030-01-01T10:00", "2030-01-01T11:00", "UTC", capacity=5)
+    for index in range(30):
+        app.sign_up("long", f"Person {index}", "in-person")
+        app.propose_topic("long", f"Topic {index}", f"Person {index}", None)
+        if index % 3 == 0:
+            app.withdraw("long", f"Person {index}")
+    meeting_id = Meeting.create_id("long")
+    loaded = app.get_meeting("long")
+    assert app.snapshots is not None
+    kept = [s.originator_version for s in app.snapshots.get(meeting_id)]
+    assert len(kept) == 1 and loaded.version - 20 < kept[0] <= loaded.version, kept
+    from_events = Repository(app.events).get(meeting_id)  # no snapshots: every event replayed
+    assert loaded.version == from_events.version
+    assert loaded.roster.to_dict() == from_events.roster.to_dict()
+    assert loaded.agenda.to_dict() == from_events.agenda.to_dict()
+    app.close()
