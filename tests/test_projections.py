@@ -254,7 +254,8 @@ def test_a_meeting_keeps_one_snapshot_and_loads_the_same_as_by_replay(db: Any) -
     loaded = app.get_meeting("long")
     assert app.snapshots is not None
     kept = [s.originator_version for s in app.snapshots.get(meeting_id)]
-    assert len(kept) == 1 and loaded.version - 20 < kept[0] <= loaded.version, kept
+    interval = app.snapshotting_intervals[Meeting]
+    assert len(kept) == 1 and loaded.version - interval < kept[0] <= loaded.version, kept
     from_events = Repository(app.events).get(meeting_id)  # no snapshots: every event replayed
     assert loaded.version == from_events.version
     assert loaded.roster.to_dict() == from_events.roster.to_dict()
