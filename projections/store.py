@@ -338,6 +338,8 @@ class ReadStore:
                             if key is not None:
                                 append((key, event))
                 for model in models:
+                    if start[model.name] >= events[-1].position:
+                        continue  # ahead of this batch (another model is being rebuilt): keep its position
                     states: dict[str, Any] = {}
                     wanted: set[str] = set()  # documents whose stored state the batch needs
                     for key, event in keyed[model.name]:

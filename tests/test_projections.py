@@ -261,3 +261,37 @@ def test_a_meeting_keeps_one_snapshot_and_loads_the_same_as_by_replay(db: Any) -
     assert loaded.roster.to_dict() == from_events.roster.to_dict()
     assert loaded.agenda.to_dict() == from_events.agenda.to_dict()
     app.close()
+
+
+def test_a_model_whose_fold_changed_is_rebuilt_and_the_others_apply_nothing_twice(
+    ledger: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from projections import store as read_store
+    from projections.attendees import AttendeesModel
+
+    ledger.create_meeting("m", "M", "2030-01-01T10:00", "2030-01-01T11:00", "UTC", capacity=1)
+    for name in ("Ann", "Ben", "Cid"):
+        ledger.sign_up("m", name, "in-person")
+        ledger.edit_notes("m", None, f"{name} was here")
+    store = ReadStore(ledger)
+    store.catch_up(views.MODELS)
+    before = model_state(store)
+
+    class ChangedAttendees(AttendeesModel):
+        version = AttendeesModel.version + 1
+
+    changed = [ChangedAttendees() if m.name == "attendees" else m for m in views.MODELS]
+    # Small batches, so that most of them start after a meeting's creation, which replaces
+    # a document whole and would hide an event applied twice.
+    monkeypatch.setattr(read_store, "BATCH_SIZE", 2)
+    ledger.withdraw("m", "Ann")  # one new event, which every model must apply once
+    store.catch_up(changed)
+    after = model_state(store)
+    assert store.positions()["attendees"] == (store.last_position(), ChangedAttendees.version)
+    # The notes model appends a revision per edit: re-applied events would show twice.
+    assert after["notes"] == before["notes"]
+    assert views.attendees(store, "m") | {"withdrawn": []} == aggregate_roster(ledger, "m") | {"withdrawn": []}
+    assert [w["name"] for w in views.attendees(store, "m")["waitlist"]] == ["Cid"]  # Ben took Ann's seat
+    store.reset(changed)
+    store.catch_up(changed)
+    assert model_state(store) == after
