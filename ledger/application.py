@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import random
+import sqlite3
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
@@ -77,8 +78,13 @@ class Ledger(Application):
             if interval and versions and (min(versions) - 1) // interval != max(versions) // interval:
                 snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
                 assert snapshot_class is not None
-                self.snapshots.put([snapshot_class.take(aggregate)])
-                self._prune_snapshots(meeting_id, aggregate.version)
+                try:
+                    self.snapshots.put([snapshot_class.take(aggregate)])
+                    self._prune_snapshots(meeting_id, aggregate.version)
+                except (PersistenceError, sqlite3.Error):
+                    # The events are already committed. A snapshot is a cache: failing to
+                    # write one must not fail (or, through the retry, repeat) the command.
+                    pass
 
     def _prune_snapshots(self, meeting_id: Any, newest: int) -> None:
         """Keep only a meeting's newest snapshot.

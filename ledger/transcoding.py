@@ -32,7 +32,13 @@ class AsDict(Transcoding):
 
 
 class LedgerTranscoder(JSONTranscoder):
-    """eventsourcing's JSON transcoder, decoding with orjson and one walk over the result."""
+    """eventsourcing's JSON transcoder, decoding with orjson and one walk over the result.
+
+    orjson reads what the ledger stores exactly as the standard library does. It differs
+    only outside that: integers beyond 64 bits become floats, and NaN or Infinity are
+    refused. The ledger stores no floats, and its integers are bounded counters and
+    capacities (ledger/text.py, ledger/application.py), so neither can occur.
+    """
 
     def decode(self, data: bytes) -> Any:
         return self._revive(orjson.loads(data))

@@ -373,21 +373,33 @@ class ReadStore:
                 self._set_position(cursor, model, 0)
 
 
+_gc_pause_lock = threading.Lock()
+_gc_pauses = 0  # catch-ups running now in this process (the feed server has several threads)
+_gc_was_enabled = False
+
+
 @contextmanager
 def cyclic_gc_paused() -> Iterator[None]:
     """Pause Python's cycle collector while a batch's thousands of small objects are alive.
 
     Decoded events and documents hold no reference cycles, so reference counting frees each
     batch on its own; the collector would only re-scan the live batch again and again, which
-    cost a third of a rebuild's time. It resumes (and runs) afterwards.
+    cost a third of a rebuild's time. The collector is process-wide, so overlapping catch-ups
+    count themselves and the last one out restores what the first one found.
     """
-    was_enabled = gc.isenabled()
-    gc.disable()
+    global _gc_pauses, _gc_was_enabled
+    with _gc_pause_lock:
+        if _gc_pauses == 0:
+            _gc_was_enabled = gc.isenabled()
+            gc.disable()
+        _gc_pauses += 1
     try:
         yield
     finally:
-        if was_enabled:
-            gc.enable()
+        with _gc_pause_lock:
+            _gc_pauses -= 1
+            if _gc_pauses == 0 and _gc_was_enabled:
+                gc.enable()
 
 
 def fold(model: ReadModel, events: Sequence[LedgerEvent]) -> dict[str, dict[str, Any]]:

@@ -295,3 +295,35 @@ def test_a_model_whose_fold_changed_is_rebuilt_and_the_others_apply_nothing_twic
     store.reset(changed)
     store.catch_up(changed)
     assert model_state(store) == after
+
+
+def test_a_snapshot_that_cannot_be_written_fails_nothing_and_repeats_nothing(
+    ledger: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from eventsourcing.persistence import OperationalError
+
+    def locked(*args: Any, **kwargs: Any) -> None:
+        raise OperationalError("database is locked")
+
+    assert ledger.snapshots is not None
+    monkeypatch.setattr(ledger.snapshots, "put", locked)
+    ledger.create_meeting("m", "M", "2030-01-01T10:00", "2030-01-01T11:00", "UTC")
+    for index in range(25):  # crosses the snapshot interval twice
+        ledger.propose_topic("m", f"Topic {index}", "Dawn")
+    titles = [t["title"] for t in ledger.get_meeting("m").agenda.to_dict()["topics"]]
+    assert titles == [f"Topic {index}" for index in range(25)], "each command applied exactly once"
+
+
+def test_overlapping_catch_ups_leave_the_cycle_collector_as_they_found_it() -> None:
+    import gc
+
+    from projections.store import cyclic_gc_paused
+
+    assert gc.isenabled()
+    first, second = cyclic_gc_paused(), cyclic_gc_paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first to start finishes first (two server threads)
+    assert not gc.isenabled(), "paused while the second catch-up still runs"
+    second.__exit__(None, None, None)
+    assert gc.isenabled()
