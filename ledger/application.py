@@ -21,7 +21,7 @@ from ledger import people, text
 from ledger.agenda import Agenda
 from ledger.attendance import MODES, Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
-from ledger.meeting import Meeting
+from ledger.meeting import TOPIC_PREFIX, Meeting
 from ledger.transcoding import AsDict, LedgerTranscoder
 
 if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
@@ -156,6 +156,22 @@ class Ledger(Application):
             return self._save(meeting, summary)
 
         return self._retrying(attempt)
+
+    def _notes_history(self, meeting: Meeting) -> Callable[[str, int], str]:
+        """Looks up an older notes revision's text in the meeting's stored events."""
+        topic = f"{TOPIC_PREFIX}.NotesEdited"
+
+        def text_of(section: str, revision: int) -> str:
+            # Only a stale edit or a restore asks, so reading the stream is acceptable;
+            # only notes events are decoded.
+            for stored in self.recorder.select_events(meeting.id, lte=meeting.version):
+                if stored.topic == topic:
+                    edited = self.mapper.to_domain_event(stored)
+                    if edited.section == section and edited.revision == revision:  # type: ignore[attr-defined]
+                        return str(edited.text)  # type: ignore[attr-defined]
+            raise NotFoundError(f"{meeting.slug} {section} notes have no revision {revision}")
+
+        return text_of
 
     # ----- meetings --------------------------------------------------------------------
 
@@ -332,7 +348,7 @@ class Ledger(Application):
         new_text = text.multi_line(new_text, "notes", text.NOTES_MAX)
 
         def change(meeting: Meeting) -> str:
-            revision = meeting.edit_notes(topic_id, new_text, base_revision)
+            revision = meeting.edit_notes(topic_id, new_text, base_revision, self._notes_history(meeting))
             return f"saved notes revision {revision} of {slug}"
 
         return self._update(slug, change)
@@ -342,7 +358,7 @@ class Ledger(Application):
 
         def change(meeting: Meeting) -> str:
             section = meeting.check_section(topic_id)
-            old = meeting.notes_text(section, revision)
+            old = meeting.notes_text(section, revision, self._notes_history(meeting))
             new_revision = meeting.edit_notes(topic_id, old, None)
             return f"restored revision {revision} of {slug} notes as revision {new_revision}"
 

@@ -18,7 +18,12 @@ from ledger.attendance import Attendee, Roster
 from ledger.errors import NotFoundError, RuleError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ledger.timing import Schedule
+
+    # (section, revision) -> that revision's text, read from the stored events.
+    NotesHistory = Callable[[str, int], str]
 
 # Stored topic names. They are part of the data, not of the code layout: renaming or
 # moving a module must never change them.
@@ -29,6 +34,17 @@ class Meeting(Aggregate):
     """A meeting's details, attendance, agenda and notes."""
 
     TOPIC = TOPIC_PREFIX
+    # Version 2 keeps only each notes section's current text and revision number; an older
+    # revision, needed only as the base of a stale edit or by a restore, is read from the
+    # events. Version 1 kept every revision's text, so snapshots grew with every edit.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        """A version 1 snapshot's state, as version 2 keeps it."""
+        history: dict[str, list[str]] = state.pop("notes")
+        state["notes"] = {section: texts[-1] for section, texts in history.items() if texts}
+        state["notes_revisions"] = {section: len(texts) for section, texts in history.items() if texts}
 
     class Event(Aggregate.Event):
         """Every event records who performed it and as whom they were authenticated."""
@@ -78,7 +94,8 @@ class Meeting(Aggregate):
         self.cancelled = False
         self.roster = Roster(capacity=capacity)
         self.agenda = Agenda()
-        self.notes: dict[str, list[str]] = {}
+        self.notes: dict[str, str] = {}  # section -> current text
+        self.notes_revisions: dict[str, int] = {}  # section -> its latest revision number
 
     @classmethod
     def schedule(
@@ -288,24 +305,33 @@ class Meeting(Aggregate):
     # ----- notes -----------------------------------------------------------------------
 
     def notes_revision(self, section: str) -> int:
-        return len(self.notes.get(section, []))
+        return self.notes_revisions.get(section, 0)
 
-    def notes_text(self, section: str, revision: int | None = None) -> str:
-        revisions = self.notes.get(section, [])
-        if revision is None:
-            revision = len(revisions)
+    def notes_text(self, section: str, revision: int | None = None, history: NotesHistory | None = None) -> str:
+        """A section's text at a revision (the current one by default).
+
+        Only the current text is kept here; an older revision's comes from `history`,
+        which the application reads from the stored events.
+        """
+        current = self.notes_revision(section)
+        if revision is None or revision == current:
+            return self.notes.get(section, "")
         if revision == 0:
             return ""
-        if not 1 <= revision <= len(revisions):
+        if not 1 <= revision <= current:
             raise NotFoundError(f"{self.slug} {section} notes have no revision {revision}")
-        return revisions[revision - 1]
+        if history is None:
+            raise RuntimeError("an older notes revision needs the meeting's history")
+        return history(section, revision)
 
     def check_section(self, topic_id: int | None) -> str:
         if topic_id is not None:
             self.find_topic(topic_id)
         return notes.section_name(topic_id)
 
-    def edit_notes(self, topic_id: int | None, text: str, base_revision: int | None) -> int:
+    def edit_notes(
+        self, topic_id: int | None, text: str, base_revision: int | None, history: NotesHistory | None = None
+    ) -> int:
         """Store the full new text; a stale base is merged when the changes do not overlap."""
         section = self.check_section(topic_id)
         current_revision = self.notes_revision(section)
@@ -313,7 +339,7 @@ class Meeting(Aggregate):
         if not 0 <= base <= current_revision:
             raise RuleError(f"{section} notes have no revision {base} (latest is {current_revision})")
         current = self.notes_text(section)
-        merged = notes.three_way_merge(self.notes_text(section, base), current, text)
+        merged = notes.three_way_merge(self.notes_text(section, base, history), current, text)
         if merged.text == current:
             raise RuleError(f"{section} notes already read like that (revision {current_revision})")
         revision = current_revision + 1
@@ -322,4 +348,5 @@ class Meeting(Aggregate):
 
     @event("NotesEdited", topic=f"{TOPIC_PREFIX}.NotesEdited")
     def _edit_notes(self, section: str, text: str, base_revision: int, revision: int, merged: bool) -> None:
-        self.notes.setdefault(section, []).append(text)
+        self.notes[section] = text
+        self.notes_revisions[section] = revision

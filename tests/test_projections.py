@@ -19,6 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, 
 
 from ledger import people, storage
 from ledger.errors import LedgerError
+from ledger.notes import section_name
 from projections import views
 from projections.store import ReadStore
 from tests.conftest import Cli
@@ -92,6 +93,16 @@ class LedgerMachine(RuleBasedStateMachine):
     def notes(self, text: str, topic: int | None) -> None:
         self.attempt(self.app.edit_notes, "m", topic, text)
 
+    @rule(text=st.text(max_size=30), topic=st.none() | st.integers(1, 3), back=st.integers(1, 3))
+    def stale_notes(self, text: str, topic: int | None, back: int) -> None:
+        """An edit made from an older revision: merged with what changed since, or refused."""
+        revision = self.app.get_meeting("m").notes_revision(section_name(topic))
+        self.attempt(self.app.edit_notes, "m", topic, text, max(revision - back, 0))
+
+    @rule(topic=st.none() | st.integers(1, 3), revision=st.integers(0, 4))
+    def restore_notes(self, topic: int | None, revision: int) -> None:
+        self.attempt(self.app.restore_notes, "m", topic, revision)
+
     @precondition(lambda self: random.random() < 0.3)
     @rule()
     def catch_up_midway(self) -> None:
@@ -118,7 +129,12 @@ class LedgerMachine(RuleBasedStateMachine):
         meeting = self.app.get_meeting("m")
         expected_agenda = views.agenda_view(meeting.agenda.to_dict())
         assert views.agenda(self.store, "m") == expected_agenda
-        assert views.all_notes(self.store, "m") == {k: v[-1] for k, v in meeting.notes.items()}
+        assert views.all_notes(self.store, "m") == meeting.notes
+        # Every older revision the aggregate reads back from its events is the one recorded.
+        history = self.app._notes_history(meeting)
+        for section, revisions in self.store.get("notes", meeting.id.hex)["sections"].items():  # type: ignore[index]
+            for recorded in revisions:
+                assert meeting.notes_text(section, recorded["revision"], history) == recorded["text"]
         # Each person's meetings (their feed) agree with the roster, person by person.
         standing = {key: a.mode for key, a in meeting.roster.attendees.items()}
         assert {e["person_key"]: e["mode"] for e in views.everyone(self.store)} == standing
@@ -327,3 +343,39 @@ def test_overlapping_catch_ups_leave_the_cycle_collector_as_they_found_it() -> N
     assert not gc.isenabled(), "paused while the second catch-up still runs"
     second.__exit__(None, None, None)
     assert gc.isenabled()
+
+
+def test_a_snapshot_from_before_notes_kept_only_their_current_text_still_loads(sqlite_db: Any) -> None:
+    """Version 1 snapshots held every notes revision's text; they are upcast when loaded."""
+    import json
+    import sqlite3
+
+    from eventsourcing.application import Repository
+
+    from ledger.meeting import Meeting
+
+    people.actor_var.set("alice")
+    app = storage.open_ledger(storage.resolve(sqlite_db.url))
+    app.create_meeting("m", "M", "2030-01-01T10:00", "2030-01-01T11:00", "UTC")
+    texts = [f"agenda\n\nline {index}\n" for index in range(12)]
+    for text in texts:
+        app.edit_notes("m", None, text)
+    app.close()
+    meeting_id = Meeting.create_id("m")
+    with sqlite3.connect(sqlite_db.url) as conn:
+        version, state = conn.execute("SELECT originator_version, state FROM stored_snapshots").fetchone()
+        snapshot = json.loads(state)
+        kept = snapshot["state"]
+        edits = version - 1  # the meeting's creation, then one event per edit
+        assert kept.pop("class_version") == 2 and kept["notes"] == {"general": texts[edits - 1]}
+        # What version 1 stored: every revision's text, no revision numbers.
+        kept["notes"] = {"general": texts[:edits]}
+        del kept["notes_revisions"]
+        conn.execute("UPDATE stored_snapshots SET state = ?", (json.dumps(snapshot).encode(),))
+    app = storage.open_ledger(storage.resolve(sqlite_db.url))
+    loaded = app.get_meeting("m")
+    assert loaded.notes == {"general": texts[-1]} and loaded.notes_revision("general") == 12
+    assert loaded.notes == Repository(app.events).get(meeting_id).notes
+    app.edit_notes("m", None, "added\n" + texts[0], base_revision=1)  # a stale edit still finds its base
+    assert app.get_meeting("m").notes["general"] == "added\n" + texts[-1]
+    app.close()
