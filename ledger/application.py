@@ -9,6 +9,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import (
     IntegrityError,
@@ -52,6 +53,11 @@ class Ledger(Application):
     # checks and a mutator); only the newest snapshot is kept, so a short interval costs
     # one encoding of the state every 10 events, not storage.
     snapshotting_intervals: ClassVar[dict[type, int]] = {Meeting: 10}  # type: ignore[assignment]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # (meeting id, section, revision) -> text: older notes revisions already read.
+        self._revision_texts: dict[tuple[Any, str, int], str] = {}
 
     def construct_transcoder(self) -> LedgerTranscoder:
         transcoder = LedgerTranscoder()
@@ -158,20 +164,23 @@ class Ledger(Application):
         return self._retrying(attempt)
 
     def _notes_history(self, meeting: Meeting) -> Callable[[str, int], str]:
-        """Looks up an older notes revision's text in the meeting's stored events."""
-        topic = f"{TOPIC_PREFIX}.NotesEdited"
+        """Looks up an older notes revision's text in the meeting's stored notes events."""
+        return lambda section, revision: self._notes_revision_text(meeting, section, revision)
 
-        def text_of(section: str, revision: int) -> str:
-            # Only a stale edit or a restore asks, so reading the stream is acceptable;
-            # only notes events are decoded.
-            for stored in self.recorder.select_events(meeting.id, lte=meeting.version):
-                if stored.topic == topic:
-                    edited = self.mapper.to_domain_event(stored)
-                    if edited.section == section and edited.revision == revision:  # type: ignore[attr-defined]
-                        return str(edited.text)  # type: ignore[attr-defined]
-            raise NotFoundError(f"{meeting.slug} {section} notes have no revision {revision}")
-
-        return text_of
+    def _notes_revision_text(self, meeting: Meeting, section: str, revision: int) -> str:
+        # A revision's text never changes once stored, so a command retried after a lost race
+        # asks the database once. Only the meeting's notes events are read, newest first.
+        key = (meeting.id, section, revision)
+        if key not in self._revision_texts:
+            topic = f"{TOPIC_PREFIX}.NotesEdited"
+            for state in self.recorder.select_states(meeting.id, topic, meeting.version):  # type: ignore[attr-defined]
+                edited = orjson.loads(state)  # plain fields only: no custom types to revive
+                if edited["section"] == section and edited["revision"] == revision:
+                    self._revision_texts[key] = str(edited["text"])
+                    break
+            else:
+                raise NotFoundError(f"{meeting.slug} {section} notes have no revision {revision}")
+        return self._revision_texts[key]
 
     # ----- meetings --------------------------------------------------------------------
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from eventsourcing import postgres
@@ -30,6 +30,10 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
             "SELECT chain FROM {0} WHERE notification_id < %s ORDER BY notification_id DESC LIMIT 1"
         ).format(table)
         self._update_seal = SQL("UPDATE {0} SET chain = %s WHERE notification_id = %s").format(table)
+        self._select_states = SQL(
+            "SELECT state FROM {0} WHERE originator_id = %s AND originator_version <= %s AND topic = %s"
+            " ORDER BY originator_version DESC"
+        ).format(table)
         self._select_sealed = SQL(
             "SELECT notification_id, originator_id, originator_version, topic, state, chain"
             " FROM {0} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
@@ -49,6 +53,13 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
         sealed = chain.seal_inserted(previous, positions, stored_events)
         curs.executemany(self._update_seal, sealed)
         return positions
+
+    def select_states(self, originator_id: Any, topic: str, up_to_version: int) -> Iterator[bytes]:
+        """One stream's stored states of one topic, newest first (only those rows are read)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(self._select_states, (originator_id, up_to_version, topic))
+            rows = curs.fetchall()
+        return (bytes(r["state"]) for r in rows)
 
     def select_sealed(self, after: int, limit: int) -> list[chain.StoredRow]:
         """Rows after a position, in position order, with their seals (for verification)."""

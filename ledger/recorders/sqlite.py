@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from eventsourcing import sqlite
@@ -46,6 +46,17 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         sealed = chain.seal_inserted(previous, positions, stored_events)
         c.executemany(f"UPDATE {self.events_table_name} SET chain = ? WHERE rowid = ?", sealed)
         return positions
+
+    def select_states(self, originator_id: Any, topic: str, up_to_version: int) -> Iterator[bytes]:
+        """One stream's stored states of one topic, newest first (only those rows are read)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT state FROM {self.events_table_name}"
+                " WHERE originator_id = ? AND originator_version <= ? AND topic = ? ORDER BY originator_version DESC",
+                (originator_id.hex, up_to_version, topic),
+            )
+            rows = c.fetchall()
+        return (bytes(r["state"]) for r in rows)
 
     def select_sealed(self, after: int, limit: int) -> list[chain.StoredRow]:
         """Rows after a position, in position order, with their seals (for verification)."""
