@@ -146,8 +146,12 @@ def entries(events: Iterable[LedgerEvent], filters: Filters, diffs: bool = False
 
 
 def unified_diff(before: str, after: str, revision: int) -> str:
-    lines = difflib.unified_diff(before.splitlines(keepends=True), after.splitlines(keepends=True),
-                                 fromfile=f"revision {revision - 1}", tofile=f"revision {revision}")
+    lines = difflib.unified_diff(
+        before.splitlines(keepends=True),
+        after.splitlines(keepends=True),
+        fromfile=f"revision {revision - 1}",
+        tofile=f"revision {revision}",
+    )
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
@@ -179,7 +183,7 @@ def sentence(kind: str, actor: str, slug: str, data: dict[str, Any]) -> str:
     themselves = bool(person) and squash(person) == squash(actor)
     if kind == "Scheduled":
         limit = "no capacity limit" if data["capacity"] is None else f"capacity {data['capacity']}"
-        return f"{who} created {slug} \"{data['title']}\" for {_when(data)} ({limit})"
+        return f'{who} created {slug} "{data["title"]}" for {_when(data)} ({limit})'
     if kind == "Edited":
         return f"{who} edited {slug}: " + ", ".join(_change(k, v) for k, v in data["changes"].items())
     if kind == "Rescheduled":
@@ -206,9 +210,9 @@ def sentence(kind: str, actor: str, slug: str, data: dict[str, Any]) -> str:
     if kind == "TopicProposed":
         under = f" under topic {data['parent_id']}" if data.get("parent_id") is not None else ""
         by = "" if themselves else f" on behalf of {person}"
-        return f"{who} proposed topic {data['topic_id']} \"{data['title']}\" for {slug}{under}{by}"
+        return f'{who} proposed topic {data["topic_id"]} "{data["title"]}" for {slug}{under}{by}'
     if kind == "TopicRetitled":
-        return f"{who} retitled topic {data['topic_id']} of {slug} to \"{data['title']}\""
+        return f'{who} retitled topic {data["topic_id"]} of {slug} to "{data["title"]}"'
     if kind == "TopicMoved":
         return f"{who} moved topic {data['topic_id']} of {slug} to position {data['position']}"
     if kind == "TopicWithdrawn":
@@ -246,7 +250,7 @@ def _change(name: str, value: Any) -> str:
     label = name.replace("_", " ")
     if name == "description":
         return f"{label} changed"
-    return f"{label} to \"{value}\"" if value else f"{label} cleared"
+    return f'{label} to "{value}"' if value else f"{label} cleared"
 
 
 # ----- formats ---------------------------------------------------------------------------------

@@ -24,11 +24,23 @@ def session() -> Any:
 @click.option("--person", metavar="NAME", help="Only events about NAME, attendee or proposer (ignoring case, spaces).")
 @click.option("--since", metavar="TIME", help="Only events at or after TIME (ISO 8601; no offset: local time).")
 @click.option("--until", metavar="TIME", help="Only events at or before TIME (ISO 8601; no offset: local time).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "csv"]), default=None,
-              help="text (one sentence per event, the default), json or csv.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "csv"]),
+    default=None,
+    help="text (one sentence per event, the default), json or csv.",
+)
 @click.option("--diffs", is_flag=True, help="Show each notes edit as a unified diff against the revision before it.")
-def audit(slug: str | None, actor: str | None, person: str | None, since: str | None, until: str | None,
-          fmt: str | None, diffs: bool) -> None:
+def audit(
+    slug: str | None,
+    actor: str | None,
+    person: str | None,
+    since: str | None,
+    until: str | None,
+    fmt: str | None,
+    diffs: bool,
+) -> None:
     """List every event, oldest first: time, actor, meeting, person, action and a sentence.
 
     Give SLUG for one meeting. On a terminal the output is paged, like `git log`.
@@ -78,8 +90,9 @@ def write(chunks: Iterable[str]) -> None:
 
 @click.command("verify")
 @click.option("--head", "head_only", is_flag=True, help="Print only the head digest (after checking the chain).")
-@click.option("--expect", metavar="DIGEST",
-              help="Also check that the history still extends the one DIGEST was taken from.")
+@click.option(
+    "--expect", metavar="DIGEST", help="Also check that the history still extends the one DIGEST was taken from."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def verify(head_only: bool, expect: str | None, as_json: bool) -> None:
     """Recompute the hash chain over every event and report the first one altered,
@@ -101,11 +114,15 @@ def verify(head_only: bool, expect: str | None, as_json: bool) -> None:
     elif expected is not None:
         data.update(expect=str(expected), extends=result.expected == "extends")
         if result.expected == "differs":
-            problem = (f"the history does not extend {expected}: the history up to position {expected.position} "
-                       "has been rewritten since that digest was taken")
+            problem = (
+                f"the history does not extend {expected}: the history up to position {expected.position} "
+                "has been rewritten since that digest was taken"
+            )
         elif result.expected == "missing":
-            problem = (f"the history does not extend {expected}: there is no event at position "
-                       f"{expected.position} any more (removed)")
+            problem = (
+                f"the history does not extend {expected}: there is no event at position "
+                f"{expected.position} any more (removed)"
+            )
         data["ok"] = problem is None
     if as_json or session().as_json:
         click.echo(json.dumps(data, indent=2))

@@ -106,8 +106,9 @@ def window_start(today: datetime, past_days: int = PAST_WINDOW_DAYS) -> datetime
     return midnight - timedelta(days=past_days)
 
 
-def select_recent(entries: Sequence[MeetingEntry], now: datetime,
-                  past_days: int = PAST_WINDOW_DAYS) -> tuple[list[MeetingEntry], datetime]:
+def select_recent(
+    entries: Sequence[MeetingEntry], now: datetime, past_days: int = PAST_WINDOW_DAYS
+) -> tuple[list[MeetingEntry], datetime]:
     """Upcoming meetings plus those that ended inside the past window, and the feed's Last-Modified.
 
     Last-Modified covers every meeting in the ledger (so a withdrawal or a cancellation counts) and the
@@ -237,8 +238,12 @@ def describe(entry: MeetingEntry) -> str:
         f"{counts['waitlisted']} waitlisted, {counts['remote']} remote, {counts['undecided']} undecided",
     ]
     show_email = bool(m["publish_emails"])
-    for label, group in (("In person", roster["seated"]), ("Waitlist", roster["waitlist"]),
-                         ("Remote", roster["remote"]), ("Undecided", roster["undecided"])):
+    for label, group in (
+        ("In person", roster["seated"]),
+        ("Waitlist", roster["waitlist"]),
+        ("Remote", roster["remote"]),
+        ("Undecided", roster["undecided"]),
+    ):
         if group:
             lines.append(f"{label}:")
             lines += [f"- {person_line(p, show_email)}" for p in group]
@@ -333,8 +338,12 @@ def vtimezone(zone: str, since: datetime) -> Timezone:
         current: list[Transition] = []
         forms: set[str] = set()
         for t in (t for t in found if t.dst == dst):
-            if current and t.shape() == current[-1].shape() and t.at.year == current[-1].at.year + 1 \
-                    and forms & t.rules():
+            if (
+                current
+                and t.shape() == current[-1].shape()
+                and t.at.year == current[-1].at.year + 1
+                and forms & t.rules()
+            ):
                 current.append(t)
                 forms &= t.rules()
                 continue
@@ -362,4 +371,3 @@ def vtimezone(zone: str, since: datetime) -> Timezone:
             part.add("RRULE", vRecur(rule))
         tz.add_component(part)
     return tz
-

@@ -17,6 +17,7 @@ def session() -> Any:
 
     return current()
 
+
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
@@ -33,8 +34,13 @@ def write_bytes(data: bytes, output: str | None) -> None:
 
 
 output_option = click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
-past_days_option = click.option("--past-days", type=click.IntRange(0, 3650), default=30, show_default=True,
-                                help="Also include meetings that ended this many days ago.")
+past_days_option = click.option(
+    "--past-days",
+    type=click.IntRange(0, 3650),
+    default=30,
+    show_default=True,
+    help="Also include meetings that ended this many days ago.",
+)
 
 
 @export_group.command("ics")
@@ -72,7 +78,9 @@ def feed_token() -> None:
 
 
 base_url_option = click.option(
-    "--base-url", metavar="URL", default=lambda: os.environ.get("MEETINGS_BASE_URL", DEFAULT_BASE_URL),
+    "--base-url",
+    metavar="URL",
+    default=lambda: os.environ.get("MEETINGS_BASE_URL", DEFAULT_BASE_URL),
     help=f"Where `meetings serve` is reachable (else $MEETINGS_BASE_URL, else {DEFAULT_BASE_URL}).",
 )
 
@@ -125,4 +133,3 @@ def serve_feeds(host: str, port: int, base_url: str | None, past_days: int) -> N
     app = FeedApp(session().store(), base_url=base_url, past_days=past_days)
     click.echo(f"Serving calendar feeds on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
     run(app, host, port)
-

@@ -44,11 +44,13 @@ class FeedTokens:
         if self._ensured:
             return
         with self.store.transaction(write=True) as cursor:
-            cursor.execute(self.sql(
-                "CREATE TABLE IF NOT EXISTS {p}feed_tokens ("
-                " person_key TEXT PRIMARY KEY, name TEXT NOT NULL,"
-                " token_hash TEXT NOT NULL UNIQUE, issued_at TEXT NOT NULL)"
-            ))
+            cursor.execute(
+                self.sql(
+                    "CREATE TABLE IF NOT EXISTS {p}feed_tokens ("
+                    " person_key TEXT PRIMARY KEY, name TEXT NOT NULL,"
+                    " token_hash TEXT NOT NULL UNIQUE, issued_at TEXT NOT NULL)"
+                )
+            )
         self._ensured = True
 
     def issue(self, person: Person) -> str:
@@ -80,8 +82,9 @@ class FeedTokens:
             return None
         self._ensure_table()
         with self.store.transaction(write=False) as cursor:
-            cursor.execute(self.sql("SELECT person_key, name FROM {p}feed_tokens WHERE token_hash = ?"),
-                           (token_hash(token),))
+            cursor.execute(
+                self.sql("SELECT person_key, name FROM {p}feed_tokens WHERE token_hash = ?"), (token_hash(token),)
+            )
             row = cursor.fetchone()
         return Person(row["person_key"], row["name"]) if row else None
 
@@ -122,8 +125,9 @@ def meeting_feed(store: ReadStore, slug: str) -> calendar.Feed:
     return calendar.render_meeting(calendar.load_entry(store, slug))
 
 
-def person_feed(store: ReadStore, person: Person, now: datetime,
-                past_days: int = calendar.PAST_WINDOW_DAYS) -> calendar.Feed:
+def person_feed(
+    store: ReadStore, person: Person, now: datetime, past_days: int = calendar.PAST_WINDOW_DAYS
+) -> calendar.Feed:
     """The meetings the person is signed up for (in any mode), upcoming plus the recent past."""
     mine = {doc["meeting_id"] for doc in person_meetings(store, person.key)}
     entries = calendar.load_all(store)
@@ -131,4 +135,3 @@ def person_feed(store: ReadStore, person: Person, now: datetime,
     # A withdrawal removes a meeting: every meeting's updated_at counts towards Last-Modified.
     last_modified = max([last_modified, *(e.updated_at for e in entries)])
     return calendar.Feed(calendar.render(kept, f"Meetings of {person.name}"), last_modified)
-

@@ -23,8 +23,9 @@ def import_group() -> None:
 @click.option("--end", metavar="TIME", help="Local end, e.g. 2016-11-07T16:00 (with --start).")
 @click.option("--tz", "zone", metavar="ZONE", help="IANA zone or alias, when the page gives none.")
 @click.option("--strict", is_flag=True, help="Refuse the page (exit 1, nothing written) if any line is not understood.")
-def import_markdown(source: str, slug: str | None, title: str | None, start: str | None, end: str | None,
-                    zone: str | None, strict: bool) -> None:
+def import_markdown(
+    source: str, slug: str | None, title: str | None, start: str | None, end: str | None, zone: str | None, strict: bool
+) -> None:
     """Import the meeting page FILE (- for stdin): details, sign-ups, topics and notes.
 
     Everything is appended at once, attributed to whoever is acting. Lines the
@@ -64,10 +65,16 @@ def import_markdown(source: str, slug: str | None, title: str | None, start: str
     for problem in imported.problems:
         click.echo(f"line {problem.line}: {problem.reason}: {problem.text}", err=True)
     if session().as_json:
-        click.echo(json.dumps({
-            "slug": imported.slug, "events": imported.events, "position": imported.position,
-            "problems": [{"line": p.line, "text": p.text, "reason": p.reason} for p in imported.problems],
-        }))
+        click.echo(
+            json.dumps(
+                {
+                    "slug": imported.slug,
+                    "events": imported.events,
+                    "position": imported.position,
+                    "problems": [{"line": p.line, "text": p.text, "reason": p.reason} for p in imported.problems],
+                }
+            )
+        )
     else:
         left_out = f"; {len(imported.problems)} part(s) left out (see above)" if imported.problems else ""
         click.echo(f"Imported {imported.slug} ({imported.events} events){left_out}.")

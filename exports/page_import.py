@@ -127,11 +127,15 @@ class _Builder:
             slug=slug,
             title=title,
             schedule=schedule,
-            location=self.optional(page.location, lambda v: text.single_line(
-                v, "location", text.SHORT_TEXT_MAX, required=False), "location"),
+            location=self.optional(
+                page.location,
+                lambda v: text.single_line(v, "location", text.SHORT_TEXT_MAX, required=False),
+                "location",
+            ),
             video_url=self.optional(page.video_url, text.url, "video URL"),
-            description=self.optional(page.description, lambda v: text.multi_line(
-                v, "description", text.DESCRIPTION_MAX), "description"),
+            description=self.optional(
+                page.description, lambda v: text.multi_line(v, "description", text.DESCRIPTION_MAX), "description"
+            ),
             capacity=None if self.late_capacity else capacity,
         )
 
@@ -160,8 +164,9 @@ class _Builder:
             attendee = meeting.find_attendee(entry.email or people.display_name(entry.name))
             meeting.change(attendee.name, "in-person", None)
             if attendee.seated:
-                self.problems.append(Problem(
-                    entry.line, entry.name, "marked waitlisted, but a seat is free: seated instead"))
+                self.problems.append(
+                    Problem(entry.line, entry.name, "marked waitlisted, but a seat is free: seated instead")
+                )
 
     def topics(self, meeting: Meeting) -> dict[tuple[int, int | None], int]:
         ids: dict[tuple[int, int | None], int] = {}

@@ -86,12 +86,38 @@ class ParsedPage:
 # ----- vocabulary ----------------------------------------------------------------------------
 
 IN_PERSON_WORDS = {
-    "in person", "in-person", "inperson", "on site", "onsite", "on-site", "f2f", "face to face", "local",
-    "attending", "physical", "present", "yes", "y",
+    "in person",
+    "in-person",
+    "inperson",
+    "on site",
+    "onsite",
+    "on-site",
+    "f2f",
+    "face to face",
+    "local",
+    "attending",
+    "physical",
+    "present",
+    "yes",
+    "y",
 }
 REMOTE_WORDS = {
-    "remote", "remotely", "vc", "video", "online", "virtual", "dial-in", "dial in", "phone", "zoom",
-    "webex", "hangout", "hangouts", "remote participation", "via vc", "meetecho",
+    "remote",
+    "remotely",
+    "vc",
+    "video",
+    "online",
+    "virtual",
+    "dial-in",
+    "dial in",
+    "phone",
+    "zoom",
+    "webex",
+    "hangout",
+    "hangouts",
+    "remote participation",
+    "via vc",
+    "meetecho",
 }
 UNDECIDED_WORDS = {"tbd", "maybe", "tentative", "undecided", "?", "unsure", "not sure", "possibly", "probably", "tbc"}
 NOT_ATTENDING_WORDS = {"no", "n", "regrets", "not attending", "cannot attend", "can't attend", "unable"}
@@ -101,9 +127,13 @@ FIELD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("location", re.compile(r"^(location|where|venue|place|room|address)$")),
     ("schedule", re.compile(r"^(schedule|when|date|dates|time|date and time|date/time|date & time|times|day)$")),
     ("zone", re.compile(r"^(time ?zone|tz|zone)$")),
-    ("video", re.compile(
-        r"^(vc|video|video ?conference|video ?call|video link|zoom|webex|meet|bridge|conference link|"
-        r"remote participation|remote access|join|online|dial-in|meetecho|hangout|call)$")),
+    (
+        "video",
+        re.compile(
+            r"^(vc|video|video ?conference|video ?call|video link|zoom|webex|meet|bridge|conference link|"
+            r"remote participation|remote access|join|online|dial-in|meetecho|hangout|call)$"
+        ),
+    ),
     ("limit", re.compile(r"^(limit|capacity|seats|max|maximum|room capacity)$")),
     ("start", re.compile(r"^(start|starts|begin|begins|from)$")),
     ("end", re.compile(r"^(end|ends|until|to)$")),
@@ -121,9 +151,20 @@ PART_ATTENDEES = re.compile(
 MONTHS = {
     name: number
     for number, names in enumerate(
-        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",),
-         ("june", "jun"), ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"),
-         ("october", "oct"), ("november", "nov"), ("december", "dec")],
+        [
+            ("january", "jan"),
+            ("february", "feb"),
+            ("march", "mar"),
+            ("april", "apr"),
+            ("may",),
+            ("june", "jun"),
+            ("july", "jul"),
+            ("august", "aug"),
+            ("september", "sep", "sept"),
+            ("october", "oct"),
+            ("november", "nov"),
+            ("december", "dec"),
+        ],
         start=1,
     )
     for name in names
@@ -191,13 +232,13 @@ def _split_lines(text: str) -> list[Line]:
                 if end < 0:
                     rest = ""
                 else:
-                    rest, in_comment = rest[end + 3:], False
+                    rest, in_comment = rest[end + 3 :], False
             else:
                 start = rest.find("<!--")
                 if start < 0:
                     visible, rest = visible + rest, ""
                 else:
-                    visible, rest, in_comment = visible + rest[:start], rest[start + 4:], True
+                    visible, rest, in_comment = visible + rest[:start], rest[start + 4 :], True
         lowered = visible.lower()
         # An HTML table row spread over several lines is read as one row.
         if pending_row is not None:
@@ -398,7 +439,7 @@ def _find_zone(text: str, pieces: SchedulePieces) -> str:
             pieces.zone = zone_name(match.group(1))
         except BadInputError:
             continue
-        return text[:match.start()] + " " + text[match.end():]
+        return text[: match.start()] + " " + text[match.end() :]
     aliases = sorted(ZONE_ALIASES, key=len, reverse=True)
     for alias in aliases:
         if alias in ("z", "utc", "gmt"):
@@ -408,7 +449,7 @@ def _find_zone(text: str, pieces: SchedulePieces) -> str:
         found = re.search(rf"(?<![\w/]){wanted}(?![\w/])", text, flags)
         if found:
             pieces.zone = ZONE_ALIASES[alias]
-            text = text[:found.start()] + " " + text[found.end():]
+            text = text[: found.start()] + " " + text[found.end() :]
             # "PDT (UTC-7)": the offset only repeats the zone.
             return _ZONE_OFFSET.sub(" ", text)
     offset = _ZONE_OFFSET.search(text)
@@ -422,7 +463,7 @@ def _find_zone(text: str, pieces: SchedulePieces) -> str:
         else:
             # POSIX-style names invert the sign: UTC-7 is Etc/GMT+7.
             pieces.zone = f"Etc/GMT{'+' if sign in '-−' else '-'}{hours}"
-        return text[:match.start()] + " " + text[match.end():]
+        return text[: match.start()] + " " + text[match.end() :]
     if re.search(r"(?<![\w/])(UTC|GMT)(?![\w/])", text):
         pieces.zone = "UTC"
         return re.sub(r"(?<![\w/])(UTC|GMT)(?![\w/])", " ", text)
@@ -434,10 +475,20 @@ def _find_dates(text: str, pieces: SchedulePieces) -> str:
     patterns: list[tuple[re.Pattern[str], str]] = [
         (re.compile(r"\b(\d{4})-(\d{1,2})-(\d{1,2})(?:T(?=\d))?"), "iso"),
         (re.compile(r"\b(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})\b"), "us"),
-        (re.compile(rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*(\d{{1,2}})(?:st|nd|rd|th)?)?\s+{_MONTH},?\s+(\d{{4}})\b",
-                    re.IGNORECASE), "dmy"),
-        (re.compile(rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*(\d{{1,2}})(?:st|nd|rd|th)?)?,?\s+(\d{{4}})\b",
-                    re.IGNORECASE), "mdy"),
+        (
+            re.compile(
+                rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*(\d{{1,2}})(?:st|nd|rd|th)?)?\s+{_MONTH},?\s+(\d{{4}})\b",
+                re.IGNORECASE,
+            ),
+            "dmy",
+        ),
+        (
+            re.compile(
+                rf"\b{_MONTH}\s+(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*(\d{{1,2}})(?:st|nd|rd|th)?)?,?\s+(\d{{4}})\b",
+                re.IGNORECASE,
+            ),
+            "mdy",
+        ),
     ]
     for pattern, style in patterns:
         for match in pattern.finditer(text):
@@ -520,8 +571,12 @@ def parse_schedule(text: str) -> SchedulePieces:
     """Read "11/7/16; 1 pm to 4 pm Pacific Time" or "23 May, 2011, 9am - 6pm PDT (UTC-7)"."""
     pieces = SchedulePieces()
     cleaned = inline_text(text).replace("−", "-")
-    cleaned = re.sub(r"\b(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|nesday|sday|urday)?\b,?", " ",
-                     cleaned, flags=re.IGNORECASE)
+    cleaned = re.sub(
+        r"\b(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|nesday|sday|urday)?\b,?",
+        " ",
+        cleaned,
+        flags=re.IGNORECASE,
+    )
     cleaned = _find_zone(cleaned, pieces)
     cleaned = _find_dates(cleaned, pieces)
     _find_times(cleaned, pieces)
@@ -790,7 +845,8 @@ class _Parser:
         names = [n for n in _NAME_SEPARATORS.split(text) if n]
         particles = {"van", "de", "von", "der", "da", "di", "la", "le", "bin", "del", "du"}
         return bool(names) and all(
-            looks_like_name(n) and len(n.split()) <= 4
+            looks_like_name(n)
+            and len(n.split()) <= 4
             and all(w[:1].isupper() or w.startswith("@") or w in particles for w in n.split())
             for n in names
         )
@@ -804,8 +860,8 @@ class _Parser:
             aside = re.match(r"^([^()]+?)\s*\(([^()]+)\)$", text)
             if aside and looks_like_name(aside.group(1)):
                 names, remark = [aside.group(1)], aside.group(2).strip()  # "Léonie Watson (chair)"
-            elif separator and looks_like_name(text[:separator.start()]):
-                names, remark = [text[:separator.start()]], text[separator.end():].strip()
+            elif separator and looks_like_name(text[: separator.start()]):
+                names, remark = [text[: separator.start()]], text[separator.end() :].strip()
             else:
                 names = [n for n in _NAME_SEPARATORS.split(text) if n]
             for name in names:
@@ -813,26 +869,27 @@ class _Parser:
             return
         cursor = 0
         for index, mark in enumerate(marks):
-            name = text[cursor:mark.start].strip()
+            name = text[cursor : mark.start].strip()
             if index > 0:
-                if not re.match(r"^\s*(?:[,;/&]|and\b)", text[cursor:mark.start]):
+                if not re.match(r"^\s*(?:[,;/&]|and\b)", text[cursor : mark.start]):
                     self.problem(line, "cannot tell where a remark ends and the next name begins")
                     return
                 name = _strip_separators(name)
             end = marks[index + 1].start if index + 1 < len(marks) else len(text)
             remark = ""
             if index + 1 == len(marks):
-                remark = re.sub(r"^[-–—:]+\s*", "", text[mark.end:end].strip())
+                remark = re.sub(r"^[-–—:]+\s*", "", text[mark.end : end].strip())
             cursor = mark.end
             self._add_attendee(name, mark.mode, remark, mark.waitlist, mark.waitlisted, line)
 
-    def _add_attendee(self, name: str, mode: str | None, remark: str, waitlist: int | None,
-                      waitlisted: bool, line: Line) -> None:
+    def _add_attendee(
+        self, name: str, mode: str | None, remark: str, waitlist: int | None, waitlisted: bool, line: Line
+    ) -> None:
         email = None
         found = _EMAIL.search(name)
         if found:
             email = found.group(1)
-            name = (name[:found.start()] + name[found.end():]).strip(" ,;-()")
+            name = (name[: found.start()] + name[found.end() :]).strip(" ,;-()")
         name = " ".join(name.split()).strip(" ,;")
         if mode == "absent" or self.default_mode == "absent":
             return  # regrets: understood, and not a sign-up
@@ -968,8 +1025,10 @@ class _Parser:
         lowered = [c.lower() for c in cells]
         if self.table_columns is None and any(re.search(r"\b(topic|title|subject|item)\b", c) for c in lowered):
             self.table_columns = [
-                "title" if re.search(r"\b(topic|title|subject|item)\b", c)
-                else "proposer" if re.search(r"\b(proposer|presenter|who|lead|owner|speaker|by|name)\b", c)
+                "title"
+                if re.search(r"\b(topic|title|subject|item)\b", c)
+                else "proposer"
+                if re.search(r"\b(proposer|presenter|who|lead|owner|speaker|by|name)\b", c)
                 else "other"
                 for c in lowered
             ]

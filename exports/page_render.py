@@ -49,8 +49,9 @@ def topic_text(topic: dict[str, Any]) -> str:
     return f"{topic['proposer']}: {topic['title']}"
 
 
-def render_page(meeting: dict[str, Any], roster: dict[str, Any], agenda: list[dict[str, Any]],
-                notes: dict[str, str]) -> str:
+def render_page(
+    meeting: dict[str, Any], roster: dict[str, Any], agenda: list[dict[str, Any]], notes: dict[str, str]
+) -> str:
     """The page for one meeting, from the plain dicts of `projections.views`."""
     out: list[str] = [f"# {meeting['title']}", ""]
     if meeting["description"].strip():

@@ -38,10 +38,18 @@ def require_icaljs() -> None:
 
 
 def require_libical() -> None:
-    probe = subprocess.run(
-        [SYSTEM_PYTHON, "-c", "import gi; gi.require_version('ICalGLib', '3.0'); from gi.repository import ICalGLib"],
-        capture_output=True,
-    ) if Path(SYSTEM_PYTHON).exists() else None
+    probe = (
+        subprocess.run(
+            [
+                SYSTEM_PYTHON,
+                "-c",
+                "import gi; gi.require_version('ICalGLib', '3.0'); from gi.repository import ICalGLib",
+            ],
+            capture_output=True,
+        )
+        if Path(SYSTEM_PYTHON).exists()
+        else None
+    )
     if probe is None or probe.returncode != 0:
         missing("libical GObject bindings (gir1.2-ical-3.0, python3-gi) are not installed")
 
@@ -72,8 +80,9 @@ def as_utc(value: Any) -> datetime:
 
 
 def icaljs(path: Path) -> dict[str, Any]:
-    proc = subprocess.run(["node", str(TESTS / "js" / "read-ics.mjs"), str(path)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        ["node", str(TESTS / "js" / "read-ics.mjs"), str(path)], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
@@ -83,8 +92,9 @@ def read_icaljs(path: Path) -> list[Seen]:
 
 
 def libical(path: Path) -> dict[str, Any]:
-    proc = subprocess.run([SYSTEM_PYTHON, str(TESTS / "libical_read.py"), str(path)],
-                          capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [SYSTEM_PYTHON, str(TESTS / "libical_read.py"), str(path)], capture_output=True, text=True, timeout=60
+    )
     assert proc.returncode == 0, proc.stderr
     return json.loads(proc.stdout)  # type: ignore[no-any-return]
 
@@ -113,8 +123,9 @@ def read_vobject(path: Path) -> list[Seen]:
     import vobject
 
     cal = vobject.readOne(path.read_text(encoding="utf-8"), validate=True)
-    return [Seen(str(e.uid.value), as_utc(e.dtstart.value), as_utc(e.dtend.value))
-            for e in getattr(cal, "vevent_list", [])]
+    return [
+        Seen(str(e.uid.value), as_utc(e.dtstart.value), as_utc(e.dtend.value)) for e in getattr(cal, "vevent_list", [])
+    ]
 
 
 READERS = {

@@ -40,11 +40,13 @@ errors = [line for line in calendar.as_ical_string().splitlines() if line.starts
 events = []
 event = calendar.get_first_component(ICal.ComponentKind.VEVENT_COMPONENT)
 while event is not None:
-    events.append({
-        "uid": event.get_uid(),
-        "summary": event.get_summary(),
-        "start": to_utc(event.get_first_property(ICal.PropertyKind.DTSTART_PROPERTY)),
-        "end": to_utc(event.get_first_property(ICal.PropertyKind.DTEND_PROPERTY)),
-    })
+    events.append(
+        {
+            "uid": event.get_uid(),
+            "summary": event.get_summary(),
+            "start": to_utc(event.get_first_property(ICal.PropertyKind.DTSTART_PROPERTY)),
+            "end": to_utc(event.get_first_property(ICal.PropertyKind.DTEND_PROPERTY)),
+        }
+    )
     event = calendar.get_next_component(ICal.ComponentKind.VEVENT_COMPONENT)
 print(json.dumps({"events": events, "errors": errors}))

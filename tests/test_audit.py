@@ -20,15 +20,33 @@ from tests.conftest import REPO, Cli, Database, meetings_executable
 
 SLUG = "sig-node-f2f-2016"
 FIELDS = {"position", "time", "actor", "principal", "meeting", "person", "action", "details", "sentence"}
-VERBS = ("created", "edited", "rescheduled", "cancelled", "reinstated", "set the capacity", "removed the capacity",
-         "signed up", "withdrew", "changed", "was promoted", "proposed", "retitled", "moved")
+VERBS = (
+    "created",
+    "edited",
+    "rescheduled",
+    "cancelled",
+    "reinstated",
+    "set the capacity",
+    "removed the capacity",
+    "signed up",
+    "withdrew",
+    "changed",
+    "was promoted",
+    "proposed",
+    "retitled",
+    "moved",
+)
 
 
 @pytest.fixture
 def story(cli: Cli) -> Cli:
     """The seed meeting recreated by its script, then changed by bob, carol and dave."""
-    subprocess.run(["bash", str(REPO / "tests/fixtures/sig-node-f2f-2016.sh"), " ".join(meetings_executable())],
-                   env=cli.env, check=True, capture_output=True)
+    subprocess.run(
+        ["bash", str(REPO / "tests/fixtures/sig-node-f2f-2016.sh"), " ".join(meetings_executable())],
+        env=cli.env,
+        check=True,
+        capture_output=True,
+    )
     for name in ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra"):  # the last one waits
         cli.ok("signup", SLUG, name, actor="dave")
     cli.ok("withdraw", SLUG, "Brandon Philips", "--reason", "needs the room", actor="bob")
@@ -48,14 +66,19 @@ def test_audit_tells_every_event_as_json_csv_and_sentences(story: Cli) -> None:
     assert {e["meeting"] for e in entries} == {SLUG}
     withdrawal = next(e for e in entries if e["action"] == "withdrew")
     assert withdrawal["sentence"] == "bob withdrew Brandon Philips from sig-node-f2f-2016: needs the room"
-    assert (withdrawal["actor"], withdrawal["person"], withdrawal["details"]) == ("bob", "Brandon Philips",
-                                                                                 {"reason": "needs the room"})
+    assert (withdrawal["actor"], withdrawal["person"], withdrawal["details"]) == (
+        "bob",
+        "Brandon Philips",
+        {"reason": "needs the room"},
+    )
     promotion = next(e for e in entries if e["action"] == "promoted")
-    assert promotion["sentence"] == ("Edsger Dijkstra was promoted from the waitlist of sig-node-f2f-2016 "
-                                     "(after bob's change)")
+    assert promotion["sentence"] == (
+        "Edsger Dijkstra was promoted from the waitlist of sig-node-f2f-2016 (after bob's change)"
+    )
     assert promotion["actor"] == "bob"
     assert "dave signed up Edsger Dijkstra for sig-node-f2f-2016 (in person, waitlisted)" in [
-        e["sentence"] for e in entries]
+        e["sentence"] for e in entries
+    ]
     datetime.fromisoformat(entries[0]["time"])
 
     # The same events as CSV, loaded by the csv module.
@@ -111,10 +134,16 @@ def mixed_ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, list[di
     act("alice")
     for slug in ("alpha", "beta"):
         app.create_meeting(slug, slug.title(), "2016-11-07T13:00", "2016-11-07T16:00", "UTC", capacity=2)
-    for i, (actor, slug, name) in enumerate([
-        ("alice", "alpha", "Dawn Chen"), ("bob", "alpha", "Derek Carr"), ("Carol", "beta", "Dawn Chen"),
-        ("bob", "alpha", "Paul Morie"), ("dave", "beta", "Paul Morie"), ("alice", "beta", "Euan Kemp"),
-    ]):
+    for i, (actor, slug, name) in enumerate(
+        [
+            ("alice", "alpha", "Dawn Chen"),
+            ("bob", "alpha", "Derek Carr"),
+            ("Carol", "beta", "Dawn Chen"),
+            ("bob", "alpha", "Paul Morie"),
+            ("dave", "beta", "Paul Morie"),
+            ("alice", "beta", "Euan Kemp"),
+        ]
+    ):
         act(actor)
         app.sign_up(slug, name, remark=f"#{i}")
     act("carol")
@@ -166,8 +195,9 @@ def matches(entry: dict[str, Any], chosen: dict[str, Any]) -> bool:
     )
 
 
-def test_filtered_audit_equals_the_full_audit_filtered(mixed_ledger: tuple[Cli, list[dict[str, Any]], list[str]]
-                                                       ) -> None:
+def test_filtered_audit_equals_the_full_audit_filtered(
+    mixed_ledger: tuple[Cli, list[dict[str, Any]], list[str]],
+) -> None:
     cli, full, full_text = mixed_ledger
 
     @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -197,8 +227,9 @@ def build_big_ledger(path: Path, events: int) -> None:
     people.actor_var.set("loader")
     people.principal_var.set("tester")
     app = storage.open_ledger(storage.resolve(str(path)))
-    meeting = Meeting.schedule(slug="big", title="Big", schedule=Schedule.from_input(
-        "2016-11-07T13:00", "2016-11-07T16:00", "UTC", None))
+    meeting = Meeting.schedule(
+        slug="big", title="Big", schedule=Schedule.from_input("2016-11-07T13:00", "2016-11-07T16:00", "UTC", None)
+    )
     written = 1
     while written < events:
         for i in range(min(10_000, events - written) // 2):
@@ -211,11 +242,19 @@ def build_big_ledger(path: Path, events: int) -> None:
 
 def peak_rss_kib(cli: Cli, *args: str) -> int:
     """The peak resident memory of one `meetings` process, measured by a parent that runs only it."""
-    probe = ("import resource, subprocess, sys; "
-             "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); "
-             "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    done = subprocess.run([sys.executable, "-c", probe, *meetings_executable(), *args], env=cli.env,
-                          capture_output=True, text=True, check=True, timeout=600)
+    probe = (
+        "import resource, subprocess, sys; "
+        "subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True); "
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, *meetings_executable(), *args],
+        env=cli.env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     return int(done.stdout)
 
 

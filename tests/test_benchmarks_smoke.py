@@ -17,8 +17,13 @@ BARS = ["1a", "1b", "2", "3", "4a", "4b", "5", "6a", "6b", "7a", "7b", "8"]
 @pytest.mark.slow
 def test_benchmark_prints_every_bar_with_figure_baseline_ratio_target_and_verdict(tmp_path: Path) -> None:
     out = tmp_path / "bench.json"
-    done = subprocess.run([sys.executable, "-m", "tests.benchmarks", "--size", "tiny", "--no-khal",
-                           "--json-out", str(out)], cwd=REPO, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.benchmarks", "--size", "tiny", "--no-khal", "--json-out", str(out)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     table = done.stdout
     assert "bar | what" in table and "| result" in table
@@ -35,7 +40,15 @@ def test_benchmark_prints_every_bar_with_figure_baseline_ratio_target_and_verdic
 
 
 def test_importing_the_benchmark_package_runs_nothing() -> None:
-    done = subprocess.run([sys.executable, "-c", "import tests.benchmarks, tests.benchmarks.bars,"
-                           " tests.benchmarks.runner; print('imported')"], cwd=REPO, capture_output=True,
-                          text=True, timeout=60)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import tests.benchmarks, tests.benchmarks.bars, tests.benchmarks.runner; print('imported')",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0 and done.stdout == "imported\n", done.stderr

@@ -75,8 +75,9 @@ def test_every_parser_reads_the_intended_utc_times(zoned_feed: tuple[Path, dict[
         require_libical()
     path, uids = zoned_feed
     seen = {uids[s.uid]: (s.start, s.end) for s in READERS[reader](path)}
-    expected = {slug: (intended(start, zone, fold), intended(end, zone, fold))
-                for slug, start, end, zone, fold in TIMES}
+    expected = {
+        slug: (intended(start, zone, fold), intended(end, zone, fold)) for slug, start, end, zone, fold in TIMES
+    }
     assert seen == expected
     assert seen["sig-node-f2f-2016"] == (datetime(2016, 11, 7, 21, tzinfo=UTC), datetime(2016, 11, 8, 0, tzinfo=UTC))
 
@@ -116,8 +117,22 @@ HOSTILE_NOTES = 'line one, with; all\\ of: "it"\nDESCRIPTION:injected\r\nBEGIN:V
 
 
 def test_hostile_text_round_trips_and_cannot_inject(cli: Any, tmp_path: Path) -> None:
-    cli.ok("new", "hostile", "--title", HOSTILE, "--start", "2030-05-01T10:00", "--end", "2030-05-01T11:00",
-           "--tz", "Europe/Berlin", "--location", 'Room "A"; 2nd floor, B\\C', "--description", HOSTILE_NOTES)
+    cli.ok(
+        "new",
+        "hostile",
+        "--title",
+        HOSTILE,
+        "--start",
+        "2030-05-01T10:00",
+        "--end",
+        "2030-05-01T11:00",
+        "--tz",
+        "Europe/Berlin",
+        "--location",
+        'Room "A"; 2nd floor, B\\C',
+        "--description",
+        HOSTILE_NOTES,
+    )
     cli.ok("signup", "hostile", 'Zoë "Zed" O\'Neil; Jr., PhD: x\\y', "--remark", HOSTILE)
     cli.ok("notes", "edit", "hostile", "--file", "-", input="Notes: " + HOSTILE_NOTES)
     out = tmp_path / "hostile.ics"
@@ -133,8 +148,11 @@ def test_hostile_text_round_trips_and_cannot_inject(cli: Any, tmp_path: Path) ->
     assert "Notes:\nNotes: " + HOSTILE_NOTES.replace("\r\n", "\n") in description
     assert f'Zoë "Zed" O\'Neil; Jr., PhD: x\\y ({HOSTILE})' in description
     assert len(icalendar.Calendar.from_ical(data).walk("VEVENT")) == 1
-    assert not any(line.startswith(b"DESCRIPTION:injected") or line == b"BEGIN:VEVENT\r"
-                   for line in data.split(b"\r\n")[1:] if not line.startswith(b" "))
+    assert not any(
+        line.startswith(b"DESCRIPTION:injected") or line == b"BEGIN:VEVENT\r"
+        for line in data.split(b"\r\n")[1:]
+        if not line.startswith(b" ")
+    )
 
     require_icaljs()
     [seen] = icaljs(out)["events"]
@@ -145,20 +163,40 @@ def test_hostile_text_round_trips_and_cannot_inject(cli: Any, tmp_path: Path) ->
 
 def entry_with(title: str, name: str, remark: str, notes: str) -> calendar.MeetingEntry:
     meeting = {
-        "slug": "m", "title": title, "start": "2030-01-01T10:00:00+01:00", "end": "2030-01-01T11:00:00+01:00",
-        "timezone": "Europe/Berlin", "location": title, "video_url": "https://example.org/v?a=1;b=2,c",
-        "description": notes, "capacity": None, "cancelled": False, "cancel_reason": "", "sequence": 3,
-        "calendar_uid": "0b8f0d52-3c3a-4a44-9d0f-8f4a8b1a2b3c", "publish_emails": False,
-        "created_at": "2029-12-01T00:00:00+00:00", "updated_at": "2029-12-02T00:00:00.123456+00:00",
+        "slug": "m",
+        "title": title,
+        "start": "2030-01-01T10:00:00+01:00",
+        "end": "2030-01-01T11:00:00+01:00",
+        "timezone": "Europe/Berlin",
+        "location": title,
+        "video_url": "https://example.org/v?a=1;b=2,c",
+        "description": notes,
+        "capacity": None,
+        "cancelled": False,
+        "cancel_reason": "",
+        "sequence": 3,
+        "calendar_uid": "0b8f0d52-3c3a-4a44-9d0f-8f4a8b1a2b3c",
+        "publish_emails": False,
+        "created_at": "2029-12-01T00:00:00+00:00",
+        "updated_at": "2029-12-02T00:00:00.123456+00:00",
     }
     person = {"name": name, "mode": "in-person", "remark": remark, "email": "hidden@example.org"}
-    attendees = {"capacity": None, "seated": [person], "waitlist": [], "remote": [], "undecided": [],
-                 "counts": {"total": 1, "seated": 1, "waitlisted": 0, "remote": 0, "undecided": 0}}
+    attendees = {
+        "capacity": None,
+        "seated": [person],
+        "waitlist": [],
+        "remote": [],
+        "undecided": [],
+        "counts": {"total": 1, "seated": 1, "waitlisted": 0, "remote": 0, "undecided": 0},
+    }
     return calendar.MeetingEntry(meeting, attendees, [], {"general": notes}, name)
 
 
-one_line = st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=120).map(
-    str.strip).filter(bool)
+one_line = (
+    st.text(st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), min_size=1, max_size=120)
+    .map(str.strip)
+    .filter(bool)
+)
 free_text = st.text(st.characters(blacklist_categories=("Cs", "Zl", "Zp"), blacklist_characters="\r"), max_size=300)
 
 
@@ -175,10 +213,25 @@ def test_any_text_keeps_framing_and_reads_back_unchanged(title: str, name: str, 
     assert notes in str(event["DESCRIPTION"])
     assert str(cal["X-WR-CALNAME"]) == title
     # Nothing the user typed became a property of its own.
-    assert sorted(event) == sorted([
-        "UID", "DTSTAMP", "CREATED", "LAST-MODIFIED", "SEQUENCE", "DTSTART", "DTEND", "SUMMARY", "DESCRIPTION",
-        "LOCATION", "ORGANIZER", "URL", "CONFERENCE", "STATUS", "TRANSP",
-    ])
+    assert sorted(event) == sorted(
+        [
+            "UID",
+            "DTSTAMP",
+            "CREATED",
+            "LAST-MODIFIED",
+            "SEQUENCE",
+            "DTSTART",
+            "DTEND",
+            "SUMMARY",
+            "DESCRIPTION",
+            "LOCATION",
+            "ORGANIZER",
+            "URL",
+            "CONFERENCE",
+            "STATUS",
+            "TRANSP",
+        ]
+    )
     assert b"hidden@example.org" not in data
 
 
@@ -196,10 +249,24 @@ def event_of(data: bytes) -> Any:
     return event
 
 
-SEED_NEW = ["new", "sig-node-f2f-2016", "--title", "Sig-node Face to Face meeting before KubeCon",
-            "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00", "--tz", "Pacific Time",
-            "--location", "Menzies Suite at the Grand Hyatt Seattle", "--video-url", "https://zoom.us/j/6229641857",
-            "--capacity", "25"]
+SEED_NEW = [
+    "new",
+    "sig-node-f2f-2016",
+    "--title",
+    "Sig-node Face to Face meeting before KubeCon",
+    "--start",
+    "2016-11-07T13:00",
+    "--end",
+    "2016-11-07T16:00",
+    "--tz",
+    "Pacific Time",
+    "--location",
+    "Menzies Suite at the Grand Hyatt Seattle",
+    "--video-url",
+    "https://zoom.us/j/6229641857",
+    "--capacity",
+    "25",
+]
 
 
 def test_same_ledger_state_exports_the_same_bytes(cli: Any, tmp_path: Path) -> None:
@@ -240,8 +307,18 @@ def test_reschedule_keeps_uid_and_raises_sequence_and_cancel_says_cancelled(cli:
 
 
 def test_feeds_show_emails_only_when_the_organizer_allows(cli: Any, tmp_path: Path) -> None:
-    cli.ok("new", "privacy", "--title", "Privacy", "--start", "2099-05-01T10:00", "--end", "2099-05-01T11:00",
-           "--tz", "UTC")
+    cli.ok(
+        "new",
+        "privacy",
+        "--title",
+        "Privacy",
+        "--start",
+        "2099-05-01T10:00",
+        "--end",
+        "2099-05-01T11:00",
+        "--tz",
+        "UTC",
+    )
     cli.ok("signup", "privacy", "Dawn Chen", "--email", "dawn@example.org", "--remark", "mail me")
     cli.ok("signup", "privacy", "Derek Carr", "--email", "derek@example.org", "--mode", "remote")
     feeds = [
@@ -263,8 +340,18 @@ def test_feeds_show_emails_only_when_the_organizer_allows(cli: Any, tmp_path: Pa
 
 def test_personal_feed_lists_only_that_persons_meetings(cli: Any) -> None:
     for slug in ("one", "two"):
-        cli.ok("new", slug, "--title", f"Meeting {slug}", "--start", "2099-05-01T10:00",
-               "--end", "2099-05-01T11:00", "--tz", "Europe/Berlin")
+        cli.ok(
+            "new",
+            slug,
+            "--title",
+            f"Meeting {slug}",
+            "--start",
+            "2099-05-01T10:00",
+            "--end",
+            "2099-05-01T11:00",
+            "--tz",
+            "Europe/Berlin",
+        )
     cli.ok("signup", "one", "Dawn Chen")
     mine = cli.ok("export", "feed", "--person", "dawn  chen").out
     assert "Meeting one" in mine and "Meeting two" not in mine

@@ -29,8 +29,20 @@ def sign_up_all_at_once(cli: Cli, slug: str, count: int) -> list[subprocess.Comp
 
 def rush_for_25_seats(cli: Cli, people: int) -> None:
     """`people` processes sign up at once: exactly 25 get seats, the rest wait in order, nobody sees an error."""
-    cli.ok("new", "rush", "--title", "Rush", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00",
-           "--tz", "UTC", "--capacity", "25")
+    cli.ok(
+        "new",
+        "rush",
+        "--title",
+        "Rush",
+        "--start",
+        "2030-01-01T10:00",
+        "--end",
+        "2030-01-01T11:00",
+        "--tz",
+        "UTC",
+        "--capacity",
+        "25",
+    )
     results = sign_up_all_at_once(cli, "rush", people)
     assert [r.returncode for r in results] == [0] * people, [r.stderr for r in results if r.returncode]
     assert all(r.stderr == "" for r in results)

@@ -28,8 +28,16 @@ PAGE_TOPICS = 30
 
 def big_page() -> str:
     """A meeting page with hundreds of sign-ups, dozens of topics and their notes: one long append."""
-    lines = ["# Big summit", "", "**Location :** Hall A", "",
-             "**Schedule:** 11/7/16; 1 pm to 4 pm Pacific Time", "", "**Attendees: [Limit: 150]**", ""]
+    lines = [
+        "# Big summit",
+        "",
+        "**Location :** Hall A",
+        "",
+        "**Schedule:** 11/7/16; 1 pm to 4 pm Pacific Time",
+        "",
+        "**Attendees: [Limit: 150]**",
+        "",
+    ]
     modes = ["In Person", "In Person", "TBD", "VC"]
     lines += [f"{i}. Person Number{i} ({modes[i % 4]})" for i in range(1, PAGE_ATTENDEES + 1)]
     lines += ["", "**Proposed discussion topics:**", ""]
@@ -41,8 +49,9 @@ def big_page() -> str:
 
 
 def spawn(cli: Cli, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen([*meetings_executable(), *args], env=cli.env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    return subprocess.Popen(
+        [*meetings_executable(), *args], env=cli.env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
 
 
 def run_and_kill(cli: Cli, args: tuple[str, ...], after: float) -> bool:
@@ -66,9 +75,14 @@ def timed(cli: Cli, *args: str) -> float:
 
 def read_models(cli: Cli, slugs: list[str]) -> dict[str, Any]:
     """Everything the read side shows of these meetings."""
-    return {slug: (cli.ok("attendees", slug, "--json").json(), cli.ok("agenda", slug, "--json").json(),
-                   cli.ok("show", slug, "--json").json())
-            for slug in slugs}
+    return {
+        slug: (
+            cli.ok("attendees", slug, "--json").json(),
+            cli.ok("agenda", slug, "--json").json(),
+            cli.ok("show", slug, "--json").json(),
+        )
+        for slug in slugs
+    }
 
 
 def assert_verifies(cli: Cli) -> None:
@@ -130,14 +144,27 @@ def test_a_rebuild_killed_at_any_point_converges_to_the_same_read_models(sqlite_
 
 def test_sign_ups_killed_mid_flight_keep_every_acknowledged_seat(sqlite_cli: Cli) -> None:
     cli = sqlite_cli
-    cli.ok("new", "workshop", "--title", "Workshop", "--start", "2099-06-01T09:00", "--end", "2099-06-01T17:00",
-           "--tz", "America/New_York", "--capacity", "10")
+    cli.ok(
+        "new",
+        "workshop",
+        "--title",
+        "Workshop",
+        "--start",
+        "2099-06-01T09:00",
+        "--end",
+        "2099-06-01T17:00",
+        "--tz",
+        "America/New_York",
+        "--capacity",
+        "10",
+    )
     rng = random.Random(SEED + 2)
     duration = timed(cli, "signup", "workshop", "Warm Up")
     acknowledged = {"Warm Up"}
     for round_ in range(2):
-        processes = {f"Round{round_} Person{i}": spawn(cli, "signup", "workshop", f"Round{round_} Person{i}")
-                     for i in range(8)}
+        processes = {
+            f"Round{round_} Person{i}": spawn(cli, "signup", "workshop", f"Round{round_} Person{i}") for i in range(8)
+        }
         doomed = rng.sample(sorted(processes), 4)
         time.sleep(rng.uniform(0, duration))
         for name in doomed:

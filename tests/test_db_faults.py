@@ -24,8 +24,18 @@ from tests.conftest import REPO, Cli, Database, Result
 
 pytestmark = pytest.mark.slow
 
-MEETING = ("new", "standup", "--title", "Stand-up", "--start", "2099-03-01T09:00", "--end", "2099-03-01T09:30",
-           "--tz", "Europe/Paris")
+MEETING = (
+    "new",
+    "standup",
+    "--title",
+    "Stand-up",
+    "--start",
+    "2099-03-01T09:00",
+    "--end",
+    "2099-03-01T09:30",
+    "--tz",
+    "Europe/Paris",
+)
 
 
 def assert_clear_failure(result: Result, *words: str) -> None:
@@ -52,8 +62,9 @@ def mounted(tmp_path: Path) -> Iterator[Path]:
     """A fresh tmpfs we can fill up or remount read-only (a real file system, unlike chmod for root)."""
     point = tmp_path / "mnt"
     point.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(point)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(point)], capture_output=True, text=True
+    )
     if done.returncode != 0:
         pytest.skip(f"mounting a tmpfs needs root with CAP_SYS_ADMIN (CI runs as root): {done.stderr.strip()}")
     try:
@@ -163,14 +174,22 @@ class ThrowawayPostgres:
         self.url = ""
 
     def start(self) -> None:
-        done = subprocess.run(["bash", str(REPO / ".ci" / "postgres"), "start", str(self.data), str(self.port)],
-                              capture_output=True, text=True, timeout=300)
+        done = subprocess.run(
+            ["bash", str(REPO / ".ci" / "postgres"), "start", str(self.data), str(self.port)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert done.returncode == 0, done.stderr
         self.url = done.stdout.strip()
 
     def stop(self) -> None:
-        subprocess.run(["bash", str(REPO / ".ci" / "postgres"), "stop", str(self.data)],
-                       capture_output=True, timeout=120, check=False)
+        subprocess.run(
+            ["bash", str(REPO / ".ci" / "postgres"), "stop", str(self.data)],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
 
 
 @pytest.fixture

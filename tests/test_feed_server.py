@@ -59,8 +59,12 @@ def start_server(cli: Any, log_path: Path, *options: str) -> Server:
     """Start `meetings serve` on a free loopback port and wait until it listens."""
     port = free_port()
     log = log_path.open("wb")
-    process = subprocess.Popen([*meetings_executable(), "serve", "--port", str(port), *options],
-                               env=cli.env, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        [*meetings_executable(), "serve", "--port", str(port), *options],
+        env=cli.env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     log.close()  # the child keeps its own descriptor
     for _ in range(300):  # wait until it listens (or has died)
         if process.poll() is not None:
@@ -75,8 +79,20 @@ def start_server(cli: Any, log_path: Path, *options: str) -> Server:
 
 @pytest.fixture
 def server(cli: Any, tmp_path: Path) -> Iterator[Server]:
-    cli.ok("new", "kickoff", "--title", "Kick-off", "--start", "2099-05-01T10:00", "--end", "2099-05-01T11:00",
-           "--tz", "Europe/Berlin", "--video-url", "https://example.org/room")
+    cli.ok(
+        "new",
+        "kickoff",
+        "--title",
+        "Kick-off",
+        "--start",
+        "2099-05-01T10:00",
+        "--end",
+        "2099-05-01T11:00",
+        "--tz",
+        "Europe/Berlin",
+        "--video-url",
+        "https://example.org/room",
+    )
     running = start_server(cli, tmp_path / "server.log")
     yield running
     running.process.terminate()
@@ -88,7 +104,7 @@ def test_feed_is_served_with_validators_and_answers_conditional_requests(server:
     assert first.status == 200
     assert first.headers["content-type"] == "text/calendar; charset=utf-8"
     etag, last_modified = first.headers["etag"], first.headers["last-modified"]
-    assert etag.startswith('"') and not etag.startswith('W/')
+    assert etag.startswith('"') and not etag.startswith("W/")
     assert parsedate_to_datetime(last_modified).tzinfo is not None
     [event] = icalendar.Calendar.from_ical(first.body).walk("VEVENT")
     assert str(event["SUMMARY"]) == "Kick-off"
@@ -111,9 +127,15 @@ def test_feed_is_served_with_validators_and_answers_conditional_requests(server:
 
     one = server.request("/meetings/kickoff.ics")
     assert one.status == 200 and b"SUMMARY:Kick-off" in one.body
-    for path in ("/meetings/nope.ics", "/meetings/Bad%20Slug.ics", "/meetings/UPPER.ics",
-                 "/people/not-a-token.ics", "/calendar",
-                 "/etc/passwd", "/meetings/.ics"):
+    for path in (
+        "/meetings/nope.ics",
+        "/meetings/Bad%20Slug.ics",
+        "/meetings/UPPER.ics",
+        "/people/not-a-token.ics",
+        "/calendar",
+        "/etc/passwd",
+        "/meetings/.ics",
+    ):
         assert server.request(path).status == 404, path
 
 
@@ -126,14 +148,16 @@ def test_a_write_by_another_process_shows_on_the_next_request(server: Server, cl
     assert after.headers["etag"] != before.headers["etag"]
     assert b"Dawn Chen" in after.body
     assert parsedate_to_datetime(after.headers["last-modified"]) >= parsedate_to_datetime(
-        before.headers["last-modified"])
+        before.headers["last-modified"]
+    )
     cli.ok("cancel", "kickoff")
     assert b"STATUS:CANCELLED" in server.request("/calendar.ics").body
 
 
 def test_personal_feed_needs_a_live_token(server: Server, cli: Any) -> None:
-    cli.ok("new", "other", "--title", "Other", "--start", "2099-06-01T10:00", "--end", "2099-06-01T11:00",
-           "--tz", "UTC")
+    cli.ok(
+        "new", "other", "--title", "Other", "--start", "2099-06-01T10:00", "--end", "2099-06-01T11:00", "--tz", "UTC"
+    )
     cli.ok("signup", "kickoff", "Dawn Chen", "--email", "dawn@example.org")
     url = cli.ok("feed-token", "issue", "Dawn Chen", "--base-url", server.base).out.strip()
     assert url.startswith(f"{server.base}/people/") and url.endswith(".ics")
@@ -189,7 +213,7 @@ def test_vdirsyncer_subscribes_and_sees_a_reschedule(server: Server, cli: Any, t
     config = tmp_path / "vdirsyncer.conf"
     config.write_text(f"""
 [general]
-status_path = "{tmp_path / 'status'}"
+status_path = "{tmp_path / "status"}"
 
 [pair meetings]
 a = "local"
@@ -209,8 +233,9 @@ url = "{server.base}/meetings/kickoff.ics"
 
     def sync() -> datetime:
         for step in ("discover", "sync"):
-            proc = subprocess.run([vdirsyncer, "-c", str(config), step], capture_output=True, text=True,
-                                  input="y\n" * 5, timeout=120)
+            proc = subprocess.run(
+                [vdirsyncer, "-c", str(config), step], capture_output=True, text=True, input="y\n" * 5, timeout=120
+            )
             assert proc.returncode == 0, proc.stdout + proc.stderr
         [item] = list(local.glob("*.ics"))
         [event] = icalendar.Calendar.from_ical(item.read_bytes()).walk("VEVENT")

@@ -31,9 +31,44 @@ FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthChe
 FEW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 # Any Unicode, including controls, separators, lone surrogates and NUL; weighted towards the awkward.
-AWKWARD = st.sampled_from(["\x00", "\n", "\r", "\t", "\x1b[31m", "\u2028", "\u2029", "\ud800", "\u200b", "\ufeff",
-                           ";", ",", "\\", ":", "\"", "'", "<script>", "*", "#", "(", ")", "[", "]", "|", "-",
-                           "1.", "%s", "{0}", "\u202e", "é", "名前", "🎉", " ", "  "])
+AWKWARD = st.sampled_from(
+    [
+        "\x00",
+        "\n",
+        "\r",
+        "\t",
+        "\x1b[31m",
+        "\u2028",
+        "\u2029",
+        "\ud800",
+        "\u200b",
+        "\ufeff",
+        ";",
+        ",",
+        "\\",
+        ":",
+        '"',
+        "'",
+        "<script>",
+        "*",
+        "#",
+        "(",
+        ")",
+        "[",
+        "]",
+        "|",
+        "-",
+        "1.",
+        "%s",
+        "{0}",
+        "\u202e",
+        "é",
+        "名前",
+        "🎉",
+        " ",
+        "  ",
+    ]
+)
 ANY_TEXT = st.lists(st.one_of(st.text(max_size=12), AWKWARD), max_size=8).map("".join)
 # What a shell can pass in argv (no NUL, no lone surrogates).
 ARGV_TEXT = ANY_TEXT.map(lambda s: s.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8"))
@@ -62,8 +97,18 @@ class InProcess:
 @pytest.fixture
 def run(sqlite_db: Database, tmp_path: Path) -> InProcess:
     command = InProcess(sqlite_db, tmp_path)
-    command.ok("new", "target", "--title", "Target", "--start", "2099-02-01T10:00", "--end", "2099-02-01T11:00",
-               "--tz", "Europe/Oslo")
+    command.ok(
+        "new",
+        "target",
+        "--title",
+        "Target",
+        "--start",
+        "2099-02-01T10:00",
+        "--end",
+        "2099-02-01T11:00",
+        "--tz",
+        "Europe/Oslo",
+    )
     command.ok("topic", "propose", "target", "First topic", "--by", "Ada")
     return command
 
@@ -123,11 +168,26 @@ def test_names_and_remarks_come_back_as_typed_or_are_refused(run: InProcess, nam
 
 @FUZZ
 @given(title=ANY_TEXT, location=ANY_TEXT, description=ANY_TEXT)
-def test_titles_locations_and_descriptions_come_back_as_typed(run: InProcess, title: str, location: str,
-                                                              description: str) -> None:
+def test_titles_locations_and_descriptions_come_back_as_typed(
+    run: InProcess, title: str, location: str, description: str
+) -> None:
     slug = f"m{next(counter)}"
-    args = ("new", slug, "--title", title, "--start", "2099-02-01T10:00", "--end", "2099-02-01T11:00",
-            "--tz", "UTC", "--location", location, "--description", description)
+    args = (
+        "new",
+        slug,
+        "--title",
+        title,
+        "--start",
+        "2099-02-01T10:00",
+        "--end",
+        "2099-02-01T11:00",
+        "--tz",
+        "UTC",
+        "--location",
+        location,
+        "--description",
+        description,
+    )
     if attempt(run, args) is None:
         return
     shown = run.ok("show", slug, "--json").json()
@@ -174,21 +234,51 @@ def test_notes_that_are_not_utf8_are_refused_in_one_line(process_cli: Cli, tmp_p
     bad.write_bytes(b"caf\xe9 \xff\xfe\x00 notes")
     before = process_cli.db.event_count()
     assert_handled(process_cli("notes", "edit", "target", "--file", str(bad)))
-    proc = subprocess.run([*meetings_executable(), "notes", "edit", "target", "--file", "-"], input=bad.read_bytes(),
-                          capture_output=True, env=process_cli.env, timeout=120)
+    proc = subprocess.run(
+        [*meetings_executable(), "notes", "edit", "target", "--file", "-"],
+        input=bad.read_bytes(),
+        capture_output=True,
+        env=process_cli.env,
+        timeout=120,
+    )
     assert_handled(Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode()))
     assert process_cli.db.event_count() == before
 
 
 @FUZZ
-@given(slug=ANY_TEXT | st.from_regex(r"[a-z0-9][a-z0-9._-]{0,70}", fullmatch=True),
-       zone=ANY_TEXT | st.sampled_from(["Pacific Time", "Europe/Berlin", "UTC", "Etc/GMT+14", "../../etc/passwd",
-                                        "America/Argentina/Buenos_Aires", "EST5EDT", "Mars/Olympus"]),
-       start=ANY_TEXT | st.sampled_from(["2099-03-01T10:00", "2099-13-01T10:00", "2099-03-01T25:00", "0001-01-01T00:00",
-                                         "9999-12-31T23:59", "2099-03-01T10:00+14:00", "2099-03-01", "now"]),
-       end=st.sampled_from(["2099-03-01T11:00", "2099-02-28T11:00", "9999-12-31T23:59:59", "x"]))
-def test_slugs_zones_and_times_are_checked_without_tracebacks(run: InProcess, slug: str, zone: str, start: str,
-                                                              end: str) -> None:
+@given(
+    slug=ANY_TEXT | st.from_regex(r"[a-z0-9][a-z0-9._-]{0,70}", fullmatch=True),
+    zone=ANY_TEXT
+    | st.sampled_from(
+        [
+            "Pacific Time",
+            "Europe/Berlin",
+            "UTC",
+            "Etc/GMT+14",
+            "../../etc/passwd",
+            "America/Argentina/Buenos_Aires",
+            "EST5EDT",
+            "Mars/Olympus",
+        ]
+    ),
+    start=ANY_TEXT
+    | st.sampled_from(
+        [
+            "2099-03-01T10:00",
+            "2099-13-01T10:00",
+            "2099-03-01T25:00",
+            "0001-01-01T00:00",
+            "9999-12-31T23:59",
+            "2099-03-01T10:00+14:00",
+            "2099-03-01",
+            "now",
+        ]
+    ),
+    end=st.sampled_from(["2099-03-01T11:00", "2099-02-28T11:00", "9999-12-31T23:59:59", "x"]),
+)
+def test_slugs_zones_and_times_are_checked_without_tracebacks(
+    run: InProcess, slug: str, zone: str, start: str, end: str
+) -> None:
     result = attempt(run, ("new", slug, "--title", "T", "--start", start, "--end", end, "--tz", zone))
     if result is None:
         return
@@ -199,9 +289,22 @@ def test_slugs_zones_and_times_are_checked_without_tracebacks(run: InProcess, sl
 
 
 @FUZZ
-@given(email=ANY_TEXT | st.emails(), url=ANY_TEXT | st.sampled_from(
-    ["https://zoom.us/j/1", "javascript:alert(1)", "http://x/\x00", "https://example.org/a b", "ftp://x.org/",
-     "https://example.org/" + "a" * 3000, "https://例え.jp/会議", "HTTPS://EXAMPLE.ORG/"]))
+@given(
+    email=ANY_TEXT | st.emails(),
+    url=ANY_TEXT
+    | st.sampled_from(
+        [
+            "https://zoom.us/j/1",
+            "javascript:alert(1)",
+            "http://x/\x00",
+            "https://example.org/a b",
+            "ftp://x.org/",
+            "https://example.org/" + "a" * 3000,
+            "https://例え.jp/会議",
+            "HTTPS://EXAMPLE.ORG/",
+        ]
+    ),
+)
 def test_emails_and_urls_are_checked_without_tracebacks(run: InProcess, email: str, url: str) -> None:
     name = f"Person {next(counter)}"
     if attempt(run, ("signup", "target", name, "--email", email, "--mode", "remote")) is not None:
@@ -223,8 +326,11 @@ LIMITED: list[tuple[str, int, Callable[[str], tuple[str, ...]]]] = [
     ("description", limits.DESCRIPTION_MAX, lambda v: ("edit", "target", "--description", v)),
     ("topic title", limits.TITLE_MAX, lambda v: ("topic", "propose", "target", v, "--by", "Ada")),
     ("reason", limits.SHORT_TEXT_MAX, lambda v: ("cancel", "target", "--reason", v)),
-    ("slug", limits.SLUG_MAX, lambda v: ("new", v, "--title", "T", "--start", "2099-02-01T10:00",
-                                         "--end", "2099-02-01T11:00", "--tz", "UTC")),
+    (
+        "slug",
+        limits.SLUG_MAX,
+        lambda v: ("new", v, "--title", "T", "--start", "2099-02-01T10:00", "--end", "2099-02-01T11:00", "--tz", "UTC"),
+    ),
 ]
 
 
@@ -251,8 +357,15 @@ def test_notes_over_their_limit_are_refused(run: InProcess) -> None:
 def test_the_readme_documents_the_limits_the_code_enforces() -> None:
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme.split("### Limits", 1)[1].split("\n#", 1)[0]
-    for number in (limits.NAME_MAX, limits.TITLE_MAX, limits.SHORT_TEXT_MAX, limits.DESCRIPTION_MAX,
-                   limits.NOTES_MAX, limits.URL_MAX, limits.SLUG_MAX):
+    for number in (
+        limits.NAME_MAX,
+        limits.TITLE_MAX,
+        limits.SHORT_TEXT_MAX,
+        limits.DESCRIPTION_MAX,
+        limits.NOTES_MAX,
+        limits.URL_MAX,
+        limits.SLUG_MAX,
+    ):
         assert f"{number:,}" in section or str(number) in section
 
 
@@ -261,12 +374,27 @@ def test_the_readme_documents_the_limits_the_code_enforces() -> None:
 
 @FEW
 @given(title=ARGV_TEXT, location=ARGV_TEXT, description=ARGV_TEXT)
-def test_icaljs_reads_back_accepted_text(run: InProcess, tmp_path: Path, title: str, location: str,
-                                         description: str) -> None:
+def test_icaljs_reads_back_accepted_text(
+    run: InProcess, tmp_path: Path, title: str, location: str, description: str
+) -> None:
     require_icaljs()
     slug = f"js{next(counter)}"
-    args = ("new", slug, "--title", title, "--start", "2099-02-01T10:00", "--end", "2099-02-01T11:00",
-            "--tz", "America/Los_Angeles", "--location", location, "--description", description)
+    args = (
+        "new",
+        slug,
+        "--title",
+        title,
+        "--start",
+        "2099-02-01T10:00",
+        "--end",
+        "2099-02-01T11:00",
+        "--tz",
+        "America/Los_Angeles",
+        "--location",
+        location,
+        "--description",
+        description,
+    )
     if attempt(run, args) is None:
         return
     path = tmp_path / f"{slug}.ics"
@@ -280,16 +408,29 @@ def test_icaljs_reads_back_accepted_text(run: InProcess, tmp_path: Path, title: 
 @pytest.fixture
 def process_cli(sqlite_db: Database, tmp_path: Path) -> Cli:
     cli = Cli(sqlite_db, tmp_path)
-    cli.ok("new", "target", "--title", "Target", "--start", "2099-02-01T10:00", "--end", "2099-02-01T11:00",
-           "--tz", "Europe/Oslo")
+    cli.ok(
+        "new",
+        "target",
+        "--title",
+        "Target",
+        "--start",
+        "2099-02-01T10:00",
+        "--end",
+        "2099-02-01T11:00",
+        "--tz",
+        "Europe/Oslo",
+    )
     return cli
 
 
 @FEW
 @given(name=ARGV_TEXT, remark=ARGV_TEXT, zone=ARGV_TEXT)
 def test_the_real_executable_never_shows_a_traceback(process_cli: Cli, name: str, remark: str, zone: str) -> None:
-    for args in (("signup", "target", name, "--remark", remark), ("topic", "propose", "target", name),
-                 ("reschedule", "target", "--start", remark or "x", "--end", "2099-02-01T11:00", "--tz", zone)):
+    for args in (
+        ("signup", "target", name, "--remark", remark),
+        ("topic", "propose", "target", name),
+        ("reschedule", "target", "--start", remark or "x", "--end", "2099-02-01T11:00", "--tz", zone),
+    ):
         before = process_cli.db.event_count()
         try:
             result = process_cli(*args)

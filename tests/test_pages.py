@@ -43,9 +43,16 @@ def test_seed_page_imports_exactly_as_written(cli: Any) -> None:
     agenda = cli.ok("--json", "agenda", SLUG).json()
     flat = [(t["title"], t["proposer"], None) for t in agenda]
     assert [(t["number"], t["proposer"]) for t in agenda] == [
-        ("1", "Jeremy Eder"), ("2", "Brandon Philips"), ("3", "Vish"), ("4", "Dawn"), ("5", "Euan")]
+        ("1", "Jeremy Eder"),
+        ("2", "Brandon Philips"),
+        ("3", "Vish"),
+        ("4", "Dawn"),
+        ("5", "Euan"),
+    ]
     assert [(s["number"], s["title"], s["proposer"]) for t in agenda for s in t["subtopics"]] == [
-        ("4a", "Image validation, kernel validation", "Dawn"), ("5a", "Sig-cluster-lifecycle related work", "Euan")]
+        ("4a", "Image validation, kernel validation", "Dawn"),
+        ("5a", "Sig-cluster-lifecycle related work", "Euan"),
+    ]
     assert [t for t, _, _ in flat] == [t for t, _, parent in SEED_TOPICS if parent is None]
     assert len(agenda) == 5  # the empty item 6 was left out
 
@@ -53,8 +60,7 @@ def test_seed_page_imports_exactly_as_written(cli: Any) -> None:
     assert first.startswith("What is it? Laundry list of features")
     assert first.rstrip().endswith("Jeremy: Less value if it's not part of the product. We can prototype this stuff..")
     assert cli.ok("notes", "show", SLUG, "--topic", "2").out.startswith("- 1.5 - What's the state")
-    assert cli.ok("notes", "show", SLUG, "--topic", "3").out.rstrip().endswith(
-        "for now incrementally improve.")
+    assert cli.ok("notes", "show", SLUG, "--topic", "3").out.rstrip().endswith("for now incrementally improve.")
     assert cli.ok("notes", "show", SLUG, "--topic", "4").out.strip() == ""  # the page's section is empty
     general = cli.ok("notes", "show", SLUG).out
     assert "Original sig-node mailing list thread [here](#)." in general
@@ -91,12 +97,25 @@ def test_page_without_a_time_needs_start_and_end(cli: Any) -> None:
     refused = cli("import", "markdown", str(page), "--title", "Community call", "--tz", "UTC")
     assert refused.code == 2 and "--start" in refused.err and "--end" in refused.err
     assert cli.db.event_count() == 0
-    cli.ok("import", "markdown", str(page), "--title", "Community call", "--tz", "Europe/Paris",
-           "--start", "2024-05-02T17:00", "--end", "2024-05-02T18:00")
+    cli.ok(
+        "import",
+        "markdown",
+        str(page),
+        "--title",
+        "Community call",
+        "--tz",
+        "Europe/Paris",
+        "--start",
+        "2024-05-02T17:00",
+        "--end",
+        "2024-05-02T18:00",
+    )
     roster = cli.ok("--json", "attendees", "signup-only").json()
     assert [(a["name"], a["mode"], a["remark"]) for a in roster["attendees"]] == [
-        ("Ada Lovelace", "in-person", ""), ("Grace Hopper", "remote", "joining from the car"),
-        ("Alan Turing", "undecided", "")]
+        ("Ada Lovelace", "in-person", ""),
+        ("Grace Hopper", "remote", "joining from the car"),
+        ("Alan Turing", "undecided", ""),
+    ]
 
 
 def test_exported_seed_page_reads_like_the_original(cli: Any, tmp_path: Path) -> None:
@@ -141,15 +160,25 @@ def meetings(draw: Any) -> dict[str, Any]:
         "location": draw(st.one_of(st.just(""), TITLE)),
         "video_url": draw(st.sampled_from(["", "https://zoom.us/j/123", "https://meet.example.org/a?b=c"])),
         "zone": draw(st.sampled_from(ZONES)),
-        "day": draw(st.dates(min_value=__import__("datetime").date(2010, 1, 1),
-                             max_value=__import__("datetime").date(2035, 12, 31))),
+        "day": draw(
+            st.dates(
+                min_value=__import__("datetime").date(2010, 1, 1), max_value=__import__("datetime").date(2035, 12, 31)
+            )
+        ),
         "hours": draw(st.tuples(st.integers(8, 12), st.sampled_from([0, 15, 30]), st.integers(1, 30))),
         "capacity": draw(st.one_of(st.none(), st.integers(0, 6))),
-        "people": [(n, draw(st.sampled_from(["in-person", "in-person", "remote", "undecided"])), draw(REMARK))
-                   for n in names],
+        "people": [
+            (n, draw(st.sampled_from(["in-person", "in-person", "remote", "undecided"])), draw(REMARK)) for n in names
+        ],
         # Later changes that make the waitlist differ from sign-up order.
-        "changes": draw(st.lists(st.tuples(st.integers(0, 20), st.sampled_from(
-            ["in-person", "remote", "undecided", "withdraw", "capacity"])), max_size=6)),
+        "changes": draw(
+            st.lists(
+                st.tuples(
+                    st.integers(0, 20), st.sampled_from(["in-person", "remote", "undecided", "withdraw", "capacity"])
+                ),
+                max_size=6,
+            )
+        ),
         "topics": draw(st.lists(st.tuples(TITLE, NAME, st.lists(st.tuples(TITLE, NAME), max_size=2)), max_size=4)),
         "notes": draw(st.lists(NOTES, min_size=6, max_size=6)),
     }
@@ -161,8 +190,17 @@ def build(app: Any, slug: str, m: dict[str, Any]) -> None:
     hour, minute, length = m["hours"]
     start = datetime.combine(m["day"], datetime.min.time()).replace(hour=hour, minute=minute)
     end = start + timedelta(minutes=length * 15)
-    app.create_meeting(slug, m["title"], start.isoformat(), end.isoformat(), m["zone"], m["location"],
-                       m["video_url"], m["description"], m["capacity"])
+    app.create_meeting(
+        slug,
+        m["title"],
+        start.isoformat(),
+        end.isoformat(),
+        m["zone"],
+        m["location"],
+        m["video_url"],
+        m["description"],
+        m["capacity"],
+    )
     for name, mode, remark in m["people"]:
         app.sign_up(slug, name, mode, None, remark)
     for index, action in m["changes"]:
@@ -198,14 +236,21 @@ def state(store: Any, slug: str) -> dict[str, Any]:
     agenda = views.agenda(store, slug)
     notes = views.all_notes(store, slug)
     return {
-        "meeting": {k: meeting[k] for k in ("title", "start", "end", "timezone", "location", "video_url",
-                                             "description", "capacity")},
-        "attendees": [(a["name"], a["mode"], a["remark"], a["status"], a.get("waitlist_position"))
-                      for a in roster["attendees"]],
-        "agenda": [(t["number"], t["title"], t["proposer"], [(s["title"], s["proposer"]) for s in t["subtopics"]])
-                   for t in agenda],
-        "notes": {"general": notes.get("general", ""), **{
-            t["number"]: notes.get(f"topic-{t['id']}", "") for item in agenda for t in [item, *item["subtopics"]]}},
+        "meeting": {
+            k: meeting[k]
+            for k in ("title", "start", "end", "timezone", "location", "video_url", "description", "capacity")
+        },
+        "attendees": [
+            (a["name"], a["mode"], a["remark"], a["status"], a.get("waitlist_position")) for a in roster["attendees"]
+        ],
+        "agenda": [
+            (t["number"], t["title"], t["proposer"], [(s["title"], s["proposer"]) for s in t["subtopics"]])
+            for t in agenda
+        ],
+        "notes": {
+            "general": notes.get("general", ""),
+            **{t["number"]: notes.get(f"topic-{t['id']}", "") for item in agenda for t in [item, *item["subtopics"]]},
+        },
     }
 
 
@@ -213,8 +258,12 @@ def page_of(store: Any, slug: str) -> str:
     from projections import views
 
     store.catch_up(views.MODELS)
-    return render_page(views.meeting(store, slug), views.attendees(store, slug), views.agenda(store, slug),
-                       views.all_notes(store, slug))
+    return render_page(
+        views.meeting(store, slug),
+        views.attendees(store, slug),
+        views.agenda(store, slug),
+        views.all_notes(store, slug),
+    )
 
 
 @pytest.fixture
@@ -263,27 +312,67 @@ def test_page_over_its_limit_waitlists_the_last_in_person_sign_ups(local_ledger:
     import_page(app, page, ImportOptions(slug="w3c"))
     roster = state(store, "w3c")["attendees"]
     assert [(n, s) for n, _, _, s, _ in roster if s in ("seated", "waitlisted")] == [
-        ("Léonie Watson", "seated"), ("Marcos Cáceres", "seated"), ("Anne van Kesteren", "seated"),
-        ("Olli Pettay", "seated"), ("Domenic Denicola", "waitlisted")]
+        ("Léonie Watson", "seated"),
+        ("Marcos Cáceres", "seated"),
+        ("Anne van Kesteren", "seated"),
+        ("Olli Pettay", "seated"),
+        ("Domenic Denicola", "waitlisted"),
+    ]
 
 
 # ----- 3. pages of other communities -------------------------------------------------------
 
 
-@pytest.mark.parametrize(("fixture", "expected"), [
-    ("ietf-interim-2023.md", {
-        "title": "MLS WG Virtual Interim Meeting", "start": "2023-02-14T16:00:00+00:00", "timezone": "UTC",
-        "attendees": 5, "remote": 4, "undecided": 1, "topics": 4, "subtopics": 3, "topic_notes": 2,
-        "problems": 0}),
-    ("w3c-f2f-2019.md", {
-        "title": "WebApps WG Face-to-Face, TPAC 2019", "start": "2019-09-16T09:00:00+09:00",
-        "timezone": "Asia/Tokyo", "attendees": 7, "remote": 1, "undecided": 1, "topics": 3, "subtopics": 0,
-        "topic_notes": 2, "problems": 0}),
-    ("nodejs-collab-summit-2019.md", {
-        "title": "Node.js Collaborator Summit, Berlin 2019", "start": "2019-05-30T09:00:00+02:00",
-        "timezone": "Europe/Berlin", "attendees": 8, "remote": 2, "undecided": 2, "topics": 3, "subtopics": 2,
-        "topic_notes": 0, "problems": 1}),
-])
+@pytest.mark.parametrize(
+    ("fixture", "expected"),
+    [
+        (
+            "ietf-interim-2023.md",
+            {
+                "title": "MLS WG Virtual Interim Meeting",
+                "start": "2023-02-14T16:00:00+00:00",
+                "timezone": "UTC",
+                "attendees": 5,
+                "remote": 4,
+                "undecided": 1,
+                "topics": 4,
+                "subtopics": 3,
+                "topic_notes": 2,
+                "problems": 0,
+            },
+        ),
+        (
+            "w3c-f2f-2019.md",
+            {
+                "title": "WebApps WG Face-to-Face, TPAC 2019",
+                "start": "2019-09-16T09:00:00+09:00",
+                "timezone": "Asia/Tokyo",
+                "attendees": 7,
+                "remote": 1,
+                "undecided": 1,
+                "topics": 3,
+                "subtopics": 0,
+                "topic_notes": 2,
+                "problems": 0,
+            },
+        ),
+        (
+            "nodejs-collab-summit-2019.md",
+            {
+                "title": "Node.js Collaborator Summit, Berlin 2019",
+                "start": "2019-05-30T09:00:00+02:00",
+                "timezone": "Europe/Berlin",
+                "attendees": 8,
+                "remote": 2,
+                "undecided": 2,
+                "topics": 3,
+                "subtopics": 2,
+                "topic_notes": 0,
+                "problems": 1,
+            },
+        ),
+    ],
+)
 def test_pages_of_other_communities_import_with_the_right_counts(
     local_ledger: Any, fixture: str, expected: dict[str, Any]
 ) -> None:
@@ -313,36 +402,72 @@ def test_regrets_are_not_sign_ups_and_headings_give_modes() -> None:
     assert page.video_url == "https://www.w3.org/2019/09/tpac/webapps-bridge"
 
 
-@pytest.mark.parametrize(("written", "start", "end", "zone"), [
-    ("11/7/16; 1 pm to 4 pm Pacific Time", (2016, 11, 7, 13, 0), (16, 0), "America/Los_Angeles"),
-    ("23 May, 2011, 9am - 6pm PDT (UTC-7)", (2011, 5, 23, 9, 0), (18, 0), "America/Los_Angeles"),
-    ("Monday, November 7, 2016, 13:00–16:30 (UTC)", (2016, 11, 7, 13, 0), (16, 30), "UTC"),
-    ("2024-03-18 11-1pm Europe/Berlin", (2024, 3, 18, 11, 0), (13, 0), "Europe/Berlin"),
-    ("7 November 2016; 12 pm to 12:45 pm (UTC+2)", (2016, 11, 7, 12, 0), (12, 45), "Etc/GMT-2"),
-])
-def test_schedules_in_the_styles_pages_use(written: str, start: tuple[int, ...], end: tuple[int, int],
-                                           zone: str) -> None:
+@pytest.mark.parametrize(
+    ("written", "start", "end", "zone"),
+    [
+        ("11/7/16; 1 pm to 4 pm Pacific Time", (2016, 11, 7, 13, 0), (16, 0), "America/Los_Angeles"),
+        ("23 May, 2011, 9am - 6pm PDT (UTC-7)", (2011, 5, 23, 9, 0), (18, 0), "America/Los_Angeles"),
+        ("Monday, November 7, 2016, 13:00–16:30 (UTC)", (2016, 11, 7, 13, 0), (16, 30), "UTC"),
+        ("2024-03-18 11-1pm Europe/Berlin", (2024, 3, 18, 11, 0), (13, 0), "Europe/Berlin"),
+        ("7 November 2016; 12 pm to 12:45 pm (UTC+2)", (2016, 11, 7, 12, 0), (12, 45), "Etc/GMT-2"),
+    ],
+)
+def test_schedules_in_the_styles_pages_use(
+    written: str, start: tuple[int, ...], end: tuple[int, int], zone: str
+) -> None:
     page = parse_page(f"# Meeting\n\n**Schedule:** {written}\n")
     assert page.start_date is not None and page.start_time is not None and page.end_time is not None
-    assert (page.start_date.year, page.start_date.month, page.start_date.day,
-            page.start_time.hour, page.start_time.minute) == start
+    assert (
+        page.start_date.year,
+        page.start_date.month,
+        page.start_date.day,
+        page.start_time.hour,
+        page.start_time.minute,
+    ) == start
     assert (page.end_time.hour, page.end_time.minute) == end
     assert page.zone == zone
 
 
 # ----- 4. any text at all -----------------------------------------------------------------------
 
-PAGE_BITS = st.sampled_from([
-    "# Notes", "## ", "**Attendees: [Limit: 3]**", "1. Ann (In Person)", "- a. ", "- 6.", "|", "| a | b |",
-    "<tr><td>", "</tr>", "<!--", "-->", "**Schedule:** 1/2/3 4-5 pm PT", "**VC:**", "(remote)", "[maybe]",
-    "---", "Will attend remotely", "Proposed discussion topics:", "Dawn: x (y)", "  - ", "\t", "\r", "<br>",
-    "\u2028", "\x00", "(In Person, waitlist 0)", "[Limit: 99999999]",
-])
+PAGE_BITS = st.sampled_from(
+    [
+        "# Notes",
+        "## ",
+        "**Attendees: [Limit: 3]**",
+        "1. Ann (In Person)",
+        "- a. ",
+        "- 6.",
+        "|",
+        "| a | b |",
+        "<tr><td>",
+        "</tr>",
+        "<!--",
+        "-->",
+        "**Schedule:** 1/2/3 4-5 pm PT",
+        "**VC:**",
+        "(remote)",
+        "[maybe]",
+        "---",
+        "Will attend remotely",
+        "Proposed discussion topics:",
+        "Dawn: x (y)",
+        "  - ",
+        "\t",
+        "\r",
+        "<br>",
+        "\u2028",
+        "\x00",
+        "(In Person, waitlist 0)",
+        "[Limit: 99999999]",
+    ]
+)
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.one_of(st.text(max_size=400), st.lists(st.one_of(PAGE_BITS, st.text(max_size=20)), max_size=40)
-                 .map("\n".join)))
+@given(
+    st.one_of(st.text(max_size=400), st.lists(st.one_of(PAGE_BITS, st.text(max_size=20)), max_size=40).map("\n".join))
+)
 def test_arbitrary_text_never_crashes_the_importer(page_text: str) -> None:
     page = parse_page(page_text)
     options = ImportOptions(slug="any", title="Any", start="2024-01-01T10:00", end="2024-01-01T11:00", zone="UTC")

@@ -252,7 +252,6 @@ def test_a_killed_catch_up_never_leaves_a_model_half_applied(sqlite_db: Any) -> 
     app.close()
 
 
-
 def test_a_meeting_keeps_one_snapshot_and_loads_the_same_as_by_replay(db: Any) -> None:
     from eventsourcing.application import Repository
 

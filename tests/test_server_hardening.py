@@ -30,8 +30,20 @@ def sqlite_cli(tmp_path_factory: pytest.TempPathFactory) -> Cli:
 
 @pytest.fixture(scope="module")
 def server(sqlite_cli: Cli) -> Iterator[Server]:
-    sqlite_cli.ok("new", "kickoff", "--title", "Kick-off", "--start", "2099-05-01T10:00", "--end", "2099-05-01T11:00",
-                  "--tz", "Europe/Berlin", "--video-url", "https://example.org/room")
+    sqlite_cli.ok(
+        "new",
+        "kickoff",
+        "--title",
+        "Kick-off",
+        "--start",
+        "2099-05-01T10:00",
+        "--end",
+        "2099-05-01T11:00",
+        "--tz",
+        "Europe/Berlin",
+        "--video-url",
+        "https://example.org/room",
+    )
     sqlite_cli.ok("signup", "kickoff", "Ada Lovelace", "--email", EMAILS[0])
     sqlite_cli.ok("signup", "kickoff", "Grace Hopper", "--email", EMAILS[1], "--mode", "remote")
     running = start_server(sqlite_cli, Path(sqlite_cli.env["HOME"]) / "server.log")
@@ -62,8 +74,9 @@ def raw(port: int, data: bytes, timeout: float = 30) -> tuple[int, bytes]:
 
 
 def get(port: int, target: bytes, method: bytes = b"GET", extra: bytes = b"") -> tuple[int, bytes]:
-    return raw(port, method + b" " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra
-               + b"Connection: close\r\n\r\n")
+    return raw(
+        port, method + b" " + target + b" HTTP/1.1\r\nHost: 127.0.0.1\r\n" + extra + b"Connection: close\r\n\r\n"
+    )
 
 
 # ----- methods and paths ---------------------------------------------------------------------
@@ -78,14 +91,34 @@ def test_only_get_and_head_are_allowed(server: Server, method: bytes) -> None:
     assert get(server.port, b"/calendar.ics")[0] == 200
 
 
-@pytest.mark.parametrize("target", [
-    b"/../calendar.ics", b"/meetings/../calendar.ics", b"/meetings/%2e%2e/calendar.ics", b"/meetings/%2e%2e.ics",
-    b"/meetings/..%2fetc%2fpasswd.ics", b"/meetings/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd", b"//calendar.ics",
-    b"/meetings//kickoff.ics", b"/meetings/kickoff.ics/", b"/meetings/kickoff%00.ics", b"/meetings/kick\x00off.ics",
-    b"/meetings/\xff\xfe.ics", b"/meetings/caf%C3%A9.ics", b"/meetings/%ff.ics", b"/people/.ics",
-    b"/people/" + b"A" * 500 + b".ics", b"/meetings/" + b"a" * 3000 + b".ics", b"/etc/passwd", b"/.git/config",
-    b"/meetings/KICKOFF.ics", b"/calendar.ics%00", b"/index.html/..", b"/%2e%2e%2f%2e%2e%2fetc/passwd",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        b"/../calendar.ics",
+        b"/meetings/../calendar.ics",
+        b"/meetings/%2e%2e/calendar.ics",
+        b"/meetings/%2e%2e.ics",
+        b"/meetings/..%2fetc%2fpasswd.ics",
+        b"/meetings/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+        b"//calendar.ics",
+        b"/meetings//kickoff.ics",
+        b"/meetings/kickoff.ics/",
+        b"/meetings/kickoff%00.ics",
+        b"/meetings/kick\x00off.ics",
+        b"/meetings/\xff\xfe.ics",
+        b"/meetings/caf%C3%A9.ics",
+        b"/meetings/%ff.ics",
+        b"/people/.ics",
+        b"/people/" + b"A" * 500 + b".ics",
+        b"/meetings/" + b"a" * 3000 + b".ics",
+        b"/etc/passwd",
+        b"/.git/config",
+        b"/meetings/KICKOFF.ics",
+        b"/calendar.ics%00",
+        b"/index.html/..",
+        b"/%2e%2e%2f%2e%2e%2fetc/passwd",
+    ],
+)
 def test_odd_and_traversing_paths_are_not_found(server: Server, target: bytes) -> None:
     status, reply = get(server.port, target)
     assert status in (404, 400), reply[:300]
@@ -146,8 +179,11 @@ def test_token_lookup_is_by_hash_and_only_the_exact_token_opens_a_feed(server: S
     near_misses = [
         ("A" if token[0] != "A" else "B") + token[1:],
         token[:-1] + ("A" if token[-1] != "A" else "B"),
-        token[:-1], token + "A", token.upper() if token.upper() != token else token.lower(),
-        "".join(flip.get(c, c) for c in token), "A" * len(token),
+        token[:-1],
+        token + "A",
+        token.upper() if token.upper() != token else token.lower(),
+        "".join(flip.get(c, c) for c in token),
+        "A" * len(token),
     ]
     for guess in near_misses:
         if guess != token:
@@ -255,8 +291,10 @@ def test_fifty_clients_for_a_minute_get_no_errors_and_the_server_does_not_grow(s
     elapsed = time.monotonic() - started
     end = rss_kib(server.process.pid)
     total = counts["200"] + counts["304"]
-    print(f"\nload: {clients} clients, {elapsed:.0f} s, {total} requests, {total / elapsed:.0f} requests/s "
-          f"({counts['200']} x 200, {counts['304']} x 304); RSS {warm} KiB after warm-up, {end} KiB at the end")
+    print(
+        f"\nload: {clients} clients, {elapsed:.0f} s, {total} requests, {total / elapsed:.0f} requests/s "
+        f"({counts['200']} x 200, {counts['304']} x 304); RSS {warm} KiB after warm-up, {end} KiB at the end"
+    )
     assert not errors, errors[:10]
     assert counts["200"] > 0 and counts["304"] > 0
     assert end <= warm * 1.10 + 4096, f"RSS grew from {warm} KiB to {end} KiB"

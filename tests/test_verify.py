@@ -45,17 +45,22 @@ class Raw:
             return conn.execute(statement, params).fetchall()
 
     def row(self, position: int) -> tuple[Any, ...]:
-        rows = self.run("SELECT originator_id, originator_version, topic, state, chain FROM {t} WHERE {p} = ?",
-                        (position,))
+        rows = self.run(
+            "SELECT originator_id, originator_version, topic, state, chain FROM {t} WHERE {p} = ?", (position,)
+        )
         return tuple(rows[0])
 
     def positions(self) -> list[int]:
         return [r[0] for r in self.run("SELECT {p} FROM {t} ORDER BY {p}")]
 
-    def insert(self, position: int, originator_id: Any, version: int, topic: str, state: bytes,
-               seal: bytes | None) -> None:
-        self.run(f"INSERT INTO {{t}} ({self.position}, originator_id, originator_version, topic, state, chain)"
-                 " VALUES (?, ?, ?, ?, ?, ?)", (position, originator_id, version, topic, state, seal))
+    def insert(
+        self, position: int, originator_id: Any, version: int, topic: str, state: bytes, seal: bytes | None
+    ) -> None:
+        self.run(
+            f"INSERT INTO {{t}} ({self.position}, originator_id, originator_version, topic, state, chain)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (position, originator_id, version, topic, state, seal),
+        )
 
     def reseal_from(self, start: int) -> None:
         """What a careful forger does after a change: recompute every seal from there on."""
@@ -71,8 +76,9 @@ class Raw:
 @pytest.fixture
 def seeded(ledger: Any, db: Database) -> Iterator[Raw]:
     """The seed meeting with a handful of sign-ups and a topic: 8 events."""
-    ledger.create_meeting(SLUG, "Sig-node Face to Face", "2016-11-07T13:00", "2016-11-07T16:00", "Pacific Time",
-                          capacity=25)
+    ledger.create_meeting(
+        SLUG, "Sig-node Face to Face", "2016-11-07T13:00", "2016-11-07T16:00", "Pacific Time", capacity=25
+    )
     for name in ("Dawn Chen", "Derek Carr", "Paul Morie", "Harry Zhang", "Euan Kemp", "Jeremy Eder"):
         ledger.sign_up(SLUG, name)
     ledger.propose_topic(SLUG, "CRI blockers and progress", "Brandon Philips")
@@ -126,8 +132,7 @@ def test_swapping_two_rows_is_found_at_the_first_of_them(cli: Cli, seeded: Raw, 
     index = {"topic": 2, "state": 3, "chain": 4}
     for position, source in ((3, six), (6, three)):
         assignments = ", ".join(f"{c} = ?" for c in columns)
-        seeded.run(f"UPDATE {{t}} SET {assignments} WHERE {{p}} = ?",
-                   (*(source[index[c]] for c in columns), position))
+        seeded.run(f"UPDATE {{t}} SET {assignments} WHERE {{p}} = ?", (*(source[index[c]] for c in columns), position))
     code, _, err = verify(cli)
     assert code == 1
     assert "event at position 3 was altered or moved" in err
@@ -145,8 +150,7 @@ def test_a_forged_row_sealed_by_the_published_recipe_is_found(cli: Cli, seeded: 
     # The forger computes a perfect seal for a new first event, but cannot re-link what follows.
     originator_id, _, topic, state, _ = seeded.row(2)
     forged = bytes(state).replace(b"Dawn Chen", b"Eve Forger")
-    seeded.insert(0, originator_id, 0, topic, forged,
-                  chain.seal(chain.GENESIS, 0, originator_id, 0, topic, forged))
+    seeded.insert(0, originator_id, 0, topic, forged, chain.seal(chain.GENESIS, 0, originator_id, 0, topic, forged))
     code, _, err = verify(cli)
     assert code == 1
     assert "event at position 0 was inserted" in err
@@ -226,8 +230,9 @@ def test_a_malformed_digest_is_bad_input(cli: Cli, seeded: Raw) -> None:
 def test_the_chain_travels_with_a_copied_sqlite_file(sqlite_cli: Cli, tmp_path: Any) -> None:
     import shutil
 
-    sqlite_cli.ok("new", SLUG, "--title", "T", "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00",
-                  "--tz", "UTC")
+    sqlite_cli.ok(
+        "new", SLUG, "--title", "T", "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00", "--tz", "UTC"
+    )
     sqlite_cli.ok("signup", SLUG, "Dawn Chen")
     head = sqlite_cli.ok("verify", "--head").out.strip()
     copy = tmp_path / "copy.sqlite"
@@ -238,12 +243,29 @@ def test_the_chain_travels_with_a_copied_sqlite_file(sqlite_cli: Cli, tmp_path: 
 
 @pytest.mark.slow
 def test_forty_concurrent_signups_all_succeed_and_chain(cli: Cli) -> None:
-    cli.ok("new", SLUG, "--title", "T", "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00",
-           "--tz", "UTC", "--capacity", "25")
+    cli.ok(
+        "new",
+        SLUG,
+        "--title",
+        "T",
+        "--start",
+        "2016-11-07T13:00",
+        "--end",
+        "2016-11-07T16:00",
+        "--tz",
+        "UTC",
+        "--capacity",
+        "25",
+    )
 
     def sign_up(i: int) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([*meetings_executable(), "signup", SLUG, f"Person {i}"], env=cli.env,
-                              capture_output=True, text=True, timeout=120)
+        return subprocess.run(
+            [*meetings_executable(), "signup", SLUG, f"Person {i}"],
+            env=cli.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
 
     with ThreadPoolExecutor(max_workers=40) as pool:
         results = list(pool.map(sign_up, range(40)))

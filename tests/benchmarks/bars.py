@@ -123,9 +123,17 @@ def bar_write(ctx: Context, led: Ledgers) -> list[Row]:
         env,
     )
     rows = [
-        compare("1a", f"write: {label}", times["signup"] * 1000, "ms", times["python"] * 1000,
-                "python -c 'import click, sqlite3'", 2, at_most=True,
-                note=f"median of {ctx.size.write_runs} runs each, `meetings signup` as a real process"),
+        compare(
+            "1a",
+            f"write: {label}",
+            times["signup"] * 1000,
+            "ms",
+            times["python"] * 1000,
+            "python -c 'import click, sqlite3'",
+            2,
+            at_most=True,
+            note=f"median of {ctx.size.write_runs} runs each, `meetings signup` as a real process",
+        ),
     ]
     name_b = f"write vs khal new: {label}"
     if not ctx.khal:
@@ -137,18 +145,28 @@ def bar_write(ctx: Context, led: Ledgers) -> list[Row]:
         ours: list[float] = []
         theirs: list[float] = []
         for index in range(-1, ctx.size.write_runs):
-            a = processes.checked(processes.run(
-                [*meetings, "signup", slug, f"Bench Writer {uuid.uuid4().hex[:8]}"], env), "signup")
-            b = processes.checked(processes.run(khal.new_event_argv(khal_bin, prefix, index + 1), khal_env),
-                                  "khal new")
+            a = processes.checked(
+                processes.run([*meetings, "signup", slug, f"Bench Writer {uuid.uuid4().hex[:8]}"], env), "signup"
+            )
+            b = processes.checked(processes.run(khal.new_event_argv(khal_bin, prefix, index + 1), khal_env), "khal new")
             if index >= 0:
                 ours.append(a.wall)
                 theirs.append(b.wall)
     except khal.KhalUnavailable as error:
         return [*rows, skipped("1b", name_b, "ratio <= 0.35", str(error))]
-    rows.append(compare("1b", name_b, statistics.median(ours) * 1000, "ms", statistics.median(theirs) * 1000,
-                        "khal new", 0.35, at_most=True,
-                        note="khal from PyPI in .bench-cache/khal-venv, a vdir calendar, temp config"))
+    rows.append(
+        compare(
+            "1b",
+            name_b,
+            statistics.median(ours) * 1000,
+            "ms",
+            statistics.median(theirs) * 1000,
+            "khal new",
+            0.35,
+            at_most=True,
+            note="khal from PyPI in .bench-cache/khal-venv, a vdir calendar, temp config",
+        )
+    )
     return rows
 
 
@@ -167,17 +185,26 @@ def bar_read(ctx: Context, led: Ledgers) -> Row:
     for _ in range(ctx.size.read_runs):
         small_times.append(processes.checked(processes.run([*meetings, "attendees", slug], small_env), "read").wall)
         big_times.append(processes.checked(processes.run([*meetings, "attendees", slug], big_env), "read").wall)
-    return compare("2", f"read: attendees, {led.big_events:,} vs {led.small_events:,} events",
-                   statistics.median(big_times) * 1000, "ms", statistics.median(small_times) * 1000,
-                   f"same on {led.small_events:,} events", 1.2, at_most=True,
-                   note=f"median of {ctx.size.read_runs} runs each, read models warmed first (issue 3 acc. 3)")
+    return compare(
+        "2",
+        f"read: attendees, {led.big_events:,} vs {led.small_events:,} events",
+        statistics.median(big_times) * 1000,
+        "ms",
+        statistics.median(small_times) * 1000,
+        f"same on {led.small_events:,} events",
+        1.2,
+        at_most=True,
+        note=f"median of {ctx.size.read_runs} runs each, read models warmed first (issue 3 acc. 3)",
+    )
 
 
 # ----- 3. bulk append (import) ------------------------------------------------------------------------
 
 
-RAW_TABLE = ("CREATE TABLE events (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB,"
-             " PRIMARY KEY (originator_id, originator_version))")
+RAW_TABLE = (
+    "CREATE TABLE events (originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB,"
+    " PRIMARY KEY (originator_id, originator_version))"
+)
 
 
 def bar_import(ctx: Context) -> Row:
@@ -205,9 +232,13 @@ def bar_import(ctx: Context) -> Row:
         events = imported.events
         app.close()
     # The same command as a process, once, for the record.
-    cli = processes.checked(processes.run([*processes.meetings_command(), "import", "markdown", str(page_file),
-                                           "--slug", "big-import"], ctx.env(ctx.work / "import-cli.sqlite")),
-                            "import markdown")
+    cli = processes.checked(
+        processes.run(
+            [*processes.meetings_command(), "import", "markdown", str(page_file), "--slug", "big-import"],
+            ctx.env(ctx.work / "import-cli.sqlite"),
+        ),
+        "import markdown",
+    )
     rows = raw_rows(target)
     raw: list[float] = []
     for attempt in range(3):
@@ -215,20 +246,29 @@ def bar_import(ctx: Context) -> Row:
     append_rate = events / statistics.median(ours)
     raw_rate = len(rows) / statistics.median(raw)
     ours_rate = events / (statistics.median(ours) + statistics.median(parsed))
-    return compare("3", f"bulk append: import of a {events:,}-event page", ours_rate, "events/s", raw_rate,
-                   "raw sqlite3 executemany", 0.3, at_most=False,
-                   note=f"in-process parse_page + import_page (what `meetings import markdown` runs), medians of 3;"
-                        f" the append alone (rules, events, encoding, insert, seal, snapshot) {append_rate:,.0f}"
-                        f" events/s ({append_rate / raw_rate:.2f}x); the whole CLI process took {cli.wall:.2f}s ="
-                        f" {events / cli.wall:,.0f} events/s")
+    return compare(
+        "3",
+        f"bulk append: import of a {events:,}-event page",
+        ours_rate,
+        "events/s",
+        raw_rate,
+        "raw sqlite3 executemany",
+        0.3,
+        at_most=False,
+        note=f"in-process parse_page + import_page (what `meetings import markdown` runs), medians of 3;"
+        f" the append alone (rules, events, encoding, insert, seal, snapshot) {append_rate:,.0f}"
+        f" events/s ({append_rate / raw_rate:.2f}x); the whole CLI process took {cli.wall:.2f}s ="
+        f" {events / cli.wall:,.0f} events/s",
+    )
 
 
 def raw_rows(path: Path) -> list[tuple[Any, ...]]:
     import sqlite3
 
     with sqlite3.connect(path) as conn:
-        return conn.execute("SELECT originator_id, originator_version, topic, state FROM stored_events"
-                            " ORDER BY rowid").fetchall()
+        return conn.execute(
+            "SELECT originator_id, originator_version, topic, state FROM stored_events ORDER BY rowid"
+        ).fetchall()
 
 
 def raw_executemany(path: Path, rows: list[tuple[Any, ...]]) -> float:
@@ -277,21 +317,36 @@ def rebuild(ctx: Context, db: Path, runs: int) -> Rebuilt:
     for _ in range(runs):
         ours.append(processes.checked(processes.run([*meetings, "rebuild"], env, timeout=7200), "rebuild"))
         raw.append(processes.checked(processes.run([sys.executable, "-c", RAW_SCAN, str(db)], env), "scan").wall)
-    return Rebuilt(statistics.median(r.wall for r in ours), max(r.peak_rss_kib for r in ours),
-                   statistics.median(raw))
+    return Rebuilt(statistics.median(r.wall for r in ours), max(r.peak_rss_kib for r in ours), statistics.median(raw))
 
 
 def bar_rebuild(ctx: Context, led: Ledgers) -> tuple[list[Row], Rebuilt, Rebuilt]:
     big = rebuild(ctx, led.big, ctx.size.rebuild_runs)
     small = rebuild(ctx, led.small, max(ctx.size.rebuild_runs, 3))
     rows = [
-        compare("4a", f"rebuild all read models, {led.big_events:,} events", led.big_events / big.wall, "events/s",
-                led.big_events / big.raw_wall, "raw sqlite3 scan + json.loads", 0.2, at_most=False,
-                note=f"`meetings rebuild` as a process, median of {ctx.size.rebuild_runs}; the scan is a python"
-                     " process too"),
-        compare("4b", f"rebuild peak RSS, {led.big_events:,} vs {led.small_events:,} events", big.peak_kib / 1024,
-                "MiB", small.peak_kib / 1024, f"rebuild of {led.small_events:,} events", 1.25, at_most=True,
-                note="peak RSS of the rebuild process alone (wait4 rusage); bounded memory (issue 3 acc. 5)"),
+        compare(
+            "4a",
+            f"rebuild all read models, {led.big_events:,} events",
+            led.big_events / big.wall,
+            "events/s",
+            led.big_events / big.raw_wall,
+            "raw sqlite3 scan + json.loads",
+            0.2,
+            at_most=False,
+            note=f"`meetings rebuild` as a process, median of {ctx.size.rebuild_runs}; the scan is a python"
+            " process too",
+        ),
+        compare(
+            "4b",
+            f"rebuild peak RSS, {led.big_events:,} vs {led.small_events:,} events",
+            big.peak_kib / 1024,
+            "MiB",
+            small.peak_kib / 1024,
+            f"rebuild of {led.small_events:,} events",
+            1.25,
+            at_most=True,
+            note="peak RSS of the rebuild process alone (wait4 rusage); bounded memory (issue 3 acc. 5)",
+        ),
     ]
     return rows, big, small
 
@@ -300,9 +355,17 @@ def bar_million(ctx: Context, led: Ledgers, big: Rebuilt | None, small: Rebuilt 
     name = "memory bounded while rebuilding 1,000,000 events"
     if ctx.size.name != "large" or big is None or small is None:
         return skipped("8", name, "ratio <= 1.25", "only with --size large")
-    return compare("8", f"rebuild peak RSS, {led.big_events:,} vs {led.small_events:,} events",
-                   big.peak_kib / 1024, "MiB", small.peak_kib / 1024, f"rebuild of {led.small_events:,} events",
-                   1.25, at_most=True, note=f"rebuild rate at this size: {led.big_events / big.wall:,.0f} events/s")
+    return compare(
+        "8",
+        f"rebuild peak RSS, {led.big_events:,} vs {led.small_events:,} events",
+        big.peak_kib / 1024,
+        "MiB",
+        small.peak_kib / 1024,
+        f"rebuild of {led.small_events:,} events",
+        1.25,
+        at_most=True,
+        note=f"rebuild rate at this size: {led.big_events / big.wall:,.0f} events/s",
+    )
 
 
 # ----- 5. loading a long meeting ------------------------------------------------------------------------
@@ -330,11 +393,20 @@ def bar_load(ctx: Context) -> Row:
 
     ours = median_ms(True, 21)
     baseline = median_ms(False, 5)
-    return Row("5", f"load a meeting of {events:,} events (snapshots)", ours, "ms", baseline,
-               "same load, snapshots off", ours / baseline, "< 10 ms", "PASS" if ours < 10 else "FAIL",
-               f"Ledger.get_meeting, median of 21; the newest snapshot is"
-               f" {events % ledgers.snapshot_interval()} events back (worst case);"
-               " at most 200 people signed up at once")
+    return Row(
+        "5",
+        f"load a meeting of {events:,} events (snapshots)",
+        ours,
+        "ms",
+        baseline,
+        "same load, snapshots off",
+        ours / baseline,
+        "< 10 ms",
+        "PASS" if ours < 10 else "FAIL",
+        f"Ledger.get_meeting, median of 21; the newest snapshot is"
+        f" {events % ledgers.snapshot_interval()} events back (worst case);"
+        " at most 200 people signed up at once",
+    )
 
 
 # ----- 6. serving a cached feed ---------------------------------------------------------------------------
@@ -347,18 +419,39 @@ def bar_serve(ctx: Context) -> list[Row]:
     ours_port, bare_port = processes.free_port(), processes.free_port()
     servers: list[subprocess.Popen[bytes]] = []
     try:
-        servers.append(subprocess.Popen([*processes.meetings_command(), "serve", "--port", str(ours_port)], env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=processes.REPO))
+        servers.append(
+            subprocess.Popen(
+                [*processes.meetings_command(), "serve", "--port", str(ours_port)],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=processes.REPO,
+            )
+        )
         processes.wait_for_port(ours_port)
         body, headers = fetch(ours_port, "/calendar.ics")
         if body.count(b"BEGIN:VEVENT") != ctx.size.serve_meetings:
             raise RuntimeError(f"the feed has {body.count(b'BEGIN:VEVENT')} events, not {ctx.size.serve_meetings}")
         body_file = ctx.work / "feed.ics"
         body_file.write_bytes(body)
-        servers.append(subprocess.Popen(
-            [sys.executable, "-m", "tests.benchmarks.bare_server", str(bare_port), str(body_file), headers["etag"],
-             headers["last-modified"], headers["content-type"]],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=processes.REPO))
+        servers.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "tests.benchmarks.bare_server",
+                    str(bare_port),
+                    str(body_file),
+                    headers["etag"],
+                    headers["last-modified"],
+                    headers["content-type"],
+                ],
+                env=env,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=processes.REPO,
+            )
+        )
         processes.wait_for_port(bare_port)
         bare_body, _ = fetch(bare_port, "/calendar.ics")
         assert bare_body == body
@@ -368,17 +461,28 @@ def bar_serve(ctx: Context) -> list[Row]:
             bare: list[float] = []
             tool = ""
             for _ in range(2):
-                rate, tool = http_load.requests_per_second(ours_port, "/calendar.ics", extra, status,
-                                                           ctx.size.load_seconds)
+                rate, tool = http_load.requests_per_second(
+                    ours_port, "/calendar.ics", extra, status, ctx.size.load_seconds
+                )
                 ours.append(rate)
-                rate, tool = http_load.requests_per_second(bare_port, "/calendar.ics", extra, status,
-                                                           ctx.size.load_seconds)
+                rate, tool = http_load.requests_per_second(
+                    bare_port, "/calendar.ics", extra, status, ctx.size.load_seconds
+                )
                 bare.append(rate)
-            rows.append(compare(bar, f"serve {ctx.size.serve_meetings}-meeting feed, {status} answers",
-                                statistics.median(ours), "req/s", statistics.median(bare),
-                                "bare waitress app, same bytes", 0.7, at_most=False,
-                                note=f"{tool}, 16 keep-alive connections, {ctx.size.load_seconds:g}s x 2 each,"
-                                     f" loopback; feed {len(body):,} bytes"))
+            rows.append(
+                compare(
+                    bar,
+                    f"serve {ctx.size.serve_meetings}-meeting feed, {status} answers",
+                    statistics.median(ours),
+                    "req/s",
+                    statistics.median(bare),
+                    "bare waitress app, same bytes",
+                    0.7,
+                    at_most=False,
+                    note=f"{tool}, 16 keep-alive connections, {ctx.size.load_seconds:g}s x 2 each,"
+                    f" loopback; feed {len(body):,} bytes",
+                )
+            )
         return rows
     finally:
         for server in servers:
@@ -413,8 +517,14 @@ def bar_concurrency(ctx: Context) -> list[Row]:
     target = f"{size.seats} seated + {size.racers - size.seats} waitlisted, no error"
     rows = [race(ctx, "7a", "SQLite", str(ctx.work / "race.sqlite"))]
     if not ctx.postgres:
-        rows.append(skipped("7b", f"{size.racers} concurrent signups, PostgreSQL", target,
-                            "set MEETINGS_TEST_POSTGRES or give --postgres URL"))
+        rows.append(
+            skipped(
+                "7b",
+                f"{size.racers} concurrent signups, PostgreSQL",
+                target,
+                "set MEETINGS_TEST_POSTGRES or give --postgres URL",
+            )
+        )
         return rows
     import psycopg
 
@@ -433,25 +543,54 @@ def race(ctx: Context, bar: str, backend: str, db: str) -> Row:
     size = ctx.size
     meetings = processes.meetings_command()
     env = ctx.env(db)
-    processes.checked(processes.run([*meetings, "new", "race", "--title", "Race", "--start", "2031-03-01T10:00",
-                                     "--end", "2031-03-01T12:00", "--tz", "UTC", "--capacity", str(size.seats)],
-                                    env), "new")
+    processes.checked(
+        processes.run(
+            [
+                *meetings,
+                "new",
+                "race",
+                "--title",
+                "Race",
+                "--start",
+                "2031-03-01T10:00",
+                "--end",
+                "2031-03-01T12:00",
+                "--tz",
+                "UTC",
+                "--capacity",
+                str(size.seats),
+            ],
+            env,
+        ),
+        "new",
+    )
     started = time.perf_counter()
     with ThreadPoolExecutor(max_workers=size.racers) as pool:
-        results = list(pool.map(
-            lambda i: processes.run([*meetings, "signup", "race", f"Racer {i:02d}"], env, timeout=600),
-            range(size.racers)))
+        results = list(
+            pool.map(
+                lambda i: processes.run([*meetings, "signup", "race", f"Racer {i:02d}"], env, timeout=600),
+                range(size.racers),
+            )
+        )
     wall = time.perf_counter() - started
     errors = [r for r in results if r.code != 0 or r.err.strip()]
-    doc = json.loads(processes.checked(processes.run([*meetings, "attendees", "race", "--json"], env),
-                                       "attendees").out)
+    doc = json.loads(processes.checked(processes.run([*meetings, "attendees", "race", "--json"], env), "attendees").out)
     seated, waitlisted = doc["counts"]["seated"], doc["counts"]["waitlisted"]
     ok = not errors and seated == size.seats and waitlisted == size.racers - size.seats
     shown = "; first error: " + (errors[0].err.strip()[:200] or f"exit {errors[0].code}") if errors else ""
-    return Row(bar, f"{size.racers} concurrent signups, {backend}", wall, "s", None, "", None,
-               f"{size.seats} seated + {size.racers - size.seats} waitlisted, no error", "PASS" if ok else "FAIL",
-               f"{seated} seated, {waitlisted} waitlisted, {len(errors)} processes showed an error{shown};"
-               " figure = wall time for all processes")
+    return Row(
+        bar,
+        f"{size.racers} concurrent signups, {backend}",
+        wall,
+        "s",
+        None,
+        "",
+        None,
+        f"{size.seats} seated + {size.racers - size.seats} waitlisted, no error",
+        "PASS" if ok else "FAIL",
+        f"{seated} seated, {waitlisted} waitlisted, {len(errors)} processes showed an error{shown};"
+        " figure = wall time for all processes",
+    )
 
 
 def scratch() -> Path:

@@ -10,8 +10,9 @@ import threading
 import time
 
 
-def requests_per_second(port: int, path: str, headers: dict[str, str], expect: int, seconds: float,
-                        connections: int = 16) -> tuple[float, str]:
+def requests_per_second(
+    port: int, path: str, headers: dict[str, str], expect: int, seconds: float, connections: int = 16
+) -> tuple[float, str]:
     """Keep-alive GETs from `connections` clients for `seconds`; returns (requests/s, which tool)."""
     check(port, path, headers, expect)
     wrk = shutil.which("wrk")
@@ -19,8 +20,9 @@ def requests_per_second(port: int, path: str, headers: dict[str, str], expect: i
         argv = [wrk, "-t2", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency"]
         for name, value in headers.items():
             argv += ["-H", f"{name}: {value}"]
-        done = subprocess.run([*argv, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True,
-                              timeout=seconds + 60, check=True)
+        done = subprocess.run(
+            [*argv, f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, timeout=seconds + 60, check=True
+        )
         if "Non-2xx or 3xx responses" in done.stdout:
             raise RuntimeError(f"errors under load: {done.stdout}")
         found = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
@@ -42,8 +44,7 @@ def check(port: int, path: str, headers: dict[str, str], expect: int) -> None:
         connection.close()
 
 
-def python_load(port: int, path: str, headers: dict[str, str], expect: int, seconds: float,
-                connections: int) -> float:
+def python_load(port: int, path: str, headers: dict[str, str], expect: int, seconds: float, connections: int) -> float:
     counts = [0] * connections
     failures: list[str] = []
     stop = time.monotonic() + seconds

@@ -19,8 +19,9 @@ def ensure_khal(cache: Path) -> Path:
         return khal
     try:
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, capture_output=True, timeout=300)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "khal"], check=True, capture_output=True,
-                       timeout=600)
+        subprocess.run(
+            [str(venv / "bin" / "pip"), "install", "-q", "khal"], check=True, capture_output=True, timeout=600
+        )
     except (OSError, subprocess.SubprocessError) as error:
         detail = getattr(error, "stderr", b"") or b""
         raise KhalUnavailable(f"cannot install khal: {error} {detail.decode(errors='replace')[-300:]}") from None
@@ -63,5 +64,13 @@ def configure(home: Path) -> tuple[list[str], dict[str, str]]:
 
 
 def new_event_argv(khal: Path, prefix: list[str], index: int) -> list[str]:
-    return [str(khal), *prefix, "new", "-a", "bench", f"2031-01-{1 + index % 28:02d} 10:00", "11:00",
-            f"Benchmark event {index}"]
+    return [
+        str(khal),
+        *prefix,
+        "new",
+        "-a",
+        "bench",
+        f"2031-01-{1 + index % 28:02d} 10:00",
+        "11:00",
+        f"Benchmark event {index}",
+    ]

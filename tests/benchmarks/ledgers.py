@@ -65,20 +65,23 @@ class Grower:
             self.step += 1
             step = self.step
             if step % 10 == 0:
-                self.topics.append(meeting.propose_topic(f"Topic {step}: runtime and packaging", f"Person {step}",
-                                                         None))
+                self.topics.append(
+                    meeting.propose_topic(f"Topic {step}: runtime and packaging", f"Person {step}", None)
+                )
             elif step % 10 == 5:
                 section_topic = self.topics[-1] if self.topics and step % 20 == 5 else None
-                meeting.edit_notes(section_topic, f"Notes after step {step}.\n\n- decided: ship it\n"
-                                                  f"- owner: Person {step}\n", None)
+                meeting.edit_notes(
+                    section_topic, f"Notes after step {step}.\n\n- decided: ship it\n- owner: Person {step}\n", None
+                )
             elif self.people and (step % 10 == 7 or (self.pool is not None and len(self.people) >= self.pool)):
                 meeting.withdraw(self.people.pop(0), "schedule conflict")
             elif step % 10 == 3 and self.people:
                 meeting.change(self.people[-1], "remote", "joining by video")
             else:
                 name = f"Person {step} Example"
-                meeting.sign_up(name, "remote" if step % 3 == 0 else "in-person", None,
-                                "2:30pm+" if step % 4 == 0 else "")
+                meeting.sign_up(
+                    name, "remote" if step % 3 == 0 else "in-person", None, "2:30pm+" if step % 4 == 0 else ""
+                )
                 self.people.append(name)
 
 
@@ -87,9 +90,16 @@ def grow(meeting: Any, events: int) -> None:
     Grower(meeting).grow_to(events)
 
 
-def build(path: Path, meetings: int, events_per_meeting: int, *, capacity: int | None = 30,
-          slug_prefix: str = "m", catch_up: bool = True,
-          progress: Callable[[int], None] | None = None) -> list[str]:
+def build(
+    path: Path,
+    meetings: int,
+    events_per_meeting: int,
+    *,
+    capacity: int | None = 30,
+    slug_prefix: str = "m",
+    catch_up: bool = True,
+    progress: Callable[[int], None] | None = None,
+) -> list[str]:
     """A ledger of `meetings` meetings with `events_per_meeting` events each; returns the slugs."""
     app = open_app(path)
     slugs: list[str] = []

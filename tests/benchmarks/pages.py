@@ -27,6 +27,10 @@ def big_page(attendees: int, topics: int, notes_sections: int) -> str:
         lines.append(f"{i}. Attendee{i} Lastname{i}: Topic number {i} on runtime packaging")
     lines += ["", "# Notes", ""]
     for i in range(1, notes_sections + 1):
-        lines += [f"## Topic number {i} on runtime packaging", "",
-                  f"Discussion of topic {i}: decided to ship it; owner Attendee{i} Lastname{i}.", ""]
+        lines += [
+            f"## Topic number {i} on runtime packaging",
+            "",
+            f"Discussion of topic {i}: decided to ship it; owner Attendee{i} Lastname{i}.",
+            "",
+        ]
     return "\n".join(lines) + "\n"

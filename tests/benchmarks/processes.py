@@ -34,8 +34,7 @@ def meetings_command() -> list[str]:
     return [found] if found else [sys.executable, "-m", "exports.cli"]
 
 
-def run(argv: Sequence[str], env: dict[str, str] | None = None, timeout: float = 900,
-        stdin: str | None = None) -> Run:
+def run(argv: Sequence[str], env: dict[str, str] | None = None, timeout: float = 900, stdin: str | None = None) -> Run:
     """Run argv to completion; wall time from fork to exit, peak RSS of that child alone.
 
     A child's ru_maxrss counts the memory it shared with this (large) benchmark process
@@ -43,12 +42,21 @@ def run(argv: Sequence[str], env: dict[str, str] | None = None, timeout: float =
     peak of a process forked from time itself, which is small.
     """
     gnu_time = shutil.which("time", path="/usr/bin")
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err, \
-            tempfile.NamedTemporaryFile(mode="r") as peak:
+    with (
+        tempfile.TemporaryFile() as out,
+        tempfile.TemporaryFile() as err,
+        tempfile.NamedTemporaryFile(mode="r") as peak,
+    ):
         command = [gnu_time, "-q", "-f", "%M", "-o", peak.name, *argv] if gnu_time else list(argv)
         started = time.perf_counter()
-        process = subprocess.Popen(command, env=env, stdout=out, stderr=err, cwd=REPO,
-                                   stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL)
+        process = subprocess.Popen(
+            command,
+            env=env,
+            stdout=out,
+            stderr=err,
+            cwd=REPO,
+            stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
+        )
         if stdin is not None:
             assert process.stdin is not None
             process.stdin.write(stdin.encode())
@@ -69,8 +77,9 @@ def run(argv: Sequence[str], env: dict[str, str] | None = None, timeout: float =
         err.seek(0)
         measured = peak.read().strip().splitlines()
         peak_kib = int(measured[-1]) if gnu_time and measured and measured[-1].isdigit() else usage.ru_maxrss
-        return Run(wall, peak_kib, process.returncode, out.read().decode(errors="replace"),
-                   err.read().decode(errors="replace"))
+        return Run(
+            wall, peak_kib, process.returncode, out.read().decode(errors="replace"), err.read().decode(errors="replace")
+        )
 
 
 def checked(result: Run, what: str) -> Run:
@@ -79,8 +88,9 @@ def checked(result: Run, what: str) -> Run:
     return result
 
 
-def medians(commands: dict[str, Callable[[int], Sequence[str]]], runs: int, env: dict[str, str],
-            warmups: int = 1) -> dict[str, float]:
+def medians(
+    commands: dict[str, Callable[[int], Sequence[str]]], runs: int, env: dict[str, str], warmups: int = 1
+) -> dict[str, float]:
     """Median wall seconds per command; runs interleave so drift hits each command alike."""
     times: dict[str, list[float]] = {name: [] for name in commands}
     for index in range(-warmups, runs):

@@ -23,12 +23,20 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         prog="python -m tests.benchmarks",
         description="Measure every quality bar of PRODUCT.md section 8 beside its baseline, in one run.",
     )
-    parser.add_argument("--size", choices=sorted(bars.SIZES), default="small",
-                        help="small (default): 1,000 meetings / 100,000 events, under 10 minutes on 2 cores;"
-                             " large: 1,000,000 events (tiny only proves the machinery)")
+    parser.add_argument(
+        "--size",
+        choices=sorted(bars.SIZES),
+        default="small",
+        help="small (default): 1,000 meetings / 100,000 events, under 10 minutes on 2 cores;"
+        " large: 1,000,000 events (tiny only proves the machinery)",
+    )
     parser.add_argument("--json-out", type=Path, metavar="FILE", help="Also write the table as JSON to FILE.")
-    parser.add_argument("--postgres", metavar="URL", default=os.environ.get("MEETINGS_TEST_POSTGRES") or None,
-                        help="PostgreSQL server for the concurrency bar (else $MEETINGS_TEST_POSTGRES).")
+    parser.add_argument(
+        "--postgres",
+        metavar="URL",
+        default=os.environ.get("MEETINGS_TEST_POSTGRES") or None,
+        help="PostgreSQL server for the concurrency bar (else $MEETINGS_TEST_POSTGRES).",
+    )
     parser.add_argument("--no-khal", action="store_true", help="Skip the khal comparison (no PyPI install).")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch folder with the ledgers.")
     return parser.parse_args(argv)
@@ -65,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
             rows.extend(step())
         except Exception as error:  # noqa: BLE001 - one failing bar must not hide the others
             traceback.print_exc(file=sys.stderr)
-            rows.extend(Row(bar, name, None, "", None, "", None, "-", "ERROR", f"{type(error).__name__}: {error}")
-                        for bar, name in bar_ids)
+            rows.extend(
+                Row(bar, name, None, "", None, "", None, "-", "ERROR", f"{type(error).__name__}: {error}")
+                for bar, name in bar_ids
+            )
 
     try:
         log(f"building ledgers ({size.meetings:,} meetings, {size.events:,} events) in {work}")
@@ -79,16 +89,23 @@ def main(argv: list[str] | None = None) -> int:
             return result
 
         attempt("bar 2: read latency", [("2", "read latency")], lambda: [bars.bar_read(ctx, led)])
-        attempt("bar 1: write latency", [("1a", "write latency"), ("1b", "write vs khal")],
-                lambda: bars.bar_write(ctx, led))
+        attempt(
+            "bar 1: write latency", [("1a", "write latency"), ("1b", "write vs khal")], lambda: bars.bar_write(ctx, led)
+        )
         attempt("bar 3: bulk append", [("3", "bulk append")], lambda: [bars.bar_import(ctx)])
         attempt("bar 4: rebuild", [("4a", "rebuild rate"), ("4b", "rebuild memory")], rebuild_rows)
         attempt("bar 5: loading a long meeting", [("5", "load a long meeting")], lambda: [bars.bar_load(ctx)])
         attempt("bar 6: serving the feed", [("6a", "serve 200"), ("6b", "serve 304")], lambda: bars.bar_serve(ctx))
-        attempt("bar 7: concurrency", [("7a", "concurrency SQLite"), ("7b", "concurrency PostgreSQL")],
-                lambda: bars.bar_concurrency(ctx))
-        attempt("bar 8: a million events", [("8", "memory at a million events")],
-                lambda: [bars.bar_million(ctx, led, rebuilt.get("big"), rebuilt.get("small"))])
+        attempt(
+            "bar 7: concurrency",
+            [("7a", "concurrency SQLite"), ("7b", "concurrency PostgreSQL")],
+            lambda: bars.bar_concurrency(ctx),
+        )
+        attempt(
+            "bar 8: a million events",
+            [("8", "memory at a million events")],
+            lambda: [bars.bar_million(ctx, led, rebuilt.get("big"), rebuilt.get("small"))],
+        )
     finally:
         if args.keep:
             log(f"kept {work}")
@@ -99,12 +116,24 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()
     # Other work on the machine skews absolute times; ratios interleave runs with their baselines.
     load = f"load average {load_before[0]:.1f} at start, {load_after[0]:.1f} at end"
-    print(f"\nmeeting-ledger benchmark, size {size.name} ({size.meetings:,} meetings, {size.events:,} events),"
-          f" {os.cpu_count()} CPUs, Python {platform.python_version()}, {elapsed:.0f}s, {load}\n")
+    print(
+        f"\nmeeting-ledger benchmark, size {size.name} ({size.meetings:,} meetings, {size.events:,} events),"
+        f" {os.cpu_count()} CPUs, Python {platform.python_version()}, {elapsed:.0f}s, {load}\n"
+    )
     print(render(rows))
     if args.json_out:
-        write_json(rows, args.json_out, {"size": size.name, "events": size.events, "meetings": size.meetings,
-                                         "cpus": os.cpu_count(), "python": platform.python_version(),
-                                         "seconds": round(elapsed, 1), "load_average_start": load_before[0],
-                                         "load_average_end": load_after[0]})
+        write_json(
+            rows,
+            args.json_out,
+            {
+                "size": size.name,
+                "events": size.events,
+                "meetings": size.meetings,
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "seconds": round(elapsed, 1),
+                "load_average_start": load_before[0],
+                "load_average_end": load_after[0],
+            },
+        )
     return 1 if any(r.status == "ERROR" for r in rows) else 0

@@ -23,8 +23,18 @@ class Row:
     note: str = ""
 
 
-def compare(bar: str, name: str, figure: float, unit: str, baseline: float, baseline_name: str,
-            limit: float, *, at_most: bool, note: str = "") -> Row:
+def compare(
+    bar: str,
+    name: str,
+    figure: float,
+    unit: str,
+    baseline: float,
+    baseline_name: str,
+    limit: float,
+    *,
+    at_most: bool,
+    note: str = "",
+) -> Row:
     """A ratio bar: figure / baseline must be at most (or at least) `limit`."""
     ratio = figure / baseline if baseline else float("inf")
     ok = ratio <= limit if at_most else ratio >= limit
