@@ -16,11 +16,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ledger.chain import FIRST
-from projections.events import LedgerEvent, decode
-from projections.store import Dialect
+from projections.events import LedgerEvent
+from projections.events import stream_events as stream_events  # the audit command reads through here
 
-BATCH_SIZE = 1_000
 FORMATS = ("text", "json", "csv")
 CSV_FIELDS = ("position", "time", "actor", "principal", "meeting", "person", "action", "details", "sentence")
 
@@ -98,32 +96,6 @@ def squash(name: str) -> str:
 
 
 # ----- reading -------------------------------------------------------------------------------
-
-
-def stream_events(app: Any, meeting_id: str | None = None, batch: int = BATCH_SIZE) -> Iterator[LedgerEvent]:
-    """Events in position order, a batch per query; one meeting's by its stream's index."""
-    datastore = app.recorder.datastore
-    d = Dialect(app.env.get("PERSISTENCE_MODULE", "").endswith("postgres"), getattr(datastore, "schema", "public"))
-    columns = f"{d.position} AS position, originator_id, originator_version, topic, state"
-    if meeting_id is None:
-        statement = d.sql(f"SELECT {columns} FROM {d.events} WHERE {d.position} > ? ORDER BY {d.position} LIMIT ?")
-    else:
-        # Within a stream, versions run in the same order as positions.
-        statement = d.sql(
-            f"SELECT {columns} FROM {d.events} WHERE originator_id = ? AND originator_version > ?"
-            " ORDER BY originator_version LIMIT ?"
-        )
-    after = FIRST - 1 if meeting_id is None else -1
-    while True:
-        params: tuple[Any, ...] = (after, batch) if meeting_id is None else (d.meeting_param(meeting_id), after, batch)
-        with datastore.transaction(commit=False) as cursor:
-            cursor.execute(statement, params)
-            rows = cursor.fetchall()
-        if not rows:
-            return
-        for r in rows:
-            yield decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"])
-        after = rows[-1]["position"] if meeting_id is None else rows[-1]["originator_version"]
 
 
 def entries(events: Iterable[LedgerEvent], filters: Filters, diffs: bool = False) -> Iterator[Entry]:

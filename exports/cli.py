@@ -61,12 +61,7 @@ def principal_of(app: Any, database: Any) -> str:
     """Who the storage knows us as: the database session user, else the login name."""
     from ledger import people
 
-    if database.is_postgres:
-        with app.recorder.datastore.transaction(commit=False) as cursor:
-            cursor.execute("SELECT session_user AS who")
-            row = cursor.fetchone()
-            return str(row["who"])
-    return people.login_name()
+    return app.storage.session_user() or people.login_name()
 
 
 def session() -> Session:
@@ -198,9 +193,9 @@ def handle_unexpected(error: Exception) -> int:
         return _error(str(error), error.exit_code)
     if isinstance(error, OSError | UnicodeError):
         return _error(str(error), 1)
-    from eventsourcing.persistence import PersistenceError
+    from ledger.storage.adapter import is_storage_error
 
-    if isinstance(error, PersistenceError):
+    if is_storage_error(error):
         return _error(f"database error: {error}", 1)
     if os.environ.get("MEETINGS_DEBUG"):
         raise error

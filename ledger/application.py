@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import random
-import sqlite3
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import (
-    IntegrityError,
-    JSONTranscoder,
-    OperationalError,
-    PersistenceError,
-)
+from eventsourcing.persistence import JSONTranscoder
 
 from ledger import people, text
 from ledger.agenda import Agenda
 from ledger.attendance import MODES, Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.meeting import TOPIC_PREFIX, Meeting
+from ledger.storage.adapter import DatabaseLocked, Storage, WriteConflict, appending, best_effort
 from ledger.transcoding import AsDict, LedgerTranscoder
 
 if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
@@ -43,16 +39,16 @@ class Saved:
 # processes contending for one meeting need many short, jittered attempts.
 RETRY_ATTEMPTS = 400
 RETRY_WAIT = 0.01
+SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snapshot
 
 
 class Ledger(Application):
     """Meetings as event streams, one stream per meeting."""
 
     name = "Ledger"
-    # Loads replay at most 9 events after the newest snapshot (each costs eventsourcing's
-    # checks and a mutator); only the newest snapshot is kept, so a short interval costs
-    # one encoding of the state every 10 events, not storage.
-    snapshotting_intervals: ClassVar[dict[type, int]] = {Meeting: 10}  # type: ignore[assignment]
+    # Snapshots are taken by `_save` itself, of the state already in memory (eventsourcing's
+    # intervals would re-read the meeting for every multiple of the interval a save crosses).
+    is_snapshotting_enabled = True
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,55 +65,6 @@ class Ledger(Application):
         transcoder.register(AsDict(Roster, "roster"))
         transcoder.register(AsDict(Agenda, "agenda"))
 
-    def _take_snapshots(self, processing_event: Any) -> None:
-        """One snapshot per meeting per save, of the state already in memory.
-
-        eventsourcing's default re-reads the meeting for every multiple of the interval a
-        save crosses; a bulk import of thousands of events would take dozens. A snapshot
-        at the newest version serves every later load just as well.
-        """
-        if not self.snapshots:
-            return
-        for meeting_id, aggregate in processing_event.aggregates.items():
-            interval = self.snapshotting_intervals.get(type(aggregate))
-            versions = [e.originator_version for e in processing_event.events if e.originator_id == meeting_id]
-            if interval and versions and (min(versions) - 1) // interval != max(versions) // interval:
-                snapshot_class = getattr(type(aggregate), "Snapshot", type(self).snapshot_class)
-                assert snapshot_class is not None
-                try:
-                    self.snapshots.put([snapshot_class.take(aggregate)])
-                    self._prune_snapshots(meeting_id, aggregate.version)
-                except (PersistenceError, sqlite3.Error):
-                    # The events are already committed. A snapshot is a cache: failing to
-                    # write one must not fail (or, through the retry, repeat) the command.
-                    pass
-
-    def _prune_snapshots(self, meeting_id: Any, newest: int) -> None:
-        """Keep only a meeting's newest snapshot.
-
-        Loads start from the newest; each older one is a whole copy of the meeting's state,
-        so keeping them all made snapshots outweigh the events (a 10,000-event meeting kept
-        500 copies of a 220 KB state). Snapshots are a cache outside the hash chain: losing
-        this delete to a crash leaves only a spare copy behind.
-        """
-        recorder: Any = self.snapshots.recorder if self.snapshots else None
-        if recorder is None:
-            return
-        datastore = recorder.datastore
-        schema = getattr(datastore, "schema", None)
-        with datastore.transaction(commit=True) as cursor:
-            if schema is not None:  # PostgreSQL
-                cursor.execute(
-                    f'DELETE FROM "{schema}"."{recorder.events_table_name}"'
-                    " WHERE originator_id = %s AND originator_version < %s",
-                    (meeting_id, newest),
-                )
-            else:
-                cursor.execute(
-                    f"DELETE FROM {recorder.events_table_name} WHERE originator_id = ? AND originator_version < ?",
-                    (meeting_id.hex, newest),
-                )
-
     # ----- plumbing --------------------------------------------------------------------
 
     def get_meeting(self, slug: str) -> Meeting:
@@ -129,9 +76,32 @@ class Ledger(Application):
         assert isinstance(meeting, Meeting)
         return meeting
 
+    @functools.cached_property
+    def storage(self) -> Storage:
+        """The ledger's database, for the read side and the audit (no SQL outside the adapter)."""
+        return Storage(self)
+
     def _save(self, meeting: Meeting, summary: str) -> Saved:
-        recordings = self.save(meeting)
+        with appending():
+            recordings = self.save(meeting)
+        if recordings:
+            versions = [r.domain_event.originator_version for r in recordings]
+            # A snapshot each time a save crosses a multiple of the interval: a load then
+            # replays at most SNAPSHOT_INTERVAL - 1 events.
+            if (min(versions) - 1) // SNAPSHOT_INTERVAL != max(versions) // SNAPSHOT_INTERVAL:
+                best_effort(lambda: self._snapshot(meeting))
         return Saved(recordings[-1].notification.id if recordings else 0, summary)
+
+    def _snapshot(self, meeting: Meeting) -> None:
+        """Snapshot the state in memory and keep only that newest one.
+
+        Each older snapshot is a whole copy of the meeting's state (a 10,000-event meeting
+        kept 500 copies of a 220 KB state). Snapshots are a cache: the events are committed
+        already, so failing here must not fail, or through the retry repeat, the command.
+        """
+        assert self.snapshots is not None
+        self.snapshots.put([Meeting.Snapshot.take(meeting)])
+        self.storage.prune_snapshots(meeting.id, meeting.version)
 
     def _retrying(self, command: Callable[[], T]) -> T:
         """Re-run a command that lost an optimistic-concurrency race, on fresh state."""
@@ -141,12 +111,11 @@ class Ledger(Application):
         started = time.monotonic()
         for attempt in range(RETRY_ATTEMPTS):
             try:
-                return command()
-            except IntegrityError:
+                with appending():  # a read inside the command may also meet the lock
+                    return command()
+            except WriteConflict:
                 pass  # another writer appended first: reload and decide again
-            except OperationalError as error:
-                if "locked" not in str(error) and "busy" not in str(error):
-                    raise StorageError(f"database error: {error}") from None
+            except DatabaseLocked:
                 if time.monotonic() - started >= patience:
                     raise StorageError(
                         f"the database is locked by another process (waited {patience:g} s);"
@@ -173,7 +142,7 @@ class Ledger(Application):
         key = (meeting.id, section, revision)
         if key not in self._revision_texts:
             topic = f"{TOPIC_PREFIX}.NotesEdited"
-            for state in self.recorder.select_states(meeting.id, topic, meeting.version):  # type: ignore[attr-defined]
+            for state in self.storage.select_states(meeting.id, topic, meeting.version):
                 edited = orjson.loads(state)  # plain fields only: no custom types to revive
                 if edited["section"] == section and edited["revision"] == revision:
                     self._revision_texts[key] = str(edited["text"])
@@ -211,10 +180,10 @@ class Ledger(Application):
         )
         try:
             return self._save(meeting, f"created {slug}")
-        except IntegrityError:
+        except WriteConflict:
             # The id derives from the slug, so a collision means the slug is taken.
             raise RuleError(f"a meeting {slug!r} already exists") from None
-        except OperationalError as error:
+        except DatabaseLocked as error:
             raise StorageError(f"database error: {error}") from None
 
     def edit_meeting(self, slug: str, **changes: Any) -> Saved:
@@ -388,4 +357,4 @@ def check_mode(mode: str) -> str:
     return mode
 
 
-__all__ = ["Ledger", "PersistenceError", "Saved"]
+__all__ = ["Ledger", "Saved"]

@@ -6,11 +6,13 @@ never re-run a rule; decoding the stored JSON directly keeps rebuilds fast.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any, NamedTuple
 from uuid import UUID
 
 import orjson
 
+from ledger.chain import FIRST
 from ledger.meeting import TOPIC_PREFIX
 
 _PREFIX = TOPIC_PREFIX + "."
@@ -66,3 +68,25 @@ def decode_rows(rows: list[Any]) -> list[LedgerEvent]:
             for r in rows
         ]
     return [decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in rows]
+
+
+STREAM_BATCH = 1_000
+
+
+def stream_events(app: Any, meeting_id: str | None = None, batch: int = STREAM_BATCH) -> Iterator[LedgerEvent]:
+    """Events in position order, a batch per short read; one meeting's by its stream's index.
+
+    Memory stays flat however long the ledger is: the audit writes each batch out as it reads.
+    """
+    storage = app.storage
+    after = FIRST - 1 if meeting_id is None else -1  # a forger may slip a row in before position 1
+    while True:
+        if meeting_id is None:
+            rows = storage.batches(lambda cursor, after=after: storage.select_events(cursor, after, batch))
+        else:
+            rows = storage.batches(lambda cursor, after=after: storage.select_stream(cursor, meeting_id, after, batch))
+        if not rows:
+            return
+        for r in rows:
+            yield decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"])
+        after = rows[-1]["position"] if meeting_id is None else rows[-1]["originator_version"]

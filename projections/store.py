@@ -58,49 +58,24 @@ class DocumentModel:
         return state  # type: ignore[no-any-return]
 
 
-class Dialect:
-    """The few SQL differences between SQLite and PostgreSQL that read models meet."""
-
-    def __init__(self, postgres: bool, schema: str = "public") -> None:
-        self.postgres = postgres
-        if postgres:
-            self.events = f'"{schema}".ledger_events'
-            self.position = "notification_id"
-            self.prefix = f'"{schema}".'
-        else:
-            self.events = "stored_events"
-            self.position = "rowid"
-            self.prefix = ""
-
-    def sql(self, statement: str) -> str:
-        statement = statement.replace("{p}", self.prefix)
-        return statement.replace("?", "%s") if self.postgres else statement
-
-    def meeting_param(self, meeting_id: str) -> Any:
-        if self.postgres:
-            from uuid import UUID
-
-            return UUID(hex=meeting_id)
-        return meeting_id
-
-
 class ReadStore:
     """Documents keyed by (model, key) plus one position per model, in the ledger's database."""
 
     def __init__(self, app: Any) -> None:
-        self.datastore = app.recorder.datastore
-        self.sqlite_path = str(app.env.get("SQLITE_DBNAME", ""))
+        self.storage = app.storage
         self._watch: Any = None
         self._watch_lock = threading.Lock()
-        self.dialect = Dialect(
-            app.env.get("PERSISTENCE_MODULE", "").endswith("postgres"), getattr(self.datastore, "schema", "public")
-        )
         self._ensure_tables()
+
+    @property
+    def dialect(self) -> Any:
+        """The storage adapter, for code that only needs its `sql()` and `postgres`."""
+        return self.storage
 
     # ----- schema ------------------------------------------------------------------------
 
     def _ensure_tables(self) -> None:
-        d = self.dialect
+        d = self.storage
         with self.transaction(write=False) as cursor:
             if d.postgres:
                 cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (d.prefix + "read_model_docs",))
@@ -127,30 +102,19 @@ class ReadStore:
 
     @contextmanager
     def transaction(self, *, write: bool) -> Iterator[Any]:
-        with self.datastore.transaction(commit=write) as cursor:
+        with self.storage.transaction(write=write) as cursor:
             yield cursor
 
     def _lock(self, cursor: Any) -> None:
-        """Serialise catch-up: PostgreSQL by an advisory lock, SQLite by taking the write lock."""
-        if self.dialect.postgres:
+        """Serialise catch-up: PostgreSQL by an advisory lock; SQLite's write transactions
+        already hold the write lock from their first statement (BEGIN IMMEDIATE)."""
+        if self.storage.postgres:
             cursor.execute("SELECT pg_advisory_xact_lock(727002)")
-        else:
-            # A write as the first statement takes SQLite's write lock (waiting, not failing).
-            cursor.execute("CREATE TABLE IF NOT EXISTS read_model_lock (id INTEGER PRIMARY KEY)")
-            cursor.execute("DELETE FROM read_model_lock")
 
     # ----- events ------------------------------------------------------------------------
 
     def _select_events(self, cursor: Any, after: int, limit: int) -> list[LedgerEvent]:
-        d = self.dialect
-        cursor.execute(
-            d.sql(
-                f"SELECT {d.position} AS position, originator_id, originator_version, topic, state"
-                f" FROM {d.events} WHERE {d.position} > ? ORDER BY {d.position} LIMIT ?"
-            ),
-            (after, limit),
-        )
-        return decode_rows(cursor.fetchall())
+        return decode_rows(self.storage.select_events(cursor, after, limit))
 
     def change_counter(self) -> int | None:
         """A number that changes whenever another connection commits to the database.
@@ -159,36 +123,20 @@ class ReadStore:
         feed server can skip the position query on requests that follow no write. None
         where there is no such cheap signal (PostgreSQL): ask `last_position()` instead.
         """
-        if self.dialect.postgres:
+        if self.storage.postgres:
             return None
         with self._watch_lock:
             if self._watch is None:
-                import sqlite3
-
-                self._watch = sqlite3.connect(
-                    self.sqlite_path, check_same_thread=False, uri=self.sqlite_path.startswith("file:")
-                )
+                self._watch = self.storage.open_watch()
             return int(self._watch.execute("PRAGMA data_version").fetchone()[0])
 
     def last_position(self) -> int:
-        d = self.dialect
-        with self.transaction(write=False) as cursor:
-            cursor.execute(f"SELECT MAX({d.position}) AS last FROM {d.events}")
-            row = cursor.fetchone()
-        return int(row["last"] or 0) if row else 0
+        return int(self.storage.last_position())
 
     def meeting_events(self, meeting_id: str) -> list[LedgerEvent]:
         """One meeting's whole stream, in order (for --as-of and for checks)."""
-        d = self.dialect
         with self.transaction(write=False) as cursor:
-            cursor.execute(
-                d.sql(
-                    f"SELECT {d.position} AS position, originator_id, originator_version, topic, state"
-                    f" FROM {d.events} WHERE originator_id = ? ORDER BY originator_version"
-                ),
-                (d.meeting_param(meeting_id),),
-            )
-            rows = cursor.fetchall()
+            rows = self.storage.select_stream(cursor, meeting_id, -1)
         return [
             decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in rows
         ]
@@ -197,7 +145,7 @@ class ReadStore:
 
     def positions(self, cursor: Any | None = None) -> dict[str, tuple[int, int]]:
         def read(c: Any) -> dict[str, tuple[int, int]]:
-            c.execute(self.dialect.sql("SELECT model, position, version FROM {p}read_model_positions"))
+            c.execute(self.storage.sql("SELECT model, position, version FROM {p}read_model_positions"))
             return {r["model"]: (int(r["position"]), int(r["version"])) for r in c.fetchall()}
 
         if cursor is not None:
@@ -211,7 +159,7 @@ class ReadStore:
 
     def _get(self, cursor: Any, model: str, key: str) -> dict[str, Any] | None:
         cursor.execute(
-            self.dialect.sql("SELECT body FROM {p}read_model_docs WHERE model = ? AND doc_key = ?"), (model, key)
+            self.storage.sql("SELECT body FROM {p}read_model_docs WHERE model = ? AND doc_key = ?"), (model, key)
         )
         row = cursor.fetchone()
         return orjson.loads(row["body"]) if row else None
@@ -224,7 +172,7 @@ class ReadStore:
             chunk = ordered[start : start + GET_CHUNK]
             marks = ", ".join("?" * len(chunk))
             cursor.execute(
-                self.dialect.sql(
+                self.storage.sql(
                     f"SELECT doc_key, body FROM {{p}}read_model_docs WHERE model = ? AND doc_key IN ({marks})"
                 ),
                 (model, *chunk),
@@ -239,7 +187,7 @@ class ReadStore:
         A filter the database runs over the raw text, so only candidate documents are
         decoded; callers check what they need in the decoded document.
         """
-        d = self.dialect
+        d = self.storage
         match = "strpos(body, ?) > 0" if d.postgres else "instr(body, ?) > 0"
         with self.transaction(write=False) as cursor:
             cursor.execute(
@@ -251,13 +199,13 @@ class ReadStore:
     def all(self, model: str) -> list[tuple[str, dict[str, Any]]]:
         with self.transaction(write=False) as cursor:
             cursor.execute(
-                self.dialect.sql("SELECT doc_key, body FROM {p}read_model_docs WHERE model = ? ORDER BY doc_key"),
+                self.storage.sql("SELECT doc_key, body FROM {p}read_model_docs WHERE model = ? ORDER BY doc_key"),
                 (model,),
             )
             return [(r["doc_key"], orjson.loads(r["body"])) for r in cursor.fetchall()]
 
     def _put(self, cursor: Any, model: str, docs: dict[str, dict[str, Any] | None]) -> None:
-        d = self.dialect
+        d = self.storage
         deleted = [(model, key) for key, doc in docs.items() if doc is None]
         # In key order: neighbouring inserts land on the same B-tree pages (a quarter faster).
         stored = [
@@ -278,7 +226,7 @@ class ReadStore:
 
     def _set_position(self, cursor: Any, model: ReadModel, position: int) -> None:
         cursor.execute(
-            self.dialect.sql(
+            self.storage.sql(
                 "INSERT INTO {p}read_model_positions (model, position, version) VALUES (?, ?, ?)"
                 " ON CONFLICT (model) DO UPDATE SET position = excluded.position, version = excluded.version"
             ),
@@ -314,7 +262,7 @@ class ReadStore:
                     stored = positions.get(model.name)
                     if stored is not None and stored[1] != model.version:
                         cursor.execute(
-                            self.dialect.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,)
+                            self.storage.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,)
                         )
                         self._set_position(cursor, model, 0)
                         positions[model.name] = (0, model.version)
@@ -369,7 +317,7 @@ class ReadStore:
         with self.transaction(write=True) as cursor:
             self._lock(cursor)
             for model in models:
-                cursor.execute(self.dialect.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,))
+                cursor.execute(self.storage.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,))
                 self._set_position(cursor, model, 0)
 
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from ledger import people, storage
+from ledger.application import SNAPSHOT_INTERVAL
 from ledger.errors import LedgerError
 from ledger.notes import section_name
 from projections import views
@@ -269,7 +270,7 @@ def test_a_meeting_keeps_one_snapshot_and_loads_the_same_as_by_replay(db: Any) -
     loaded = app.get_meeting("long")
     assert app.snapshots is not None
     kept = [s.originator_version for s in app.snapshots.get(meeting_id)]
-    interval = app.snapshotting_intervals[Meeting]
+    interval = SNAPSHOT_INTERVAL
     assert len(kept) == 1 and loaded.version - interval < kept[0] <= loaded.version, kept
     from_events = Repository(app.events).get(meeting_id)  # no snapshots: every event replayed
     assert loaded.version == from_events.version

@@ -147,10 +147,9 @@ def build_one_long_meeting(path: Path, slug: str, events: int, pool: int = 200, 
 
 
 def snapshot_interval() -> int:
-    from ledger.application import Ledger
-    from ledger.meeting import Meeting
+    from ledger.application import SNAPSHOT_INTERVAL
 
-    return Ledger.snapshotting_intervals[Meeting]
+    return SNAPSHOT_INTERVAL
 
 
 def catch_up_models(app: Any) -> None:

@@ -47,7 +47,7 @@ def resolve(db: str | None) -> Database:
         backend="sqlite",
         location=str(path),
         env={
-            "PERSISTENCE_MODULE": "ledger.recorders.sqlite",  # events sealed into the hash chain
+            "PERSISTENCE_MODULE": "ledger.storage.recorders.sqlite",  # events sealed into the hash chain
             "SQLITE_DBNAME": str(path),
             # Many processes may write at once; wait for the lock rather than fail.
             "SQLITE_LOCK_TIMEOUT": _lock_timeout(),
@@ -79,7 +79,7 @@ def _postgres(url: str) -> Database:
         backend="postgres",
         location=shown,
         env={
-            "PERSISTENCE_MODULE": "ledger.recorders.postgres",  # events sealed into the hash chain
+            "PERSISTENCE_MODULE": "ledger.storage.recorders.postgres",  # events sealed into the hash chain
             "POSTGRES_DBNAME": dbname,
             "POSTGRES_HOST": parts.hostname,
             "POSTGRES_PORT": str(port),

@@ -1,0 +1,189 @@
+"""The one place that knows how the ledger is stored: eventsourcing's tables, the two SQL dialects,
+the datastore's transactions, and which of its errors mean what.
+
+Everything else reads and writes through `Storage` (or eventsourcing's public application API), so
+a change of table, column or backend touches this module and the recorders beside it, nothing else.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
+
+from ledger.errors import StorageError
+
+T = TypeVar("T")
+
+# The columns every event read returns, under the names the read side decodes.
+EVENT_COLUMNS = "originator_id, originator_version, topic, state"
+
+
+class WriteConflict(Exception):
+    """Another writer appended to the same stream first: reload and decide again."""
+
+
+class DatabaseLocked(Exception):
+    """SQLite said "locked" or "busy" after waiting its timeout."""
+
+
+def is_storage_error(error: BaseException) -> bool:
+    """Whether an exception came from the database (as opposed to a bug)."""
+    return isinstance(error, PersistenceError | sqlite3.Error)
+
+
+@contextmanager
+def appending() -> Iterator[None]:
+    """Translate the datastore's errors while events are appended into the ledger's own."""
+    try:
+        yield
+    except IntegrityError:
+        raise WriteConflict from None
+    except OperationalError as error:
+        if "locked" in str(error) or "busy" in str(error):
+            raise DatabaseLocked(str(error)) from None
+        raise StorageError(f"database error: {error}") from None
+
+
+class Storage:
+    """The ledger's database as the read side, the audit and the command layer need it."""
+
+    def __init__(self, app: Any) -> None:
+        self.recorder = app.recorder
+        self._snapshot_recorder = app.snapshots.recorder if app.snapshots is not None else None
+        self._datastore = app.recorder.datastore
+        self.postgres = str(app.env.get("PERSISTENCE_MODULE", "")).endswith("postgres")
+        self.sqlite_path = str(app.env.get("SQLITE_DBNAME", ""))
+        if self.postgres:
+            schema = getattr(self._datastore, "schema", "public")
+            self.prefix = f'"{schema}".'
+            self.events = f'"{schema}".{app.recorder.events_table_name}'
+            self.position = "notification_id"
+        else:
+            self.prefix = ""
+            self.events = app.recorder.events_table_name
+            self.position = "rowid"
+
+    # ----- SQL --------------------------------------------------------------------------------
+
+    def sql(self, statement: str) -> str:
+        """A statement written with `?` marks and `{p}` before table names, in this backend's dialect."""
+        statement = statement.replace("{p}", self.prefix)
+        return statement.replace("?", "%s") if self.postgres else statement
+
+    def meeting_param(self, meeting_id: str) -> Any:
+        """A meeting id (32 hex digits) as this backend stores it."""
+        if self.postgres:
+            from uuid import UUID
+
+            return UUID(hex=meeting_id)
+        return meeting_id
+
+    @contextmanager
+    def transaction(self, *, write: bool) -> Iterator[Any]:
+        """A cursor in one transaction whose rows are read by column name.
+
+        A SQLite write transaction starts with BEGIN IMMEDIATE: it takes the write lock up front,
+        waiting the lock timeout as appends do, instead of reading first and failing at once
+        ("database is locked") when the first write finds another writer's newer snapshot.
+        """
+        try:
+            if write and not self.postgres:
+                with self._datastore.get_connection(commit=True) as connection, connection.cursor() as cursor:
+                    cursor.execute("BEGIN IMMEDIATE")
+                    try:
+                        yield cursor
+                    except BaseException:
+                        connection.rollback()
+                        raise
+                    connection.commit()
+            else:
+                with self._datastore.transaction(commit=write) as cursor:
+                    yield cursor
+        except (PersistenceError, sqlite3.Error) as error:
+            raise StorageError(f"database error: {error}") from None
+
+    # ----- events -----------------------------------------------------------------------------
+
+    def select_events(self, cursor: Any, after: int, limit: int) -> list[Any]:
+        """Rows (position, originator_id, originator_version, topic, state) after a position."""
+        cursor.execute(
+            self.sql(
+                f"SELECT {self.position} AS position, {EVENT_COLUMNS} FROM {self.events}"
+                f" WHERE {self.position} > ? ORDER BY {self.position} LIMIT ?"
+            ),
+            (after, limit),
+        )
+        return list(cursor.fetchall())
+
+    def select_stream(self, cursor: Any, meeting_id: str, after_version: int, limit: int | None = None) -> list[Any]:
+        """One meeting's rows after a version, in order (a stream's versions follow its positions)."""
+        cursor.execute(
+            self.sql(
+                f"SELECT {self.position} AS position, {EVENT_COLUMNS} FROM {self.events}"
+                " WHERE originator_id = ? AND originator_version > ? ORDER BY originator_version"
+                + (" LIMIT ?" if limit is not None else "")
+            ),
+            (self.meeting_param(meeting_id), after_version, *(() if limit is None else (limit,))),
+        )
+        return list(cursor.fetchall())
+
+    def select_states(self, meeting_id: Any, topic: str, up_to_version: int) -> Iterator[bytes]:
+        """One stream's stored states of one topic, newest first (only those rows are read)."""
+        return self.recorder.select_states(meeting_id, topic, up_to_version)  # type: ignore[no-any-return]
+
+    def batches(self, read: Callable[[Any], list[Any]]) -> list[Any]:
+        """Run one read in its own short transaction (callers page through the log with it)."""
+        with self.transaction(write=False) as cursor:
+            return read(cursor)
+
+    def last_position(self) -> int:
+        with self.transaction(write=False) as cursor:
+            cursor.execute(f"SELECT MAX({self.position}) AS last FROM {self.events}")
+            row = cursor.fetchone()
+        return int(row["last"] or 0) if row else 0
+
+    def open_watch(self) -> Any:
+        """A separate SQLite connection whose `PRAGMA data_version` changes after others commit."""
+        return sqlite3.connect(self.sqlite_path, check_same_thread=False, uri=self.sqlite_path.startswith("file:"))
+
+    # ----- snapshots --------------------------------------------------------------------------
+
+    def prune_snapshots(self, meeting_id: Any, newest: int) -> None:
+        """Delete a meeting's snapshots older than its newest (a cache: losing this to a crash is harmless)."""
+        recorder = self._snapshot_recorder
+        if recorder is None:
+            return
+        with self._datastore.transaction(commit=True) as cursor:
+            if self.postgres:
+                table = f"{self.prefix}{recorder.events_table_name}"
+                cursor.execute(
+                    f"DELETE FROM {table} WHERE originator_id = %s AND originator_version < %s", (meeting_id, newest)
+                )
+            else:
+                cursor.execute(
+                    f"DELETE FROM {recorder.events_table_name} WHERE originator_id = ? AND originator_version < ?",
+                    (meeting_id.hex, newest),
+                )
+
+    # ----- who is connected -------------------------------------------------------------------
+
+    def session_user(self) -> str | None:
+        """The database's own idea of who is connected (PostgreSQL's session_user); None on SQLite."""
+        if not self.postgres:
+            return None
+        with self.transaction(write=False) as cursor:
+            cursor.execute("SELECT session_user AS who")
+            row = cursor.fetchone()
+        return str(row["who"]) if row else None
+
+
+def best_effort(action: Callable[[], T]) -> T | None:
+    """Run a write whose failure must not fail the command (a cache such as a snapshot)."""
+    try:
+        return action()
+    except (PersistenceError, sqlite3.Error):
+        return None
