@@ -211,7 +211,7 @@ def _attendance(data: dict[str, Any]) -> str:
 
 
 def _when(data: dict[str, Any]) -> str:
-    from exports.cli import format_when  # the same wording as `meetings list` and `show`
+    from exports.cli.support import format_when  # the same wording as `meetings list` and `show`
 
     return format_when(data)
 

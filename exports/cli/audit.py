@@ -10,12 +10,7 @@ from typing import Any
 
 import click
 
-
-def session() -> Any:
-    # Imported late: exports.cli imports this module to register its commands.
-    from exports.cli import session as current
-
-    return current()
+from exports.cli.support import session
 
 
 @click.command("audit")

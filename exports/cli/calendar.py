@@ -4,19 +4,10 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 import click
 
-from exports.export_group import export_group
-
-
-def session() -> Any:
-    """The invocation's Session (imported late: exports.cli imports this module)."""
-    from exports.cli import session as current
-
-    return current()
-
+from exports.cli.support import session
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
@@ -43,7 +34,7 @@ past_days_option = click.option(
 )
 
 
-@export_group.command("ics")
+@click.command("ics")
 @click.argument("slug")
 @output_option
 def export_ics(slug: str, output: str | None) -> None:
@@ -53,7 +44,7 @@ def export_ics(slug: str, output: str | None) -> None:
     write_bytes(feeds.meeting_feed(session().store(), slug).body, output)
 
 
-@export_group.command("feed")
+@click.command("feed")
 @click.option("--person", metavar="NAME", help="Only the meetings NAME (or an email) signed up for.")
 @past_days_option
 @output_option

@@ -6,8 +6,7 @@ import sys
 
 import click
 
-from exports.cli import as_of_option, fail, parse_as_of, session
-from exports.export_group import export_group
+from exports.cli.support import as_of_option, fail, parse_as_of, session
 
 
 @click.group("import")
@@ -80,7 +79,7 @@ def import_markdown(
         click.echo(f"Imported {imported.slug} ({imported.events} events){left_out}.")
 
 
-@export_group.command("markdown")
+@click.command("markdown")
 @click.argument("slug")
 @as_of_option
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")

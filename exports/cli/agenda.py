@@ -1,0 +1,72 @@
+"""The agenda: the `topic` group (propose, retitle, move, withdraw) and `agenda`."""
+
+from __future__ import annotations
+
+import click
+
+from exports.cli.support import emit, meeting_view_options, parse_as_of, report, session
+
+
+@click.group("topic")
+def topic() -> None:
+    """Propose, retitle, move and withdraw discussion topics."""
+
+
+@topic.command("propose")
+@click.argument("slug")
+@click.argument("title")
+@click.option("--by", "proposer", metavar="NAME", help="Who proposes it (default: whoever is acting).")
+@click.option("--under", "parent", type=int, metavar="TOPIC_ID", help="Make it a sub-topic of this topic.")
+def topic_propose(slug: str, title: str, proposer: str | None, parent: int | None) -> None:
+    """Add TITLE to the agenda."""
+    from ledger import people
+
+    app = session().app
+    report(app.propose_topic(slug, title, proposer or people.actor_var.get(), parent))
+
+
+@topic.command("retitle")
+@click.argument("slug")
+@click.argument("topic_id", type=int)
+@click.argument("title")
+def topic_retitle(slug: str, topic_id: int, title: str) -> None:
+    """Give topic TOPIC_ID a new title."""
+    report(session().app.retitle_topic(slug, topic_id, title))
+
+
+@topic.command("move")
+@click.argument("slug")
+@click.argument("topic_id", type=int)
+@click.argument("position", type=int)
+def topic_move(slug: str, topic_id: int, position: int) -> None:
+    """Move topic TOPIC_ID to POSITION (1-based) among its siblings."""
+    report(session().app.move_topic(slug, topic_id, position))
+
+
+@topic.command("withdraw")
+@click.argument("slug")
+@click.argument("topic_id", type=int)
+@click.option("--reason", default="")
+def topic_withdraw(slug: str, topic_id: int, reason: str) -> None:
+    """Withdraw topic TOPIC_ID (and its sub-topics)."""
+    report(session().app.withdraw_topic(slug, topic_id, reason))
+
+
+@click.command("agenda")
+@meeting_view_options
+def agenda(slug: str, as_json: bool, as_of: str | None) -> None:
+    """Show the agenda numbered as on the page (4, 4a...)."""
+    from projections import views
+
+    items = views.agenda(session().store(), slug, parse_as_of(as_of))
+
+    def text() -> None:
+        if not items:
+            click.echo("No topics proposed yet.")
+        for item in items:
+            click.echo(f"{item['number']}. {item['title']} ({item['proposer']})  [id {item['id']}]")
+            for sub in item["subtopics"]:
+                letter = sub["number"][len(item["number"]) :]
+                click.echo(f"  - {letter}. {sub['title']} ({sub['proposer']})  [id {sub['id']}]")
+
+    emit(items, text)

@@ -1,0 +1,72 @@
+"""Who comes and how: `signup`, `withdraw`, `change` and `attendees`."""
+
+from __future__ import annotations
+
+import click
+
+from exports.cli.support import (
+    MODE_CHOICE,
+    emit,
+    meeting_view_options,
+    parse_as_of,
+    report,
+    session,
+)
+
+
+@click.command("signup")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--mode", type=MODE_CHOICE, default="in-person", show_default=True)
+@click.option("--email", help="Identifies the person when given; never published unless the organizer allows.")
+@click.option("--remark", default="", help='A note on the sign-up, e.g. "2:30pm+".')
+def signup(slug: str, name: str, mode: str, email: str | None, remark: str) -> None:
+    """Sign NAME up for a meeting (joins the waitlist when the room is full)."""
+    report(session().app.sign_up(slug, name, mode, email, remark))
+
+
+@click.command("withdraw")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--reason", default="", help="Recorded in the audit trail.")
+def withdraw(slug: str, name: str, reason: str) -> None:
+    """Take NAME off the list; the first waitlisted person gets the seat."""
+    report(session().app.withdraw(slug, name, reason))
+
+
+@click.command("change")
+@click.argument("slug")
+@click.argument("name")
+@click.option("--mode", type=MODE_CHOICE)
+@click.option("--remark")
+def change(slug: str, name: str, mode: str | None, remark: str | None) -> None:
+    """Change how NAME attends, or their remark."""
+    report(session().app.change_attendance(slug, name, mode, remark))
+
+
+@click.command("attendees")
+@meeting_view_options
+def attendees(slug: str, as_json: bool, as_of: str | None) -> None:
+    """List attendees numbered in sign-up order, as on the meeting page."""
+    from ledger.attendance import MODE_LABELS
+    from projections import views
+
+    doc = views.attendees(session().store(), slug, parse_as_of(as_of))
+
+    def text() -> None:
+        counts = doc["counts"]
+        limit = f"[Limit: {doc['capacity']}]" if doc["capacity"] is not None else "[No limit]"
+        summary = f"{counts['seated']} seated"
+        if counts["waitlisted"]:
+            summary += f", {counts['waitlisted']} waitlisted"
+        if counts["over_capacity"]:
+            summary += ", over capacity"
+        click.echo(f"Attendees: {limit} {summary}")
+        for entry in doc["attendees"]:
+            label = MODE_LABELS[entry["mode"]]
+            if "waitlist_position" in entry:
+                label += f", waitlist {entry['waitlist_position']}"
+            remark = f" {entry['remark']}" if entry["remark"] else ""
+            click.echo(f"{entry['position']}. {entry['name']} ({label}){remark}")
+
+    emit(doc, text)

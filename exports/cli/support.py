@@ -1,0 +1,126 @@
+"""What every command module shares: the invocation's Session, the common options and the output helpers.
+
+Command modules import this module and never each other. Heavy modules (eventsourcing, the read
+models) are imported inside the functions that need them so that every command starts quickly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger, Saved
+    from projections.store import ReadStore
+
+MODE_CHOICE = click.Choice(["in-person", "remote", "undecided"])
+FOLD_CHOICE = click.Choice(["first", "second"])
+
+
+class Session:
+    """Per-invocation state: which database, who is acting, and the opened ledger."""
+
+    def __init__(self, db: str | None, actor: str | None, as_json: bool) -> None:
+        self.db_option = db
+        self.actor_option = actor
+        self.as_json = as_json
+        self.pool_size = 1  # a CLI process holds one connection; the feed server raises this
+        self._app: Ledger | None = None
+        self._store: ReadStore | None = None
+
+    @property
+    def app(self) -> Ledger:
+        if self._app is None:
+            from ledger import people, storage
+
+            database = storage.resolve(self.db_option)
+            people.actor_var.set(people.resolve_actor(self.actor_option))
+            app = storage.open_ledger(database, pool_size=self.pool_size)
+            people.principal_var.set(principal_of(app, database))
+            self._app = app
+        return self._app
+
+    def store(self, *, catch_up: bool = True) -> ReadStore:
+        if self._store is None:
+            from projections.store import ReadStore
+            from projections.views import MODELS
+
+            self._store = ReadStore(self.app)
+            if catch_up:
+                self._store.catch_up(MODELS)
+        return self._store
+
+
+def principal_of(app: Any, database: Any) -> str:
+    """Who the storage knows us as: the database session user, else the login name."""
+    from ledger import people
+
+    return app.storage.session_user() or people.login_name()
+
+
+def session() -> Session:
+    found = click.get_current_context().find_object(Session)
+    assert found is not None, "commands run inside the main group"
+    return found
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    raise click.exceptions.Exit(echo_error(message, code))
+
+
+def echo_error(message: str, code: int) -> int:
+    """Print the one `Error:` line a refusal gets and return its exit code."""
+    click.echo(f"Error: {' '.join(message.split())}", err=True)
+    return code
+
+
+def emit(data: Any, text: Callable[[], None]) -> None:
+    """Print JSON when asked (globally or on the command), else the human form."""
+    if session().as_json or click.get_current_context().params.get("as_json"):
+        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    else:
+        text()
+
+
+def report(saved: Saved) -> None:
+    if session().as_json:
+        click.echo(json.dumps({"position": saved.position, "summary": saved.summary}))
+    else:
+        click.echo(saved.summary[:1].upper() + saved.summary[1:] + ".")
+
+
+def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(f)
+
+
+def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--as-of",
+        "as_of",
+        metavar="TIME",
+        help="Show the state at a past moment (ISO 8601; without an offset, local time).",
+    )(f)
+
+
+def meeting_view_options(f: Callable[..., Any]) -> Callable[..., Any]:
+    """SLUG, `--json` and `--as-of`: what every command showing one meeting's state takes."""
+    return click.argument("slug")(json_option(as_of_option(f)))
+
+
+def parse_as_of(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    from ledger.timing import parse_moment
+
+    return parse_moment(value, "--as-of")
+
+
+def format_when(doc: dict[str, Any]) -> str:
+    start = datetime.fromisoformat(doc["start"])
+    end = datetime.fromisoformat(doc["end"])
+    end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
+    return f"{start:%Y-%m-%d %H:%M}-{end_text} {doc['timezone']}"
