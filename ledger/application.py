@@ -22,6 +22,7 @@ from ledger import people, text
 from ledger.agenda import Agenda
 from ledger.attendance import MODES, Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
+from ledger.importing import ImportCommands
 from ledger.meeting import TOPIC_PREFIX, Meeting
 from ledger.transcoding import AsDict, LedgerTranscoder
 
@@ -45,7 +46,7 @@ RETRY_ATTEMPTS = 400
 RETRY_WAIT = 0.01
 
 
-class Ledger(Application):
+class Ledger(ImportCommands, Application):
     """Meetings as event streams, one stream per meeting."""
 
     name = "Ledger"
