@@ -17,6 +17,7 @@ from ledger import people, text
 from ledger.agenda import Agenda
 from ledger.attendance import MODES, Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
+from ledger.importing import ImportCommands
 from ledger.meeting import TOPIC_PREFIX, Meeting
 from ledger.storage.adapter import DatabaseLocked, Storage, WriteConflict, appending, best_effort
 from ledger.transcoding import AsDict, LedgerTranscoder
@@ -42,7 +43,7 @@ RETRY_WAIT = 0.01
 SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snapshot
 
 
-class Ledger(Application):
+class Ledger(ImportCommands, Application):
     """Meetings as event streams, one stream per meeting."""
 
     name = "Ledger"

@@ -33,8 +33,8 @@ def import_markdown(
     import json
     from pathlib import Path
 
-    from exports.page_import import ImportOptions, import_page
-    from exports.page_parser import parse_page
+    from exports.pages.parser import parse_page
+    from exports.pages.plan import ImportOptions, import_page
     from ledger.errors import LedgerError
 
     if source == "-":
@@ -52,13 +52,9 @@ def import_markdown(
         imported = import_page(app, page, options, strict=strict)
     except LedgerError:
         if strict:
-            from exports.page_import import build_meeting
+            from exports.pages.plan import page_problems
 
-            try:
-                _, problems = build_meeting(page, options)
-            except LedgerError:
-                problems = page.problems
-            for problem in problems:
+            for problem in page_problems(app, page, options):
                 click.echo(f"line {problem.line}: {problem.reason}: {problem.text}", err=True)
         raise
     for problem in imported.problems:
@@ -85,7 +81,7 @@ def import_markdown(
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
 def export_markdown(slug: str, as_of: str | None, output: str | None) -> None:
     """Render meeting SLUG as a wiki page that `meetings import markdown` reads back."""
-    from exports.page_render import render_page
+    from exports.pages.render import render_page
     from projections import views
 
     store = session().store()

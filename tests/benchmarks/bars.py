@@ -208,8 +208,8 @@ RAW_TABLE = (
 
 
 def bar_import(ctx: Context) -> Row:
-    from exports.page_import import ImportOptions, import_page
-    from exports.page_parser import parse_page
+    from exports.pages.parser import parse_page
+    from exports.pages.plan import ImportOptions, import_page
 
     n = ctx.size.page_attendees
     text = pages.big_page(n, 2 * n, n)

@@ -1,0 +1,1 @@
+"""Meeting pages in and out: reading a wiki page (`parser`), planning its import (`plan`), rendering one (`render`)."""

@@ -1,0 +1,148 @@
+"""Reading the agenda and the notes: topics with their sub-topics, and notes under headings that name a topic."""
+
+from __future__ import annotations
+
+import re
+
+from exports.pages.fields import heading_of
+from exports.pages.lines import _INNER_MARKER, _LIST_ITEM, _TABLE_ROW, _TABLE_RULE, Line, inline_text
+from exports.pages.model import NoteSection, ParsedTopic
+from exports.pages.people import split_proposer
+from exports.pages.reading import PageReading
+
+
+class AgendaReading(PageReading):
+    """The topics part of a page, and the notes sections that follow it."""
+
+    def _topic_line(self, line: Line) -> None:
+        item = _LIST_ITEM.match(line.text)
+        if item is None:
+            row = _TABLE_ROW.match(line.text)
+            if row:
+                self._topic_row(row.group(1), line)
+                return
+            self.keep(self.general, line)
+            return
+        indent = len(item.group(1).expandtabs(4))
+        marker, content = item.group(2), item.group(3) or ""
+        lettered = bool(re.match(r"^(?:[a-z][.)]|\([a-z]\))$", marker))
+        inner = _INNER_MARKER.match(content)
+        if inner:
+            lettered = lettered or bool(re.match(r"^(?:[a-z][.)]|\([a-z]\))$", inner.group(1)))
+            marker, content = inner.group(1), inner.group(2) or ""
+        if self.topic_indent is None or (indent <= self.topic_indent and not lettered):
+            self.topic_indent = indent if self.topic_indent is None else min(indent, self.topic_indent)
+            self.sub_indent = None
+            is_sub = False
+        else:
+            is_sub = True
+            if self.sub_indent is None:
+                self.sub_indent = indent
+            elif indent > self.sub_indent and not lettered:
+                self.problem(line, "nested deeper than a sub-topic; left out")
+                return
+        text = inline_text(content)
+        number = marker.strip("().")
+        if not text:
+            self.problem(line, f"empty topic item {number}" if number not in "-*+•" else "empty topic item")
+            return
+        proposer, title = split_proposer(text)
+        if not title:
+            self.problem(line, "a topic without a title")
+            return
+        topic = ParsedTopic(title, proposer, line.number)
+        if is_sub and self.page.topics:
+            parent = self.page.topics[-1]
+            if topic.proposer is None:
+                topic.proposer = parent.proposer  # a sub-topic belongs to whoever raised the topic
+            parent.subtopics.append(topic)
+            self._title_index = None
+        else:
+            self.page.topics.append(topic)
+            self._title_index = None
+
+    def _topic_row(self, body: str, line: Line) -> None:
+        if _TABLE_RULE.match(line.text):
+            return
+        cells = [inline_text(c) for c in body.rstrip().rstrip("|").split("|")]
+        lowered = [c.lower() for c in cells]
+        if self.table_columns is None and any(re.search(r"\b(topic|title|subject|item)\b", c) for c in lowered):
+            self.table_columns = [
+                "title"
+                if re.search(r"\b(topic|title|subject|item)\b", c)
+                else "proposer"
+                if re.search(r"\b(proposer|presenter|who|lead|owner|speaker|by|name)\b", c)
+                else "other"
+                for c in lowered
+            ]
+            return
+        columns = self.table_columns or ["title", "proposer"]
+        title = proposer = ""
+        for kind, cell in zip(columns, cells, strict=False):
+            if kind == "title" and not title:
+                title = cell
+            elif kind == "proposer" and not proposer:
+                proposer = cell
+        if not title:
+            self.problem(line, "a topic row without a title")
+            return
+        self.page.topics.append(ParsedTopic(title, proposer or None, line.number))
+        self._title_index = None
+
+    # ----- notes ----------------------------------------------------------------------------
+
+    def _notes_line(self, line: Line) -> None:
+        heading = heading_of(line)
+        if heading is not None and heading.level <= 6:
+            current = self.notes_section
+            if current is not None and heading.level > self._section_level:
+                self._note_text(line)
+                return
+            target = self._match_topic(heading.text)
+            if target is not None:
+                self.notes_section = NoteSection(heading.text, "", line.number, target)
+                self._section_level = heading.level
+                self.page.notes.append(self.notes_section)
+                self.raw(line)
+                return
+            self.notes_section = None
+            self.keep(self.general, line)
+            return
+        self._note_text(line)
+
+    def _note_text(self, line: Line) -> None:
+        # Notes keep the page's own spelling, trailing spaces (Markdown line breaks) included.
+        raw = self.raw(line)
+        if raw is None:
+            return
+        if self.notes_section is not None:
+            self.notes_section.text += raw + "\n"
+        else:
+            self.general.append(raw)
+
+    _section_level = 2
+
+    def _match_topic(self, heading: str) -> tuple[int, int | None] | None:
+        wanted = _title_key(re.sub(r"^\s*(?:topic\s*)?\d{1,3}[a-z]?[.):]?\s+", "", heading, flags=re.IGNORECASE))
+        for key in self._topics_by_title().get(wanted, []):
+            if key not in self.matched_topics:
+                self.matched_topics.add(key)
+                return key
+        return None
+
+    _title_index: dict[str, list[tuple[int, int | None]]] | None = None  # reset when a topic is added
+
+    def _topics_by_title(self) -> dict[str, list[tuple[int, int | None]]]:
+        """Topic and sub-topic positions by title key, in page order."""
+        if self._title_index is None:
+            index: dict[str, list[tuple[int, int | None]]] = {}
+            for i, topic in enumerate(self.page.topics):
+                index.setdefault(_title_key(topic.title), []).append((i, None))
+                for j, sub in enumerate(topic.subtopics):
+                    index.setdefault(_title_key(sub.title), []).append((i, j))
+            self._title_index = index
+        return self._title_index
+
+
+def _title_key(title: str) -> str:
+    return " ".join(re.sub(r"[^\w\s]", " ", inline_text(title).casefold()).split())

@@ -1,0 +1,110 @@
+"""A page's lines: HTML turned into Markdown, comments blanked out, and the shapes a line can take."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+
+@dataclass
+class Line:
+    """A source line: its number, the raw text (kept for notes) and a cleaned form for reading."""
+
+    number: int
+    raw: str
+    text: str
+
+
+_TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?/?>")
+_HEADING_TAG = re.compile(r"<h([1-6])(?:\s[^<>]*)?>(.*?)</h\1\s*>", re.IGNORECASE)
+_LINK_TAG = re.compile(r"<a\s[^<>]*?href\s*=\s*[\"']([^\"'<>]*)[\"'][^<>]*>(.*?)</a\s*>", re.IGNORECASE)
+
+
+def _html_to_markdown(text: str) -> str:
+    """The common tags of wiki pages turned into the Markdown they stand for."""
+    if "<" not in text and "&" not in text:
+        return text
+    text = _HEADING_TAG.sub(lambda m: "#" * int(m.group(1)) + " " + m.group(2), text)
+    text = _LINK_TAG.sub(lambda m: f"[{m.group(2)}]({m.group(1)})", text)
+
+    def tag(match: re.Match[str]) -> str:
+        name = match.group(1).lower()
+        closing = match.group(0).startswith("</")
+        if name in ("b", "strong"):
+            return "**"
+        if name == "li":
+            return "" if closing else "- "
+        if name in ("td", "th"):
+            return " |" if closing else " "
+        if name == "tr":
+            return "" if closing else "|"
+        return ""
+
+    text = _TAG.sub(tag, text)
+    return html.unescape(text)
+
+
+def split_lines(text: str) -> list[Line]:
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    raw_lines = text.split("\n")
+    # HTML comments may span lines: blank them out but keep the line count.
+    lines: list[Line] = []
+    in_comment = False
+    pending_row: tuple[int, str, str] | None = None
+    for number, raw in enumerate(raw_lines, start=1):
+        visible = ""
+        rest = raw
+        while rest:
+            if in_comment:
+                end = rest.find("-->")
+                if end < 0:
+                    rest = ""
+                else:
+                    rest, in_comment = rest[end + 3 :], False
+            else:
+                start = rest.find("<!--")
+                if start < 0:
+                    visible, rest = visible + rest, ""
+                else:
+                    visible, rest, in_comment = visible + rest[:start], rest[start + 4 :], True
+        lowered = visible.lower()
+        # An HTML table row spread over several lines is read as one row.
+        if pending_row is not None:
+            first, raw_so_far, joined = pending_row
+            joined += " " + visible
+            if "</tr" in lowered or number - first > 50:
+                lines.append(Line(first, raw_so_far, _html_to_markdown(joined)))
+                pending_row = None
+            else:
+                pending_row = (first, raw_so_far, joined)
+            lines.append(Line(number, raw, ""))
+            continue
+        if "<tr" in lowered and "</tr" not in lowered:
+            pending_row = (number, raw, visible)
+            lines.append(Line(number, raw, ""))
+            continue
+        converted = _html_to_markdown(visible)
+        for piece in re.split(r"<br\s*/?>", converted, flags=re.IGNORECASE) if "<br" in converted else [converted]:
+            lines.append(Line(number, raw, piece))
+    if pending_row is not None:
+        first, raw_so_far, joined = pending_row
+        lines.append(Line(first, raw_so_far, _html_to_markdown(joined)))
+    return lines
+
+
+def inline_text(text: str) -> str:
+    """Markdown emphasis, links and code marks removed: the words a reader sees."""
+    text = re.sub(r"!?\[([^\]]*)\]\(([^)\s]*)\)", r"\1", text)
+    text = re.sub(r"<((?:https?://|mailto:)[^<>\s]+)>", r"\1", text)
+    text = text.replace("**", "").replace("__", "").replace("~~", "").replace("`", "")
+    text = re.sub(r"(?<![\w*])\*(?=\S)([^*]*?)(?<=\S)\*(?![\w*])", r"\1", text)
+    text = re.sub(r"(?<![\w_])_(?=\S)([^_]*?)(?<=\S)_(?![\w_])", r"\1", text)
+    return " ".join(text.split())
+
+
+_LIST_ITEM = re.compile(r"^(\s*)([-*+•]|\d{1,3}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))(?:\s+(.*))?$")
+_INNER_MARKER = re.compile(r"^(\d{1,3}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))(?:\s+(.*))?$")
+_TABLE_ROW = re.compile(r"^\s*\|(.*)$")
+_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")

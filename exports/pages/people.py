@@ -1,0 +1,158 @@
+"""Who a line names: mode words and markers ("(In Person, waitlist 2)"), name-likeness, and proposers."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+IN_PERSON_WORDS = {
+    "in person",
+    "in-person",
+    "inperson",
+    "on site",
+    "onsite",
+    "on-site",
+    "f2f",
+    "face to face",
+    "local",
+    "attending",
+    "physical",
+    "present",
+    "yes",
+    "y",
+}
+REMOTE_WORDS = {
+    "remote",
+    "remotely",
+    "vc",
+    "video",
+    "online",
+    "virtual",
+    "dial-in",
+    "dial in",
+    "phone",
+    "zoom",
+    "webex",
+    "hangout",
+    "hangouts",
+    "remote participation",
+    "via vc",
+    "meetecho",
+}
+UNDECIDED_WORDS = {"tbd", "maybe", "tentative", "undecided", "?", "unsure", "not sure", "possibly", "probably", "tbc"}
+NOT_ATTENDING_WORDS = {"no", "n", "regrets", "not attending", "cannot attend", "can't attend", "unable"}
+
+MAX_NAME_WORDS = 6
+MAX_NAME_CHARS = 120
+
+_EMAIL = re.compile(r"<?([^@\s<>\"',;:()\[\]\\]+@[^@\s<>\"',;:()\[\]\\]+\.[A-Za-z0-9-]{2,})>?")
+
+
+def mode_of(word: str) -> str | None:
+    """The mode a bracketed word names: 'in-person', 'remote', 'undecided', 'absent', or None."""
+    word = " ".join(word.lower().replace("_", " ").split()).strip(" .!")
+    if word in IN_PERSON_WORDS:
+        return "in-person"
+    if word in REMOTE_WORDS:
+        return "remote"
+    if word in UNDECIDED_WORDS:
+        return "undecided"
+    if word in NOT_ATTENDING_WORDS:
+        return "absent"
+    return None
+
+
+def heading_mode(text: str) -> str | None:
+    """The mode a heading gives the names under it ("Will attend remotely")."""
+    lowered = text.lower()
+    if re.search(r"regrets|not attending|cannot attend|can't attend|unable|declined", lowered):
+        return "absent"
+    if re.search(r"wait ?list", lowered):
+        return "waitlist"
+    if re.search(r"remote|vc\b|video|online|virtual|dial", lowered):
+        return "remote"
+    if re.search(r"maybe|tentative|tbd|undecided|not sure", lowered):
+        return "undecided"
+    if re.search(r"in[ -]person|on[ -]?site|f2f|face to face|local", lowered):
+        return "in-person"
+    return None
+
+
+_MARKER = re.compile(r"\(([^()]{1,60})\)|\[([^\[\]]{1,60})\]")
+_WAITLIST = re.compile(r"^wait ?list(?:ed)?\s*(?:#|no\.?|position)?\s*(\d{1,6})?$")
+
+
+@dataclass
+class Marker:
+    start: int
+    end: int
+    mode: str
+    waitlist: int | None
+    waitlisted: bool
+
+
+def markers_in(text: str) -> list[Marker]:
+    found = []
+    for match in _MARKER.finditer(text):
+        content = match.group(1) if match.group(1) is not None else match.group(2)
+        parts = [p.strip() for p in content.split(",")]
+        mode = mode_of(parts[0])
+        if mode is None:
+            continue
+        waitlist, waitlisted = None, False
+        for part in parts[1:]:
+            wait = _WAITLIST.match(part.lower())
+            if wait:
+                waitlisted = True
+                waitlist = int(wait.group(1)) if wait.group(1) else None
+        found.append(Marker(match.start(), match.end(), mode, waitlist, waitlisted))
+    return found
+
+
+def looks_like_name(text: str) -> bool:
+    words = text.split()
+    return (
+        0 < len(words) <= MAX_NAME_WORDS
+        and len(text) <= MAX_NAME_CHARS
+        and any(c.isalpha() for c in text)
+        and "://" not in text
+        and not text.endswith(":")
+    )
+
+
+_NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\s&\s|\band\b|\s/\s)\s*")
+_REMARK_SEPARATOR = re.compile(r"\s+[-–—]+\s+|:\s+")
+
+
+def _strip_separators(text: str) -> str:
+    return re.sub(r"^(?:[,;:/&\s\-–—]|and\s)+", "", text).strip()
+
+
+def split_proposer(text: str) -> tuple[str | None, str]:
+    """'Jeremy Eder: Performance' and 'Nodespec standardization (Dawn)' both name a proposer.
+
+    A trailing "(Name)" wins over a leading "Name:", so "Gamepad: status (Marcos)" is
+    Marcos's topic; the renderer writes titles that end in brackets that way round.
+    """
+    match = re.match(r"^(.*\S)\s*\(([^()]+)\)$", text)
+    if match:
+        parts = [p.strip() for p in match.group(2).split(",")]
+        names = [p for p in parts if not re.search(r"\d", p) and _proposer_like(p)]
+        if names and len(names) == len([p for p in parts if not re.search(r"\d", p)]):
+            return names[0], match.group(1).strip()
+    prefix, colon, rest = text.partition(": ")
+    if colon and _proposer_like(prefix) and rest.strip():
+        return prefix.strip(), rest.strip()
+    return None, text.strip()
+
+
+def _proposer_like(text: str) -> bool:
+    text = text.strip()
+    words = text.split()
+    return (
+        0 < len(words) <= 5
+        and len(text) <= 60
+        and bool(re.fullmatch(r"[^\W\d_][\w .'’@\-]*", text))
+        and mode_of(text) is None
+        and text.lower() not in {"optional", "wip", "tbd", "note", "notes", "update", "todo", "fyi", "re"}
+    )

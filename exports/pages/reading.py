@@ -1,0 +1,44 @@
+"""The state a page's reading keeps from line to line, shared by the parts that read each section."""
+
+from __future__ import annotations
+
+from exports.pages.lines import Line, split_lines
+from exports.pages.model import NoteSection, ParsedPage, Problem
+
+
+class PageReading:
+    """Where the reader is in the page, and what it has gathered so far."""
+
+    def __init__(self, text: str) -> None:
+        self.page = ParsedPage()
+        self.lines = split_lines(text)
+        self.part = "header"  # header, attendees, topics, notes, other
+        self.part_level = 0
+        self.seen_field = False
+        self.description: list[str] = []
+        self.general: list[str] = []
+        self.default_mode: str | None = None
+        self.pending_field: tuple[str, Line] | None = None
+        self.topic_indent: int | None = None
+        self.sub_indent: int | None = None
+        self.table_columns: list[str] | None = None
+        self.notes_section: NoteSection | None = None
+        self.notes_level = 7
+        self.matched_topics: set[tuple[int, int | None]] = set()
+        self.waitlist_count = 0
+        self.raw_done = 0
+
+    def raw(self, line: Line) -> str | None:
+        """The line as written, once: a line split at <br> or joined into a table row is kept whole."""
+        if line.number <= self.raw_done:
+            return None
+        self.raw_done = line.number
+        return line.raw
+
+    def keep(self, target: list[str], line: Line) -> None:
+        """Free text outside the notes: read as the reader sees it, HTML tags turned into Markdown."""
+        if self.raw(line) is not None or line.number == self.raw_done:
+            target.append(line.text.rstrip())
+
+    def problem(self, line: Line, reason: str) -> None:
+        self.page.problems.append(Problem(line.number, line.raw.strip()[:200], reason))
