@@ -93,6 +93,16 @@ class Ledger(ImportCommands, Application):
                 best_effort(lambda: self._snapshot(meeting))
         return Saved(recordings[-1].notification.id if recordings else 0, summary)
 
+    def _save_new(self, meeting: Meeting, summary: str, refused: str = "") -> Saved:
+        """Append a new meeting's events; a slug already taken is refused, with `refused` added."""
+        try:
+            return self._save(meeting, summary)
+        except WriteConflict:
+            # The id derives from the slug, so a collision means the slug is taken.
+            raise RuleError(f"a meeting {meeting.slug!r} already exists{refused}") from None
+        except DatabaseLocked as error:
+            raise StorageError(f"database error: {error}") from None
+
     def _snapshot(self, meeting: Meeting) -> None:
         """Snapshot the state in memory and keep only that newest one.
 
@@ -179,13 +189,7 @@ class Ledger(ImportCommands, Application):
             description=text.multi_line(description, "description", text.DESCRIPTION_MAX),
             capacity=check_capacity(capacity),
         )
-        try:
-            return self._save(meeting, f"created {slug}")
-        except WriteConflict:
-            # The id derives from the slug, so a collision means the slug is taken.
-            raise RuleError(f"a meeting {slug!r} already exists") from None
-        except DatabaseLocked as error:
-            raise StorageError(f"database error: {error}") from None
+        return self._save_new(meeting, f"created {slug}")
 
     def edit_meeting(self, slug: str, **changes: Any) -> Saved:
         checks: dict[str, Callable[[Any], Any]] = {

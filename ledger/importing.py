@@ -13,16 +13,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypeVar, cast
 
-from eventsourcing.persistence import IntegrityError, OperationalError
-
 from ledger import people, text
-from ledger.errors import BadInputError, LedgerError, RuleError, StorageError
+from ledger.errors import BadInputError, LedgerError, RuleError
 from ledger.meeting import Meeting
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ledger.application import Ledger, Saved
+    from ledger.application import Ledger
     from ledger.timing import Fold
 
 T = TypeVar("T")
@@ -250,16 +248,5 @@ class ImportCommands:
         refusals = tuple(build.refusals)
         if dry_run:
             return Imported(meeting.slug, events, 0, refusals)
-        saved = save_new_meeting(cast("Ledger", self), meeting, f"imported {meeting.slug}", "; nothing was imported")
+        saved = cast("Ledger", self)._save_new(meeting, f"imported {meeting.slug}", "; nothing was imported")
         return Imported(meeting.slug, events, saved.position, refusals)
-
-
-def save_new_meeting(app: Ledger, meeting: Meeting, summary: str, refused: str = "") -> Saved:
-    """Append a new meeting's events; a slug already taken is refused, with `refused` added."""
-    try:
-        return app._save(meeting, summary)
-    except IntegrityError:
-        # The id derives from the slug, so a collision means the slug is taken.
-        raise RuleError(f"a meeting {meeting.slug!r} already exists{refused}") from None
-    except OperationalError as error:
-        raise StorageError(f"database error: {error}") from None
