@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from exports import feeds
+from exports.calendar import tokens
 from tests.conftest import Cli, Database
 from tests.test_feed_server import Server, start_server
 
@@ -155,7 +155,7 @@ def test_idle_and_trickling_clients_do_not_hold_the_workers(server: Server) -> N
 
 
 def test_waitress_is_configured_with_explicit_limits() -> None:
-    from exports import server as feed_server
+    from exports.server import serve as feed_server
 
     source = inspect.getsource(feed_server.serve)
     for setting in ("channel_timeout", "max_request_header_size", "max_request_body_size"):
@@ -170,7 +170,7 @@ def test_waitress_is_configured_with_explicit_limits() -> None:
 def test_token_lookup_is_by_hash_and_only_the_exact_token_opens_a_feed(server: Server, sqlite_cli: Cli) -> None:
     # Constant time by construction: the token is hashed and looked up by its SHA-256 in an index, so no
     # comparison ever runs over the secret itself (a guess that shares a prefix learns nothing).
-    resolve = inspect.getsource(feeds.FeedTokens.resolve)
+    resolve = inspect.getsource(tokens.FeedTokens.resolve)
     assert "token_hash(token)" in resolve and "==" not in resolve
     url = sqlite_cli.ok("feed-token", "issue", "Ada Lovelace", "--base-url", server.base).out.strip()
     token = url.rsplit("/", 1)[1].removesuffix(".ics")

@@ -1,4 +1,4 @@
-"""The calendar feed server: a WSGI application served by waitress (`meetings serve`).
+"""The calendar feed server's WSGI application: routes, conditional requests and the render cache.
 
 Feeds are rendered once per ledger state and kept in memory. Each request asks the database for the
 ledger's last event position (one indexed query); when another process has written since, the read models
@@ -9,7 +9,6 @@ feed on every request.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import threading
 import time
@@ -18,9 +17,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
 
-from exports import calendar, feeds
+from exports.calendar import feeds, tokens
+from exports.server import pages
 from ledger import text
 from ledger.errors import LedgerError
 from projections.store import ReadStore
@@ -28,6 +27,7 @@ from projections.views import MODELS
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_CACHED = 2_000  # feeds kept per ledger state: bounds memory however many people have tokens
+CHECK_INTERVAL = 0.05  # seconds between two looks at the ledger's position
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
 
 
@@ -53,11 +53,11 @@ class FeedApp:
         self,
         store: ReadStore,
         base_url: str | None = None,
-        past_days: int = calendar.PAST_WINDOW_DAYS,
+        past_days: int = feeds.PAST_WINDOW_DAYS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.store = store
-        self.tokens = feeds.FeedTokens(store)
+        self.tokens = tokens.FeedTokens(store)
         self.base_url = base_url.rstrip("/") if base_url else None
         self.past_days = past_days
         self.clock = clock
@@ -156,7 +156,7 @@ class FeedApp:
     def rendered(self, route: tuple[str, ...], environ: dict[str, Any]) -> Rendered | None:
         self.refresh()
         now = self.clock()
-        day = calendar.window_start(now, self.past_days).date().isoformat()
+        day = feeds.window_start(now, self.past_days).date().isoformat()
         person: feeds.Person | None = None
         if route[0] == "person":
             person = self.tokens.resolve(route[1])  # every time: a revocation must take effect at once
@@ -216,11 +216,11 @@ class FeedApp:
         elif kind == "person" and person is not None:
             feed = feeds.person_feed(self.store, person, now, self.past_days)
         else:
-            listing = self.listing(key[1])
+            listing = pages.listing(self.store, key[1])
             if kind == "json":
                 body = json.dumps(listing, indent=2, ensure_ascii=False).encode() + b"\n"
                 return Rendered.of(body, "application/json", None)
-            return Rendered.of(index_page(listing).encode(), "text/html; charset=utf-8", None)
+            return Rendered.of(pages.index_page(listing).encode(), "text/html; charset=utf-8", None)
         return Rendered.of(feed.body, CALENDAR_TYPE, feed.last_modified)
 
     def base(self, environ: dict[str, Any]) -> str:
@@ -228,67 +228,3 @@ class FeedApp:
             return self.base_url
         host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
         return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
-
-    def listing(self, base: str) -> list[dict[str, str]]:
-        """The public feeds (personal ones are secret and never listed), with subscribe links."""
-        docs = sorted((doc for _, doc in self.store.all("meetings")), key=lambda d: (d["start"], d["slug"]))
-        entries = [("All meetings", "/calendar.ics")]
-        entries += [(doc["title"], f"/meetings/{doc['slug']}.ics") for doc in docs]
-        return [subscribe_links(title, base + path) for title, path in entries]
-
-
-def subscribe_links(title: str, url: str) -> dict[str, str]:
-    webcal = "webcal://" + url.split("://", 1)[1]
-    return {
-        "title": title,
-        "url": url,
-        "webcal": webcal,
-        "google": "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
-    }
-
-
-def index_page(listing: list[dict[str, str]]) -> str:
-    rows = "\n".join(
-        f'<li>{html.escape(item["title"])}: <a href="{html.escape(item["url"])}">.ics</a>'
-        f' · <a href="{html.escape(item["webcal"])}">subscribe (Apple, Outlook, Thunderbird)</a>'
-        f' · <a href="{html.escape(item["google"])}">add to Google Calendar</a></li>'
-        for item in listing
-    )
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Meeting calendars</title></head>\n'
-        f"<body><h1>Meeting calendars</h1>\n<ul>\n{rows}\n</ul>\n"
-        "<p>Personal feeds: <code>meetings feed-token issue NAME</code>.</p></body></html>\n"
-    )
-
-
-# A feed request is a GET with a short path and a few headers; anything bigger is refused (431/413)
-# before it reaches the application, so a hostile client cannot make the server buffer megabytes.
-MAX_REQUEST_HEADER_SIZE = 16 * 1024  # request line plus headers
-MAX_REQUEST_BODY_SIZE = 1024
-CHANNEL_TIMEOUT = 60  # seconds a connection may sit idle (or trickle bytes) before it is closed
-
-
-SERVER_THREADS = 8
-CHECK_INTERVAL = 0.05  # seconds between two looks at the ledger's position
-
-
-def serve(app: FeedApp, host: str, port: int, threads: int = SERVER_THREADS) -> None:
-    """Serve with waitress: asynchronous I/O buffers slow clients, so they never hold a worker thread."""
-    import waitress
-
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        channel_timeout=CHANNEL_TIMEOUT,
-        cleanup_interval=10,
-        max_request_header_size=MAX_REQUEST_HEADER_SIZE,
-        max_request_body_size=MAX_REQUEST_BODY_SIZE,
-        # Not asyncore_use_poll: measured here, it cut throughput under 4+ concurrent
-        # keep-alive clients to a third. select() and waitress's connection_limit (100)
-        # bound open connections instead.
-        ident="meetings",
-        clear_untrusted_proxy_headers=True,
-        _quiet=True,
-    )
