@@ -123,14 +123,19 @@ def feed_token_revoke(name: str) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--base-url", metavar="URL", help="Public URL for the index page's links (default: the request's Host).")
 @past_days_option
-def serve_feeds(host: str, port: int, base_url: str | None, past_days: int) -> None:
+@click.option("--quiet", is_flag=True, help="No access log (one line per request on stdout, tokens redacted).")
+def serve_feeds(host: str, port: int, base_url: str | None, past_days: int, quiet: bool) -> None:
     """Serve calendar feeds over HTTP (waitress): /calendar.ics, /meetings/SLUG.ics, /people/TOKEN.ics."""
     from exports.server.app import FeedApp
-    from exports.server.serve import SERVER_THREADS
+    from exports.server.serve import SERVER_THREADS, own_hosts, url_of
     from exports.server.serve import serve as run
 
     # Each worker thread may need a database connection at once (PostgreSQL pool).
     session().pool_size = SERVER_THREADS
     app = FeedApp(session().store(), base_url=base_url, past_days=past_days)
-    click.echo(f"Serving calendar feeds on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    run(app, host, port)
+
+    def listening(bound_host: str, bound_port: int) -> None:
+        app.allow_hosts(own_hosts(bound_host, bound_port))
+        click.echo(f"Serving calendar feeds on {url_of(host, bound_port)} (Ctrl-C to stop)", err=True)
+
+    run(app, host, port, access_log=not quiet, on_listening=listening)

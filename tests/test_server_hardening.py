@@ -157,11 +157,13 @@ def test_idle_and_trickling_clients_do_not_hold_the_workers(server: Server) -> N
 def test_waitress_is_configured_with_explicit_limits() -> None:
     from exports.server import serve as feed_server
 
-    source = inspect.getsource(feed_server.serve)
-    for setting in ("channel_timeout", "max_request_header_size", "max_request_body_size"):
+    source = inspect.getsource(feed_server.create)
+    for setting in ("channel_timeout", "max_request_header_size", "max_request_body_size", "connection_limit"):
         assert setting in source
     assert feed_server.MAX_REQUEST_HEADER_SIZE <= 64 * 1024
     assert 0 < feed_server.CHANNEL_TIMEOUT <= 300
+    # select() watches descriptors below 1024 only: the limit leaves room for the rest.
+    assert 100 < feed_server.CONNECTION_LIMIT <= 1000
 
 
 # ----- tokens and privacy --------------------------------------------------------------------
