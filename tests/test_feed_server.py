@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import subprocess
 import time
@@ -49,32 +50,30 @@ class Server:
             conn.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+ANNOUNCEMENT = re.compile(rb"Serving calendar feeds on http://127\.0\.0\.1:(\d+)/ \(Ctrl-C to stop\)")
 
 
-def start_server(cli: Any, log_path: Path, *options: str) -> Server:
-    """Start `meetings serve` on a free loopback port and wait until it listens."""
-    port = free_port()
+def start_server(cli: Any, log_path: Path, *options: str, env: dict[str, str] | None = None) -> Server:
+    """Start `meetings serve --port 0` and take the port it announces; the announcement comes only once it listens."""
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [*meetings_executable(), "serve", "--port", str(port), *options],
-        env=cli.env,
+        [*meetings_executable(), "serve", "--port", "0", *options],
+        env={**cli.env, **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     log.close()  # the child keeps its own descriptor
-    for _ in range(300):  # wait until it listens (or has died)
+    for _ in range(600):
         if process.poll() is not None:
             pytest.fail(f"meetings serve exited: {log_path.read_text()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        found = ANNOUNCEMENT.search(log_path.read_bytes())
+        if found:
+            port = int(found.group(1))
+            assert port != 0
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()  # already listening: no retry
             return Server(port, process)
-        except OSError:
-            time.sleep(0.05)
-    pytest.fail("meetings serve did not start listening")
+        time.sleep(0.05)
+    pytest.fail("meetings serve did not announce its URL")
 
 
 @pytest.fixture
@@ -97,6 +96,13 @@ def server(cli: Any, tmp_path: Path) -> Iterator[Server]:
     yield running
     running.process.terminate()
     running.process.wait(timeout=30)
+    assert_no_personal_path((tmp_path / "server.log").read_text())
+
+
+def assert_no_personal_path(log: str) -> None:
+    """Every personal feed path in the server's log is redacted (the token is a bearer secret)."""
+    leaks = [line for line in log.splitlines() if re.search(r"/people/(?!\[redacted\])", line)]
+    assert not leaks, leaks[:3]
 
 
 def test_feed_is_served_with_validators_and_answers_conditional_requests(server: Server) -> None:
