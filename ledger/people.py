@@ -42,3 +42,13 @@ def person_key(name: str, email: str | None) -> str:
     if email:
         return "email:" + email.strip().casefold()
     return "name:" + name_key(name)
+
+
+def is_email(typed: str) -> bool:
+    """What a user typed to name someone is an email when it holds an "@"."""
+    return "@" in typed
+
+
+def typed_person_key(typed: str) -> str:
+    """The person key for a name or an email as a user typed it (the key `person_key` gives at sign-up)."""
+    return person_key(typed, typed if is_email(typed) else None)

@@ -67,11 +67,6 @@ class ReadStore:
         self._watch_lock = threading.Lock()
         self._ensure_tables()
 
-    @property
-    def dialect(self) -> Any:
-        """The storage adapter, for code that only needs its `sql()` and `postgres`."""
-        return self.storage
-
     # ----- schema ------------------------------------------------------------------------
 
     def _ensure_tables(self) -> None:

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exports import calendar
+from exports.calendar import feeds, ics
 from tests.calendar_tools import (
     READERS,
     check_framing,
@@ -59,10 +59,10 @@ def zoned_feed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
         app.create_meeting(slug, f"Meeting {slug}", start, end, zone, fold=fold)
     store = ReadStore(app)
     store.catch_up(MODELS)
-    entries = calendar.load_all(store)
+    entries = feeds.load_all(store)
     uids = {e.meeting["calendar_uid"]: e.meeting["slug"] for e in entries}
     out = path.with_suffix(".ics")
-    out.write_bytes(calendar.render(entries, "All"))
+    out.write_bytes(ics.render(entries, "All"))
     app.close()
     return out, uids
 
@@ -96,7 +96,7 @@ def test_vtimezones_use_yearly_rules_not_rdate_lists(zoned_feed: tuple[Path, dic
 @pytest.mark.parametrize("zone", ["America/Los_Angeles", "Europe/Berlin", "Australia/Lord_Howe", "Asia/Tokyo"])
 def test_generated_vtimezone_matches_the_zone_hour_by_hour(zone: str) -> None:
     """Every hour from 2016 to 2030 gets the offset Python's zone data gives, read back through icalendar."""
-    tz = calendar.vtimezone(zone, datetime(2016, 1, 1, tzinfo=UTC))
+    tz = ics.vtimezone(zone, datetime(2016, 1, 1, tzinfo=UTC))
     parsed = icalendar.Timezone.from_ical(tz.to_ical()).to_tz()
     real = ZoneInfo(zone)
     moment = datetime(2016, 1, 1, tzinfo=UTC)
@@ -161,7 +161,7 @@ def test_hostile_text_round_trips_and_cannot_inject(cli: Any, tmp_path: Path) ->
     assert seen["location"] == 'Room "A"; 2nd floor, B\\C'
 
 
-def entry_with(title: str, name: str, remark: str, notes: str) -> calendar.MeetingEntry:
+def entry_with(title: str, name: str, remark: str, notes: str) -> ics.MeetingEntry:
     meeting = {
         "slug": "m",
         "title": title,
@@ -189,7 +189,7 @@ def entry_with(title: str, name: str, remark: str, notes: str) -> calendar.Meeti
         "undecided": [],
         "counts": {"total": 1, "seated": 1, "waitlisted": 0, "remote": 0, "undecided": 0},
     }
-    return calendar.MeetingEntry(meeting, attendees, [], {"general": notes}, name)
+    return ics.MeetingEntry(meeting, attendees, [], {"general": notes}, name)
 
 
 one_line = (
@@ -203,7 +203,7 @@ free_text = st.text(st.characters(blacklist_categories=("Cs", "Zl", "Zp"), black
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(title=one_line, name=one_line, remark=one_line, notes=free_text)
 def test_any_text_keeps_framing_and_reads_back_unchanged(title: str, name: str, remark: str, notes: str) -> None:
-    data = calendar.render([entry_with(title, name, remark, notes)], title)
+    data = ics.render([entry_with(title, name, remark, notes)], title)
     check_framing(data)
     cal = icalendar.Calendar.from_ical(data)
     [event] = cal.walk("VEVENT")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import re
 import socket
 import subprocess
 import time
@@ -49,32 +50,30 @@ class Server:
             conn.close()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+ANNOUNCEMENT = re.compile(rb"Serving calendar feeds on http://127\.0\.0\.1:(\d+)/ \(Ctrl-C to stop\)")
 
 
-def start_server(cli: Any, log_path: Path, *options: str) -> Server:
-    """Start `meetings serve` on a free loopback port and wait until it listens."""
-    port = free_port()
+def start_server(cli: Any, log_path: Path, *options: str, env: dict[str, str] | None = None) -> Server:
+    """Start `meetings serve --port 0` and take the port it announces; the announcement comes only once it listens."""
     log = log_path.open("wb")
     process = subprocess.Popen(
-        [*meetings_executable(), "serve", "--port", str(port), *options],
-        env=cli.env,
+        [*meetings_executable(), "serve", "--port", "0", *options],
+        env={**cli.env, **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
     log.close()  # the child keeps its own descriptor
-    for _ in range(300):  # wait until it listens (or has died)
+    for _ in range(600):
         if process.poll() is not None:
             pytest.fail(f"meetings serve exited: {log_path.read_text()}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        found = ANNOUNCEMENT.search(log_path.read_bytes())
+        if found:
+            port = int(found.group(1))
+            assert port != 0
+            socket.create_connection(("127.0.0.1", port), timeout=5).close()  # already listening: no retry
             return Server(port, process)
-        except OSError:
-            time.sleep(0.05)
-    pytest.fail("meetings serve did not start listening")
+        time.sleep(0.05)
+    pytest.fail("meetings serve did not announce its URL")
 
 
 @pytest.fixture
@@ -97,6 +96,13 @@ def server(cli: Any, tmp_path: Path) -> Iterator[Server]:
     yield running
     running.process.terminate()
     running.process.wait(timeout=30)
+    assert_no_personal_path((tmp_path / "server.log").read_text())
+
+
+def assert_no_personal_path(log: str) -> None:
+    """Every personal feed path in the server's log is redacted (the token is a bearer secret)."""
+    leaks = [line for line in log.splitlines() if re.search(r"/people/(?!\[redacted\])", line)]
+    assert not leaks, leaks[:3]
 
 
 def test_feed_is_served_with_validators_and_answers_conditional_requests(server: Server) -> None:
@@ -244,3 +250,147 @@ url = "{server.base}/meetings/kickoff.ics"
     assert sync() == datetime(2099, 5, 1, 8, tzinfo=UTC)
     cli.ok("reschedule", "kickoff", "--start", "2099-05-02T15:30", "--end", "2099-05-02T16:30")
     assert sync() == datetime(2099, 5, 2, 13, 30, tzinfo=UTC)
+
+
+# ----- staleness and concurrent writes ---------------------------------------------------------
+
+# Seconds within which a write must be served. The server looks every 0.05 s; the rest is room for a
+# catch-up that waits for SQLite's write lock behind 10 writers, on a machine the 40 readers keep busy.
+FRESHNESS = 5.0
+
+
+def served_within(server: Server, path: str, wanted: bytes, seconds: float = FRESHNESS) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        reply = server.request(path)
+        assert reply.status == 200, reply.status
+        if wanted in reply.body.replace(b"\r\n ", b""):  # unfolded: a name may straddle a folded line
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_failed_catch_up_is_retried_and_the_last_good_answer_served_meanwhile(
+    sqlite_cli: Any, tmp_path: Path
+) -> None:
+    import sqlite3
+
+    sqlite_cli.ok(
+        "new", "kickoff", "--title", "K", "--start", "2099-05-01T10:00", "--end", "2099-05-01T11:00", "--tz", "UTC"
+    )
+    running = start_server(sqlite_cli, tmp_path / "server.log", env={"MEETINGS_SQLITE_LOCK_TIMEOUT": "1"})
+    try:
+        before = running.request("/calendar.ics")
+        sqlite_cli.ok("cancel", "kickoff")
+        # Another connection holds the write lock: the server's catch-up times out after 1 s.
+        blocker = sqlite3.connect(sqlite_cli.db.url, isolation_level=None)
+        blocker.execute("BEGIN IMMEDIATE")
+        try:
+            during = running.request("/calendar.ics")
+            assert during.status == 200 and during.headers["etag"] == before.headers["etag"]
+            assert b"STATUS:CANCELLED" not in during.body
+        finally:
+            blocker.execute("ROLLBACK")
+            blocker.close()
+        assert served_within(running, "/calendar.ics", b"STATUS:CANCELLED")
+    finally:
+        running.process.terminate()
+        running.process.wait(timeout=30)
+    assert "cannot catch up with the ledger" in (tmp_path / "server.log").read_text()
+
+
+def test_a_slow_render_that_finishes_after_a_write_is_not_kept(ledger: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from exports.calendar import feeds
+    from exports.server import app as server_app
+    from projections.store import ReadStore
+
+    ledger.create_meeting("kickoff", "Kick-off", "2099-05-01T10:00", "2099-05-01T11:00", "UTC")
+    app = server_app.FeedApp(ReadStore(ledger))
+    render = feeds.all_meetings_feed
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_once(*args: Any) -> Any:
+        feed = render(*args)
+        if not entered.is_set():
+            entered.set()
+            release.wait(30)
+        return feed
+
+    monkeypatch.setattr(feeds, "all_meetings_feed", slow_once)
+
+    def get_feed() -> bytes:
+        replies: list[bytes] = []
+        body = app({"PATH_INFO": "/calendar.ics", "REQUEST_METHOD": "GET"}, lambda *a: None)
+        replies.extend(body)
+        return b"".join(replies)
+
+    slow = threading.Thread(target=get_feed)
+    slow.start()
+    assert entered.wait(30)
+    ledger.cancel("kickoff")
+    time.sleep(server_app.CHECK_INTERVAL * 2)
+    assert b"STATUS:CANCELLED" in get_feed()
+    release.set()
+    slow.join(30)
+    assert b"STATUS:CANCELLED" in get_feed()  # the slow, stale render was not stored over the fresh one
+
+
+def test_concurrent_readers_and_writers_get_no_failed_reads_and_every_write_is_served(server: Server, cli: Any) -> None:
+    """40 readers and 10 writers at once (10 s by default; MEETINGS_RW_SECONDS=30 for the issue's full run)."""
+    import os
+    import threading
+
+    seconds = float(os.environ.get("MEETINGS_RW_SECONDS", "10"))
+    failures: list[str] = []
+    stale: list[str] = []
+    reads = {"n": 0}
+    written: list[str] = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def reader(number: int) -> None:
+        path = ("/calendar.ics", "/meetings/kickoff.ics", "/feeds.json")[number % 3]
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        while not stop.is_set():
+            try:
+                conn.request("GET", path)
+                response = conn.getresponse()
+                response.read()
+                with lock:
+                    reads["n"] += 1
+                    if response.status != 200:
+                        failures.append(f"{path}: {response.status}")
+            except (OSError, http.client.HTTPException) as error:
+                with lock:
+                    failures.append(f"{path}: {error!r}")
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        conn.close()
+
+    def writer(number: int) -> None:
+        i = 0
+        while not stop.is_set():
+            name = f"Writer {number} Visit {i}"
+            i += 1
+            if cli("signup", "kickoff", name, "--mode", "remote").code != 0:
+                continue  # a write may lose a race (the CLI says so); only reads must never fail
+            with lock:
+                written.append(name)
+            if not served_within(server, "/meetings/kickoff.ics", name.encode()):
+                with lock:
+                    stale.append(name)
+
+    threads = [threading.Thread(target=reader, args=(n,)) for n in range(40)]
+    threads += [threading.Thread(target=writer, args=(n,)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    time.sleep(seconds)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=120)
+    print(f"\n{reads['n']} reads, {len(written)} writes in {seconds:g} s on {cli.db.backend}")
+    assert reads["n"] > 0 and written
+    assert not failures, failures[:10]
+    assert not stale, stale[:10]

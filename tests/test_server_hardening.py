@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from exports import feeds
+from exports.calendar import tokens
 from tests.conftest import Cli, Database
-from tests.test_feed_server import Server, start_server
+from tests.test_feed_server import Server, assert_no_personal_path, start_server
 
 EMAILS = ("ada@example.org", "grace.hopper@navy.example.mil")
 
@@ -46,10 +46,15 @@ def server(sqlite_cli: Cli) -> Iterator[Server]:
     )
     sqlite_cli.ok("signup", "kickoff", "Ada Lovelace", "--email", EMAILS[0])
     sqlite_cli.ok("signup", "kickoff", "Grace Hopper", "--email", EMAILS[1], "--mode", "remote")
-    running = start_server(sqlite_cli, Path(sqlite_cli.env["HOME"]) / "server.log")
+    log = Path(sqlite_cli.env["HOME"]) / "server.log"
+    running = start_server(sqlite_cli, log)
     yield running
     running.process.terminate()
     running.process.wait(timeout=30)
+    # No issued token in any line the server logged, whatever the tests above made it do.
+    text = log.read_text()
+    assert not [token for token in ISSUED if token in text]
+    assert_no_personal_path(text)
 
 
 def raw(port: int, data: bytes, timeout: float = 30) -> tuple[int, bytes]:
@@ -155,13 +160,15 @@ def test_idle_and_trickling_clients_do_not_hold_the_workers(server: Server) -> N
 
 
 def test_waitress_is_configured_with_explicit_limits() -> None:
-    from exports import server as feed_server
+    from exports.server import serve as feed_server
 
-    source = inspect.getsource(feed_server.serve)
-    for setting in ("channel_timeout", "max_request_header_size", "max_request_body_size"):
+    source = inspect.getsource(feed_server.create)
+    for setting in ("channel_timeout", "max_request_header_size", "max_request_body_size", "connection_limit"):
         assert setting in source
     assert feed_server.MAX_REQUEST_HEADER_SIZE <= 64 * 1024
     assert 0 < feed_server.CHANNEL_TIMEOUT <= 300
+    # select() watches descriptors below 1024 only: the limit leaves room for the rest.
+    assert 100 < feed_server.CONNECTION_LIMIT <= 1000
 
 
 # ----- tokens and privacy --------------------------------------------------------------------
@@ -170,10 +177,9 @@ def test_waitress_is_configured_with_explicit_limits() -> None:
 def test_token_lookup_is_by_hash_and_only_the_exact_token_opens_a_feed(server: Server, sqlite_cli: Cli) -> None:
     # Constant time by construction: the token is hashed and looked up by its SHA-256 in an index, so no
     # comparison ever runs over the secret itself (a guess that shares a prefix learns nothing).
-    resolve = inspect.getsource(feeds.FeedTokens.resolve)
+    resolve = inspect.getsource(tokens.FeedTokens.resolve)
     assert "token_hash(token)" in resolve and "==" not in resolve
-    url = sqlite_cli.ok("feed-token", "issue", "Ada Lovelace", "--base-url", server.base).out.strip()
-    token = url.rsplit("/", 1)[1].removesuffix(".ics")
+    token = issue_token(sqlite_cli, "Ada Lovelace", server).removeprefix("/people/").removesuffix(".ics")
     assert server.request(f"/people/{token}.ics").status == 200
     flip = {"A": "B", "B": "A"}
     near_misses = [
@@ -193,8 +199,7 @@ def test_token_lookup_is_by_hash_and_only_the_exact_token_opens_a_feed(server: S
 
 
 def test_email_addresses_never_appear_in_public_feeds(server: Server, sqlite_cli: Cli) -> None:
-    url = sqlite_cli.ok("feed-token", "issue", "Grace Hopper", "--base-url", server.base).out.strip()
-    personal = "/people/" + url.rsplit("/", 1)[1]
+    personal = issue_token(sqlite_cli, "Grace Hopper", server)
     for path in ("/", "/index.html", "/feeds.json", "/calendar.ics", "/meetings/kickoff.ics", personal):
         reply = server.request(path)
         assert reply.status == 200, path
@@ -298,3 +303,184 @@ def test_fifty_clients_for_a_minute_get_no_errors_and_the_server_does_not_grow(s
     assert not errors, errors[:10]
     assert counts["200"] > 0 and counts["304"] > 0
     assert end <= warm * 1.10 + 4096, f"RSS grew from {warm} KiB to {end} KiB"
+
+
+# ----- connections: trickling, idle, per-client and framing ----------------------------------
+
+
+def connect_from(address: str, port: int) -> socket.socket:
+    """A connection from another loopback address: to the server, another client."""
+    sock = socket.socket()
+    sock.settimeout(30)
+    sock.bind((address, 0))
+    sock.connect(("127.0.0.1", port))
+    return sock
+
+
+def closed_by_server(sock: socket.socket) -> bool:
+    sock.settimeout(0.01)
+    try:
+        return sock.recv(65536) == b""
+    except TimeoutError:
+        return False
+    except OSError:
+        return True
+
+
+def test_trickling_and_idle_crowds_do_not_lock_out_a_normal_client(server: Server) -> None:
+    from exports.server.connections import HEAD_DEADLINE
+
+    # 300 sockets from 20 other addresses (15 each, under the per-client cap), as an attack from a few hosts.
+    addresses = [f"127.0.0.{n}" for n in range(2, 22)]
+    idle = [connect_from(addresses[i % 20], server.port) for i in range(150)]
+    trickling = [connect_from(addresses[i % 20], server.port) for i in range(150)]
+    before = rss_kib(server.process.pid)
+    latencies: list[float] = []
+    statuses: list[int] = []
+    trickled_until_closed = 0
+    try:
+        for sock in trickling:
+            sock.sendall(b"GET /calendar.ics HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        started = time.monotonic()
+        # Keep trickling one header line a second per socket past the head deadline; the client keeps asking.
+        while time.monotonic() - started < HEAD_DEADLINE + 4:
+            for sock in trickling:
+                try:
+                    sock.sendall(b"X-Slow: 1\r\n")
+                except OSError:
+                    pass  # closed by the server: expected once the deadline has passed
+            for _ in range(5):
+                asked = time.monotonic()
+                reply = server.request("/calendar.ics")
+                latencies.append(time.monotonic() - asked)
+                statuses.append(reply.status)
+                time.sleep(0.2)
+        during = rss_kib(server.process.pid)
+        trickled_until_closed = sum(closed_by_server(sock) for sock in trickling)
+        idle_closed = sum(closed_by_server(sock) for sock in idle)
+    finally:
+        for sock in idle + trickling:
+            sock.close()
+    print(f"\n{len(statuses)} answers, slowest {max(latencies) * 1000:.0f} ms; RSS {before} -> {during} KiB")
+    assert statuses and set(statuses) == {200}
+    # The issue's bar: every answer within 2 s (they take milliseconds; 2 s leaves room for a busy CI machine).
+    assert max(latencies) < 2.0
+    # Trickled bytes do not extend the deadline; connections that never finished a head are closed too.
+    assert trickled_until_closed == 150 and idle_closed == 150
+    assert during <= before + 8 * 1024, f"RSS grew from {before} KiB to {during} KiB"
+
+
+def test_one_address_holds_at_most_its_share_of_connections(server: Server) -> None:
+    from exports.server.connections import PER_CLIENT
+
+    mine = [connect_from("127.0.0.30", server.port) for _ in range(PER_CLIENT)]
+    try:
+        extra = connect_from("127.0.0.30", server.port)
+        reply = extra.recv(65536)
+        assert reply.startswith(b"HTTP/1.1 503 ") and b"Connection: close" in reply
+        extra.close()
+        other = connect_from("127.0.0.31", server.port)  # another client is not affected
+        other.sendall(b"GET /calendar.ics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+        assert other.recv(65536).startswith(b"HTTP/1.1 200 ")
+        other.close()
+    finally:
+        for sock in mine:
+            sock.close()
+
+
+def test_content_length_with_transfer_encoding_is_refused_and_closed(server: Server) -> None:
+    smuggle = (
+        b"GET /calendar.ics HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n"
+        b"0\r\n\r\nGET /meetings/kickoff.ics HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    )
+    # No "Connection: close" from us: raw() returns only because the server closes the connection.
+    status, reply = raw(server.port, smuggle, timeout=10)
+    assert status == 400 and reply.count(b"HTTP/1.1 ") == 1
+
+
+# ----- conditional headers, Host and the cache -----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "date",
+    [
+        "Mon, 01 Jan 99999 00:00:00 GMT",
+        "Mon, 01 Jan 99999999999999999999 00:00:00 GMT",
+        "Fri, 31 Dec 9999 23:59:59 -2359",
+        "Mon, 01 Jan 0001 00:00:00 +2359",
+        "Mon, 32 Jan 2020 00:00:00 GMT",
+        "Mon, 01 Jan 2020",
+        "Mon, 01 Jan 2020 00:00:00 GMT, Tue, 02 Jan 2020 00:00:00 GMT",
+        "x" * 5000,
+    ],
+)
+def test_malformed_if_modified_since_is_ignored(server: Server, sqlite_cli: Cli, date: str) -> None:
+    personal = issue_token(sqlite_cli, "Grace Hopper", server)
+    for path in ("/calendar.ics", "/meetings/kickoff.ics", personal):
+        status, _ = get(server.port, path.encode(), extra=f"If-Modified-Since: {date}\r\n".encode())
+        assert status == 200, (path, date)
+
+
+def test_links_never_come_from_a_made_up_host_and_memory_stays_flat(server: Server) -> None:
+    before = rss_kib(server.process.pid)
+    for i in range(200):
+        host = f"h{i}-".encode() + b"x" * 15_000
+        for path in (b"/feeds.json", b"/"):
+            status, reply = raw(
+                server.port, b"GET " + path + b" HTTP/1.1\r\nHost: " + host + b"\r\nConnection: close\r\n\r\n"
+            )
+            assert status == 200 and host not in reply and f"127.0.0.1:{server.port}".encode() in reply
+    after = rss_kib(server.process.pid)
+    print(f"\nRSS {before} -> {after} KiB after 200 distinct 15 KB Host headers")
+    assert after - before < 20 * 1024
+
+
+# ----- logs ----------------------------------------------------------------------------------
+
+ISSUED: list[str] = []
+
+
+def issue_token(cli: Cli, name: str, server: Server) -> str:
+    """Issue a personal feed URL and remember its token, which no log line may ever show."""
+    url = cli.ok("feed-token", "issue", name, "--base-url", server.base).out.strip()
+    ISSUED.append(url.rsplit("/", 1)[1].removesuffix(".ics"))
+    return url.removeprefix(server.base)
+
+
+def test_the_access_log_has_a_redacted_line_per_request(server: Server, sqlite_cli: Cli) -> None:
+    personal = issue_token(sqlite_cli, "Ada Lovelace", server)
+    assert server.request(personal).status == 200
+    assert get(server.port, b"/calendar.ics", extra=b"Content-Length: 1\r\nTransfer-Encoding: chunked\r\n")[0] == 400
+    time.sleep(0.2)
+    lines = (Path(sqlite_cli.env["HOME"]) / "server.log").read_text().splitlines()
+    common_log = re.compile(r'^\S+ - - \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d [+-]\d{4}\] "[^"]*" \d{3} (\d+|-)$')
+    assert any(common_log.match(line) and '"GET /people/[redacted].ics HTTP/1.1" 200 ' in line for line in lines)
+    assert any(common_log.match(line) and '"GET /calendar.ics HTTP/1.1" 400 ' in line for line in lines)
+
+
+def test_tokens_are_redacted_from_messages_and_tracebacks() -> None:
+    import logging
+
+    from exports.server.logs import RedactingFormatter
+
+    token = "Zk3" + "q" * 40
+    try:
+        raise RuntimeError(f"failed on /people/{token}.ics for {token}")
+    except RuntimeError:
+        record = logging.LogRecord("x", logging.ERROR, __file__, 1, "serving %s", (f"/people/{token}.ics",), None)
+        import sys
+
+        record.exc_info = sys.exc_info()
+    text = RedactingFormatter().format(record)
+    assert token not in text and "/people/[redacted].ics" in text and "RuntimeError" in text
+
+
+def test_quiet_turns_the_access_log_off(tmp_path: Path) -> None:
+    cli = Cli(Database("sqlite", str(tmp_path / "ledger.sqlite")), tmp_path)
+    running = start_server(cli, tmp_path / "quiet.log", "--quiet")
+    try:
+        assert running.request("/calendar.ics").status == 200
+    finally:
+        running.process.terminate()
+        running.process.wait(timeout=30)
+    assert "GET /calendar.ics" not in (tmp_path / "quiet.log").read_text()

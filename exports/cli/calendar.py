@@ -39,7 +39,7 @@ past_days_option = click.option(
 @output_option
 def export_ics(slug: str, output: str | None) -> None:
     """Write one meeting as an iCalendar (.ics) file."""
-    from exports import feeds
+    from exports.calendar import feeds
 
     write_bytes(feeds.meeting_feed(session().store(), slug).body, output)
 
@@ -52,7 +52,7 @@ def export_feed(person: str | None, past_days: int, output: str | None) -> None:
     """Write the feed of upcoming and recent meetings (everyone's, or one person's) as .ics."""
     from datetime import UTC, datetime
 
-    from exports import feeds
+    from exports.calendar import feeds
 
     store = session().store()
     now = datetime.now(UTC)
@@ -81,11 +81,11 @@ base_url_option = click.option(
 @base_url_option
 def feed_token_issue(name: str, base_url: str) -> None:
     """Print a new feed URL for NAME (or an email); NAME's earlier URL stops working."""
-    from exports import feeds
+    from exports.calendar import feeds, tokens
 
     store = session().store()
     person = feeds.find_person(store, name)
-    token = feeds.FeedTokens(store).issue(person)
+    token = tokens.FeedTokens(store).issue(person)
     url = f"{base_url.rstrip('/')}/people/{token}.ics"
     if session().as_json:
         import json
@@ -99,12 +99,12 @@ def feed_token_issue(name: str, base_url: str) -> None:
 @click.argument("name")
 def feed_token_revoke(name: str) -> None:
     """Make NAME's feed URL stop working (404)."""
-    from exports import feeds
+    from exports.calendar import feeds, tokens
     from ledger.errors import NotFoundError
 
     store = session().store()
     person = feeds.find_person(store, name)
-    if not feeds.FeedTokens(store).revoke(person):
+    if not tokens.FeedTokens(store).revoke(person):
         raise NotFoundError(f"{person.name} has no feed URL")
     click.echo(f"Revoked the feed URL of {person.name}.")
 
@@ -114,13 +114,19 @@ def feed_token_revoke(name: str) -> None:
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
 @click.option("--base-url", metavar="URL", help="Public URL for the index page's links (default: the request's Host).")
 @past_days_option
-def serve_feeds(host: str, port: int, base_url: str | None, past_days: int) -> None:
+@click.option("--quiet", is_flag=True, help="No access log (one line per request on stdout, tokens redacted).")
+def serve_feeds(host: str, port: int, base_url: str | None, past_days: int, quiet: bool) -> None:
     """Serve calendar feeds over HTTP (waitress): /calendar.ics, /meetings/SLUG.ics, /people/TOKEN.ics."""
-    from exports.server import SERVER_THREADS, FeedApp
-    from exports.server import serve as run
+    from exports.server.app import FeedApp
+    from exports.server.serve import SERVER_THREADS, own_hosts, url_of
+    from exports.server.serve import serve as run
 
     # Each worker thread may need a database connection at once (PostgreSQL pool).
     session().pool_size = SERVER_THREADS
     app = FeedApp(session().store(), base_url=base_url, past_days=past_days)
-    click.echo(f"Serving calendar feeds on http://{host}:{port}/ (Ctrl-C to stop)", err=True)
-    run(app, host, port)
+
+    def listening(bound_host: str, bound_port: int) -> None:
+        app.allow_hosts(own_hosts(bound_host, bound_port))
+        click.echo(f"Serving calendar feeds on {url_of(host, bound_port)} (Ctrl-C to stop)", err=True)
+
+    run(app, host, port, access_log=not quiet, on_listening=listening)

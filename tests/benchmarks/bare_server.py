@@ -26,7 +26,7 @@ def make_app(body: bytes, etag: str, last_modified: str, content_type: str) -> C
 
 
 def main(argv: list[str]) -> None:
-    from exports.server import serve
+    from exports.server.serve import serve
 
     port, body_file, etag, last_modified, content_type = argv
     app = make_app(Path(body_file).read_bytes(), etag, last_modified, content_type)

@@ -1,4 +1,4 @@
-"""Feeds: which meetings each calendar URL shows, and the personal feed tokens behind /people/TOKEN.ics.
+"""Personal feed tokens behind /people/TOKEN.ics.
 
 A token is shown once, when issued; only its SHA-256 is stored, in a small table beside the ledger. Lookup
 is by that hash, so a guess costs a full preimage search and the comparison never leaks how much matched.
@@ -8,24 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from exports import calendar
-from ledger import people
-from ledger.errors import BadInputError, NotFoundError
+from exports.calendar.feeds import Person
 from projections.store import ReadStore
-from projections.views import everyone, person_meetings
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG: not guessable, not enumerable
-
-
-@dataclass(frozen=True)
-class Person:
-    """Whose meetings a personal feed shows."""
-
-    key: str
-    name: str
 
 
 def token_hash(token: str) -> str:
@@ -37,7 +25,7 @@ class FeedTokens:
 
     def __init__(self, store: ReadStore) -> None:
         self.store = store
-        self.sql = store.dialect.sql
+        self.sql = store.storage.sql
         self._ensured = False
 
     def _ensure_table(self) -> None:
@@ -87,51 +75,3 @@ class FeedTokens:
             )
             row = cursor.fetchone()
         return Person(row["person_key"], row["name"]) if row else None
-
-
-def find_person(store: ReadStore, name: str) -> Person:
-    """A person who has signed up, by email or by name (ignoring case and extra spaces)."""
-    cleaned = " ".join(name.split())
-    if not cleaned:
-        raise BadInputError("give a person's name or email")
-    if "@" in cleaned:
-        key = people.person_key(cleaned, cleaned)
-        entries = person_meetings(store, key)
-        if not entries:
-            raise NotFoundError(f"no one with email {cleaned!r} has signed up for a meeting")
-        return Person(key, str(entries[-1]["name"]))
-    wanted = people.name_key(cleaned)
-    named = {entry["person_key"]: entry for entry in everyone(store) if people.name_key(entry["name"]) == wanted}
-    matches = list(named.items())
-    if not matches:
-        raise NotFoundError(f"no one called {cleaned!r} has signed up for a meeting")
-    if len(matches) > 1:
-        raise BadInputError(f"several people are called {cleaned!r}; give the email instead")
-    key, doc = matches[0]
-    return Person(key, str(doc["name"]))
-
-
-# ----- which meetings each feed shows --------------------------------------------------------
-
-
-def all_meetings_feed(store: ReadStore, now: datetime, past_days: int = calendar.PAST_WINDOW_DAYS) -> calendar.Feed:
-    """Upcoming meetings plus those that ended within the past window."""
-    entries = calendar.load_all(store)
-    kept, last_modified = calendar.select_recent(entries, now, past_days)
-    return calendar.Feed(calendar.render(kept, "Meetings", "Every meeting in the ledger"), last_modified)
-
-
-def meeting_feed(store: ReadStore, slug: str) -> calendar.Feed:
-    return calendar.render_meeting(calendar.load_entry(store, slug))
-
-
-def person_feed(
-    store: ReadStore, person: Person, now: datetime, past_days: int = calendar.PAST_WINDOW_DAYS
-) -> calendar.Feed:
-    """The meetings the person is signed up for (in any mode), upcoming plus the recent past."""
-    mine = {doc["meeting_id"] for doc in person_meetings(store, person.key)}
-    entries = calendar.load_all(store)
-    kept, last_modified = calendar.select_recent([e for e in entries if e.meeting_id in mine], now, past_days)
-    # A withdrawal removes a meeting: every meeting's updated_at counts towards Last-Modified.
-    last_modified = max([last_modified, *(e.updated_at for e in entries)])
-    return calendar.Feed(calendar.render(kept, f"Meetings of {person.name}"), last_modified)

@@ -1,4 +1,4 @@
-"""Meetings as iCalendar: one .ics per meeting and the subscribable feeds (PRODUCT.md section 5).
+"""Meetings as iCalendar: the VCALENDAR, VEVENT and VTIMEZONE of every feed (PRODUCT.md section 5).
 
 Design choices, each forced by a real client (see /work/shared/research/calendar-interop.md):
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import bisect
 import calendar as gregorian
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -29,12 +29,9 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 from icalendar.prop import vCalAddress
 
 from projections import views
-from projections.store import ReadStore
 
 PRODID = "-//meeting-ledger//meetings//EN"
 REFRESH = timedelta(hours=1)
-# The all-meetings feed keeps meetings that ended this recently, so a subscriber still sees last week's.
-PAST_WINDOW_DAYS = 30
 WEEKDAYS = ("MO", "TU", "WE", "TH", "FR", "SA", "SU")
 # Any fixed namespace works: it only has to stay the same so ORGANIZER addresses stay stable.
 ORGANIZER_NAMESPACE = uuid.UUID("6f1d3b2c-5a4e-4c8f-9d7b-2e0a1c9f8b34")
@@ -78,50 +75,6 @@ class Feed:
 def stamp(iso: str) -> datetime:
     """A ledger timestamp as a whole-second UTC datetime (iCalendar and HTTP dates have no fractions)."""
     return datetime.fromisoformat(iso).astimezone(UTC).replace(microsecond=0)
-
-
-# ----- reading the ledger --------------------------------------------------------------------
-
-
-def load_entry(store: ReadStore, slug: str) -> MeetingEntry:
-    """One meeting with its attendees, agenda and notes, from the read models (NotFoundError if none)."""
-    meeting = views.meeting(store, slug)
-    doc = store.get("meetings", views.meeting_id(slug)) or {}
-    return MeetingEntry(
-        meeting=meeting,
-        attendees=views.attendees(store, slug),
-        agenda=views.agenda(store, slug),
-        notes=views.all_notes(store, slug),
-        organizer=str(doc.get("created_by") or "meeting-ledger"),
-    )
-
-
-def load_all(store: ReadStore) -> list[MeetingEntry]:
-    return [load_entry(store, doc["slug"]) for _, doc in store.all("meetings")]
-
-
-def window_start(today: datetime, past_days: int = PAST_WINDOW_DAYS) -> datetime:
-    """Midnight UTC `past_days` ago: moving once a day keeps a feed's bytes stable within a day."""
-    midnight = today.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    return midnight - timedelta(days=past_days)
-
-
-def select_recent(
-    entries: Sequence[MeetingEntry], now: datetime, past_days: int = PAST_WINDOW_DAYS
-) -> tuple[list[MeetingEntry], datetime]:
-    """Upcoming meetings plus those that ended inside the past window, and the feed's Last-Modified.
-
-    Last-Modified covers every meeting in the ledger (so a withdrawal or a cancellation counts) and the
-    midnight at which a meeting last left the window (its removal changed the feed too).
-    """
-    cutoff = window_start(now, past_days)
-    kept = [e for e in entries if e.end >= cutoff]
-    changed = [e.updated_at for e in entries]
-    for entry in entries:
-        if entry.end < cutoff:
-            end_day = entry.end.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-            changed.append(end_day + timedelta(days=past_days + 1))
-    return kept, max(changed, default=datetime(1970, 1, 1, tzinfo=UTC))
 
 
 # ----- rendering -----------------------------------------------------------------------------

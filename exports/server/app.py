@@ -1,49 +1,40 @@
-"""The calendar feed server: a WSGI application served by waitress (`meetings serve`).
+"""The calendar feed server's WSGI application: routes, conditional requests and the render cache.
 
-Feeds are rendered once per ledger state and kept in memory. Each request asks the database for the
-ledger's last event position (one indexed query); when another process has written since, the read models
-catch up and the cache starts afresh, so a write is visible on the next request without re-rendering a
-feed on every request.
+Feeds are rendered once per ledger state and kept in memory. At most every CHECK_INTERVAL the server asks
+the database for the ledger's last event position (one indexed query); when another process has written
+since, the read models catch up, so a write is visible on the next request without re-rendering a feed on
+every request. A render is kept only for the position it was rendered from; a catch-up or a render that
+fails (the database locked for longer than its lock timeout) is logged and retried on the next request,
+and meanwhile the last good answer is served, or a 503 when there is none.
 """
 
 from __future__ import annotations
 
-import hashlib
-import html
 import json
 import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote
 
-from exports import calendar, feeds
+from exports.calendar import feeds, tokens
+from exports.server import logs, pages
+from exports.server.cache import Entry, RenderCache, Rendered
 from ledger import text
 from ledger.errors import LedgerError
 from projections.store import ReadStore
 from projections.views import MODELS
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
-MAX_CACHED = 2_000  # feeds kept per ledger state: bounds memory however many people have tokens
+CHECK_INTERVAL = 0.05  # seconds between two looks at the ledger's position
+CATCH_UP_WAIT = 0.5  # seconds a request waits for another's catch-up before answering from the last good state
 StartResponse = Callable[[str, list[tuple[str, str]]], Any]
+NO_STORE = [("Cache-Control", "no-store")]
 
 
-@dataclass(frozen=True)
-class Rendered:
-    """A response body with the validators that go with it."""
-
-    body: bytes
-    content_type: str
-    etag: str
-    last_modified: datetime | None
-
-    @classmethod
-    def of(cls, body: bytes, content_type: str, last_modified: datetime | None) -> Rendered:
-        # Strong ETag: the same bytes always give the same tag, any change gives a new one.
-        return cls(body, content_type, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', last_modified)
+class Unavailable(Exception):
+    """The database cannot be read and there is no earlier answer to give instead."""
 
 
 class FeedApp:
@@ -53,23 +44,42 @@ class FeedApp:
         self,
         store: ReadStore,
         base_url: str | None = None,
-        past_days: int = calendar.PAST_WINDOW_DAYS,
+        past_days: int = feeds.PAST_WINDOW_DAYS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        hosts: Sequence[str] = (),
     ) -> None:
         self.store = store
-        self.tokens = feeds.FeedTokens(store)
+        self.tokens = tokens.FeedTokens(store)
         self.base_url = base_url.rstrip("/") if base_url else None
         self.past_days = past_days
         self.clock = clock
+        self.allow_hosts(hosts or ["127.0.0.1"])
         self._lock = threading.Lock()
         self._position = -1
         self._counter: int | None = None
         self._checked_at = -CHECK_INTERVAL
-        self._cache: dict[tuple[str, ...], Rendered] = {}
+        self.cache = RenderCache()
+
+    def allow_hosts(self, hosts: Sequence[str]) -> None:
+        """The Host values links may be built from (without --base-url); any other gets the first one's."""
+        self.hosts = frozenset(host.lower() for host in hosts)
+        self.default_base = f"http://{hosts[0]}"
 
     # ----- WSGI ------------------------------------------------------------------------------
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        try:
+            return self.respond(environ, start_response)
+        except Unavailable:
+            return self.plain(
+                start_response, "503 Service Unavailable", "Try again shortly.\n", [("Retry-After", "1"), *NO_STORE]
+            )
+        except Exception:  # noqa: BLE001 - the edge: logged with its traceback, the client gets a 500
+            # Logged here, not by waitress, so the line carries the path with any token redacted.
+            logs.ERRORS.exception("error while serving %s", logs.redact(str(environ.get("PATH_INFO"))))
+            return self.plain(start_response, "500 Internal Server Error", "Internal error.\n", NO_STORE)
+
+    def respond(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
         method = environ.get("REQUEST_METHOD", "GET")
         try:
@@ -139,27 +149,27 @@ class FeedApp:
         if if_none_match is not None:
             tags = [tag.strip() for tag in if_none_match.split(",")]
             return any(tag == "*" or tag.removeprefix("W/") == rendered.etag for tag in tags)
-        since = environ.get("HTTP_IF_MODIFIED_SINCE")
-        if not since or rendered.last_modified is None:
+        since = http_date(environ.get("HTTP_IF_MODIFIED_SINCE"))
+        if since is None or rendered.last_modified is None:
             return False
-        try:
-            when = parsedate_to_datetime(since)
-        except (TypeError, ValueError, IndexError):
-            return False  # a malformed date is ignored (RFC 9110 13.1.3)
-        if when.tzinfo is None:
-            when = when.replace(tzinfo=UTC)
         # A date in the future is invalid and ignored, too.
-        return when <= self.clock() and rendered.last_modified <= when
+        return since <= self.clock() and rendered.last_modified <= since
 
     # ----- feeds, cached per ledger state ---------------------------------------------------------
 
     def rendered(self, route: tuple[str, ...], environ: dict[str, Any]) -> Rendered | None:
         self.refresh()
+        position = self._position
         now = self.clock()
-        day = calendar.window_start(now, self.past_days).date().isoformat()
+        day = feeds.window_start(now, self.past_days).date().isoformat()
         person: feeds.Person | None = None
         if route[0] == "person":
-            person = self.tokens.resolve(route[1])  # every time: a revocation must take effect at once
+            try:
+                person = self.tokens.resolve(route[1])  # every time: a revocation must take effect at once
+            except Exception as error:
+                # Never an earlier answer here: the token may have been revoked since.
+                logs.ERRORS.warning("cannot look up a feed token: %s", error)
+                raise Unavailable from error
             if person is None:
                 return None
             key: tuple[str, ...] = ("person", person.key, day)
@@ -172,40 +182,54 @@ class FeedApp:
             key = (route[0], self.base(environ))
         else:
             key = ("all", day)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return cached
-        result = self.render(key, now, person)
+        cached = self.cache.get(key)
+        if cached is not None and cached.position == position:
+            return cached.rendered
+        try:
+            result = self.render(key, now, person)
+        except LedgerError:
+            raise
+        except Exception as error:
+            if cached is None:
+                logs.ERRORS.exception("cannot render %s", logs.redact(str(environ.get("PATH_INFO"))))
+                raise Unavailable from error
+            logs.ERRORS.warning("cannot render (%s); answering from the last good state", error)
+            return cached.rendered
         with self._lock:
-            if len(self._cache) >= MAX_CACHED:
-                self._cache.clear()
-            self._cache[key] = result
+            # A render that finished after the ledger moved on is answered once but never kept.
+            if position == self._position:
+                self.cache.put(key, Entry(position, result))
         return result
 
     def refresh(self) -> None:
-        """Catch up and drop cached feeds when the ledger has moved since they were rendered.
+        """Catch up when the ledger has moved since the last look; a failure is retried on the next request.
 
         The ledger is asked at most every CHECK_INTERVAL seconds: asking on every request
         made the worker threads queue on the database call (and the GIL it releases), which
         cut throughput under concurrent clients to a quarter. A write is therefore served
         to requests that start CHECK_INTERVAL after it, at the latest.
         """
-        now = time.monotonic()
-        if now - self._checked_at < CHECK_INTERVAL:
+        if time.monotonic() - self._checked_at < CHECK_INTERVAL:
             return
-        self._checked_at = now
-        counter = self.store.change_counter()
-        if counter is not None and counter == self._counter:
-            return  # no commit anywhere since the last check
-        position = self.store.last_position()
-        self._counter = counter
-        if position == self._position:
+        # While another request catches up, wait a little, then answer from the last good state.
+        if not self._lock.acquire(timeout=CATCH_UP_WAIT):
             return
-        with self._lock:
-            if position != self._position:
-                self.store.catch_up(MODELS)
-                self._cache.clear()
-                self._position = position
+        try:
+            started = time.monotonic()
+            if started - self._checked_at < CHECK_INTERVAL:
+                return  # another request has just looked
+            counter = self.store.change_counter()
+            if counter is None or counter != self._counter:
+                position = self.store.last_position()
+                if position != self._position:
+                    self.store.catch_up(MODELS)
+                    self._position = position
+                self._counter = counter
+            self._checked_at = started  # only after success: a failed look is retried on the next request
+        except Exception as error:  # noqa: BLE001 - whatever stops a catch-up, the last good state is served
+            logs.ERRORS.warning("cannot catch up with the ledger (%s); answering from the last good state", error)
+        finally:
+            self._lock.release()
 
     def render(self, key: tuple[str, ...], now: datetime, person: feeds.Person | None) -> Rendered:
         kind = key[0]
@@ -216,79 +240,27 @@ class FeedApp:
         elif kind == "person" and person is not None:
             feed = feeds.person_feed(self.store, person, now, self.past_days)
         else:
-            listing = self.listing(key[1])
+            listing = pages.listing(self.store, key[1])
             if kind == "json":
                 body = json.dumps(listing, indent=2, ensure_ascii=False).encode() + b"\n"
                 return Rendered.of(body, "application/json", None)
-            return Rendered.of(index_page(listing).encode(), "text/html; charset=utf-8", None)
+            return Rendered.of(pages.index_page(listing).encode(), "text/html; charset=utf-8", None)
         return Rendered.of(feed.body, CALENDAR_TYPE, feed.last_modified)
 
     def base(self, environ: dict[str, Any]) -> str:
+        """--base-url, else the request's Host when it is one of ours: never a value a client made up."""
         if self.base_url:
             return self.base_url
-        host = environ.get("HTTP_HOST") or f"{environ.get('SERVER_NAME')}:{environ.get('SERVER_PORT')}"
-        return f"{environ.get('wsgi.url_scheme', 'http')}://{host}"
-
-    def listing(self, base: str) -> list[dict[str, str]]:
-        """The public feeds (personal ones are secret and never listed), with subscribe links."""
-        docs = sorted((doc for _, doc in self.store.all("meetings")), key=lambda d: (d["start"], d["slug"]))
-        entries = [("All meetings", "/calendar.ics")]
-        entries += [(doc["title"], f"/meetings/{doc['slug']}.ics") for doc in docs]
-        return [subscribe_links(title, base + path) for title, path in entries]
+        host = str(environ.get("HTTP_HOST", "")).lower()
+        return f"http://{host}" if host in self.hosts else self.default_base
 
 
-def subscribe_links(title: str, url: str) -> dict[str, str]:
-    webcal = "webcal://" + url.split("://", 1)[1]
-    return {
-        "title": title,
-        "url": url,
-        "webcal": webcal,
-        "google": "https://calendar.google.com/calendar/render?cid=" + quote(webcal, safe=""),
-    }
-
-
-def index_page(listing: list[dict[str, str]]) -> str:
-    rows = "\n".join(
-        f'<li>{html.escape(item["title"])}: <a href="{html.escape(item["url"])}">.ics</a>'
-        f' · <a href="{html.escape(item["webcal"])}">subscribe (Apple, Outlook, Thunderbird)</a>'
-        f' · <a href="{html.escape(item["google"])}">add to Google Calendar</a></li>'
-        for item in listing
-    )
-    return (
-        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>Meeting calendars</title></head>\n'
-        f"<body><h1>Meeting calendars</h1>\n<ul>\n{rows}\n</ul>\n"
-        "<p>Personal feeds: <code>meetings feed-token issue NAME</code>.</p></body></html>\n"
-    )
-
-
-# A feed request is a GET with a short path and a few headers; anything bigger is refused (431/413)
-# before it reaches the application, so a hostile client cannot make the server buffer megabytes.
-MAX_REQUEST_HEADER_SIZE = 16 * 1024  # request line plus headers
-MAX_REQUEST_BODY_SIZE = 1024
-CHANNEL_TIMEOUT = 60  # seconds a connection may sit idle (or trickle bytes) before it is closed
-
-
-SERVER_THREADS = 8
-CHECK_INTERVAL = 0.05  # seconds between two looks at the ledger's position
-
-
-def serve(app: FeedApp, host: str, port: int, threads: int = SERVER_THREADS) -> None:
-    """Serve with waitress: asynchronous I/O buffers slow clients, so they never hold a worker thread."""
-    import waitress
-
-    waitress.serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        channel_timeout=CHANNEL_TIMEOUT,
-        cleanup_interval=10,
-        max_request_header_size=MAX_REQUEST_HEADER_SIZE,
-        max_request_body_size=MAX_REQUEST_BODY_SIZE,
-        # Not asyncore_use_poll: measured here, it cut throughput under 4+ concurrent
-        # keep-alive clients to a third. select() and waitress's connection_limit (100)
-        # bound open connections instead.
-        ident="meetings",
-        clear_untrusted_proxy_headers=True,
-        _quiet=True,
-    )
+def http_date(value: str | None) -> datetime | None:
+    """An HTTP-date as an aware datetime, or None for anything malformed (ignored, as RFC 9110 13.1.3 says)."""
+    if not value or len(value) > 64:
+        return None
+    try:
+        when = parsedate_to_datetime(value)
+        return (when if when.tzinfo is not None else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None

@@ -1,0 +1,118 @@
+"""Feeds: which meetings each calendar URL shows, read from the ledger's read models."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from exports.calendar import ics
+from exports.calendar.ics import MeetingEntry
+from ledger import people
+from ledger.errors import BadInputError, NotFoundError
+from projections import views
+from projections.store import ReadStore
+from projections.views import everyone, person_meetings
+
+# The all-meetings feed keeps meetings that ended this recently, so a subscriber still sees last week's.
+PAST_WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Person:
+    """Whose meetings a personal feed shows."""
+
+    key: str
+    name: str
+
+
+def find_person(store: ReadStore, name: str) -> Person:
+    """A person who has signed up, by email or by name (ignoring case and extra spaces)."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise BadInputError("give a person's name or email")
+    wanted = people.typed_person_key(cleaned)
+    if people.is_email(cleaned):
+        entries = person_meetings(store, wanted)
+        if not entries:
+            raise NotFoundError(f"no one with email {cleaned!r} has signed up for a meeting")
+        return Person(wanted, str(entries[-1]["name"]))
+    # Several people may share a name when each gave an email: match what their name alone would key to.
+    named = {
+        entry["person_key"]: entry for entry in everyone(store) if people.person_key(entry["name"], None) == wanted
+    }
+    matches = list(named.items())
+    if not matches:
+        raise NotFoundError(f"no one called {cleaned!r} has signed up for a meeting")
+    if len(matches) > 1:
+        raise BadInputError(f"several people are called {cleaned!r}; give the email instead")
+    key, doc = matches[0]
+    return Person(key, str(doc["name"]))
+
+
+# ----- reading the ledger --------------------------------------------------------------------
+
+
+def load_entry(store: ReadStore, slug: str) -> MeetingEntry:
+    """One meeting with its attendees, agenda and notes, from the read models (NotFoundError if none)."""
+    meeting = views.meeting(store, slug)
+    doc = store.get("meetings", views.meeting_id(slug)) or {}
+    return MeetingEntry(
+        meeting=meeting,
+        attendees=views.attendees(store, slug),
+        agenda=views.agenda(store, slug),
+        notes=views.all_notes(store, slug),
+        organizer=str(doc.get("created_by") or "meeting-ledger"),
+    )
+
+
+def load_all(store: ReadStore) -> list[MeetingEntry]:
+    return [load_entry(store, doc["slug"]) for _, doc in store.all("meetings")]
+
+
+def window_start(today: datetime, past_days: int = PAST_WINDOW_DAYS) -> datetime:
+    """Midnight UTC `past_days` ago: moving once a day keeps a feed's bytes stable within a day."""
+    midnight = today.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight - timedelta(days=past_days)
+
+
+def select_recent(
+    entries: Sequence[MeetingEntry], now: datetime, past_days: int = PAST_WINDOW_DAYS
+) -> tuple[list[MeetingEntry], datetime]:
+    """Upcoming meetings plus those that ended inside the past window, and the feed's Last-Modified.
+
+    Last-Modified covers every meeting in the ledger (so a withdrawal or a cancellation counts) and the
+    midnight at which a meeting last left the window (its removal changed the feed too).
+    """
+    cutoff = window_start(now, past_days)
+    kept = [e for e in entries if e.end >= cutoff]
+    changed = [e.updated_at for e in entries]
+    for entry in entries:
+        if entry.end < cutoff:
+            end_day = entry.end.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+            changed.append(end_day + timedelta(days=past_days + 1))
+    return kept, max(changed, default=datetime(1970, 1, 1, tzinfo=UTC))
+
+
+# ----- which meetings each feed shows --------------------------------------------------------
+
+
+def all_meetings_feed(store: ReadStore, now: datetime, past_days: int = PAST_WINDOW_DAYS) -> ics.Feed:
+    """Upcoming meetings plus those that ended within the past window."""
+    entries = load_all(store)
+    kept, last_modified = select_recent(entries, now, past_days)
+    return ics.Feed(ics.render(kept, "Meetings", "Every meeting in the ledger"), last_modified)
+
+
+def meeting_feed(store: ReadStore, slug: str) -> ics.Feed:
+    return ics.render_meeting(load_entry(store, slug))
+
+
+def person_feed(store: ReadStore, person: Person, now: datetime, past_days: int = PAST_WINDOW_DAYS) -> ics.Feed:
+    """The meetings the person is signed up for (in any mode), upcoming plus the recent past."""
+    mine = {doc["meeting_id"] for doc in person_meetings(store, person.key)}
+    entries = load_all(store)
+    kept, last_modified = select_recent([e for e in entries if e.meeting_id in mine], now, past_days)
+    # A withdrawal removes a meeting: every meeting's updated_at counts towards Last-Modified.
+    last_modified = max([last_modified, *(e.updated_at for e in entries)])
+    return ics.Feed(ics.render(kept, f"Meetings of {person.name}"), last_modified)
