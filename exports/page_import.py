@@ -108,7 +108,7 @@ class _Builder:
         if not value:
             return ""
         try:
-            return check(value)  # type: ignore[operator,no-any-return]
+            return check(value)  # type: ignore[operator]
         except BadInputError as error:
             self.problems.append(Problem(0, value[:200], f"{what} left out: {error}"))
             return ""

@@ -52,7 +52,7 @@ class Ledger(Application):
     # Loads replay at most 9 events after the newest snapshot (each costs eventsourcing's
     # checks and a mutator); only the newest snapshot is kept, so a short interval costs
     # one encoding of the state every 10 events, not storage.
-    snapshotting_intervals: ClassVar[dict[type, int]] = {Meeting: 10}  # type: ignore[assignment]
+    snapshotting_intervals: ClassVar[dict[type, int]] = {Meeting: 10}
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
