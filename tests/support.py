@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from ledger import people, storage
 from ledger.application import Ledger, Saved
 from projections import views
 from projections.store import ReadStore
-from tests.conftest import SEED_ATTENDEES, SEED_TOPICS, Database
+from tests.conftest import SEED_ATTENDEES, SEED_TOPICS, Database, Result
 
 SEED_SLUG = "sig-node-f2f-2016"
 
@@ -105,3 +107,26 @@ def stored_kinds(db: Database) -> list[str]:
         with psycopg.connect(db.url) as conn:
             rows = conn.execute("SELECT topic FROM ledger_events ORDER BY notification_id").fetchall()
     return [r[0].rsplit(".", 1)[1] for r in rows]
+
+
+@dataclass
+class InProcess:
+    """The real `meetings` command run in this process (click's CliRunner), for many runs of one command."""
+
+    db: Database
+    home: Path
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        from click.testing import CliRunner
+
+        from exports.cli import main
+
+        env = {"MEETINGS_DB": self.db.url, "MEETINGS_ACTOR": "alice", "HOME": str(self.home), "TZ": "UTC"}
+        outcome = CliRunner().invoke(main, list(args), input=input, env=env)
+        assert isinstance(outcome.exception, SystemExit | None), repr(outcome.exception)
+        return Result(outcome.exit_code, outcome.stdout, outcome.stderr)
+
+    def ok(self, *args: str, **kwargs: Any) -> Result:
+        result = self(*args, **kwargs)
+        assert result.code == 0, f"meetings {args} exited {result.code}: {result.err}"
+        return result
