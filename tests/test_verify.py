@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 
 from ledger import chain
 from ledger.application import Ledger
-from tests.conftest import Cli, Database, meetings_executable
+from tests.conftest import Cli, Database
 from tests.support import acting_as
 
 SLUG = "sig-node-f2f-2016"
@@ -271,33 +269,4 @@ def test_the_chain_travels_with_a_copied_sqlite_file(sqlite_cli: Cli, tmp_path: 
     assert result.code == 0, result.err
 
 
-@pytest.mark.slow
-def test_forty_concurrent_signups_all_succeed_and_chain(cli: Cli) -> None:
-    cli.ok(
-        "new",
-        SLUG,
-        "--title",
-        "T",
-        "--start",
-        "2016-11-07T13:00",
-        "--end",
-        "2016-11-07T16:00",
-        "--tz",
-        "UTC",
-        "--capacity",
-        "25",
-    )
-
-    def sign_up(i: int) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [*meetings_executable(), "signup", SLUG, f"Person {i}"],
-            env=cli.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    with ThreadPoolExecutor(max_workers=40) as pool:
-        results = list(pool.map(sign_up, range(40)))
-    assert [r.returncode for r in results] == [0] * 40, [r.stderr for r in results if r.returncode]
-    assert cli.ok("verify").out.startswith("ok: 41 events, head 41:" if cli.db.backend == "sqlite" else "ok: 41 events")
+# Forty (now sixty) concurrent sign-ups all succeed and chain: test_concurrency.py.
