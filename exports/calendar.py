@@ -28,7 +28,7 @@ import pytz
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration, vRecur
 from icalendar.prop import vCalAddress
 
-from projections import views
+from projections import queries
 from projections.store import ReadStore
 
 PRODID = "-//meeting-ledger//meetings//EN"
@@ -52,7 +52,7 @@ class MeetingEntry:
 
     @property
     def meeting_id(self) -> str:
-        return views.meeting_id(self.meeting["slug"])
+        return queries.meeting_id(self.meeting["slug"])
 
     @property
     def start(self) -> datetime:
@@ -85,14 +85,13 @@ def stamp(iso: str) -> datetime:
 
 def load_entry(store: ReadStore, slug: str) -> MeetingEntry:
     """One meeting with its attendees, agenda and notes, from the read models (NotFoundError if none)."""
-    meeting = views.meeting(store, slug)
-    doc = store.get("meetings", views.meeting_id(slug)) or {}
+    meeting = queries.meeting(store, slug)
     return MeetingEntry(
-        meeting=meeting,
-        attendees=views.attendees(store, slug),
-        agenda=views.agenda(store, slug),
-        notes=views.all_notes(store, slug),
-        organizer=str(doc.get("created_by") or "meeting-ledger"),
+        meeting=meeting.to_json(),
+        attendees=queries.attendees(store, slug).to_json(),
+        agenda=queries.agenda(store, slug).to_json(),
+        notes=queries.all_notes(store, slug),
+        organizer=meeting.created_by or "meeting-ledger",
     )
 
 

@@ -14,8 +14,8 @@ from datetime import UTC, datetime
 from exports import calendar
 from ledger import people
 from ledger.errors import BadInputError, NotFoundError
+from projections.queries import everyone, person_meetings
 from projections.store import ReadStore
-from projections.views import everyone, person_meetings
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG: not guessable, not enumerable
 
@@ -99,16 +99,16 @@ def find_person(store: ReadStore, name: str) -> Person:
         entries = person_meetings(store, key)
         if not entries:
             raise NotFoundError(f"no one with email {cleaned!r} has signed up for a meeting")
-        return Person(key, str(entries[-1]["name"]))
+        return Person(key, entries[-1].name)
     wanted = people.name_key(cleaned)
-    named = {entry["person_key"]: entry for entry in everyone(store) if people.name_key(entry["name"]) == wanted}
+    named = {entry.person_key: entry for entry in everyone(store) if people.name_key(entry.name) == wanted}
     matches = list(named.items())
     if not matches:
         raise NotFoundError(f"no one called {cleaned!r} has signed up for a meeting")
     if len(matches) > 1:
         raise BadInputError(f"several people are called {cleaned!r}; give the email instead")
     key, doc = matches[0]
-    return Person(key, str(doc["name"]))
+    return Person(key, doc.name)
 
 
 # ----- which meetings each feed shows --------------------------------------------------------
@@ -129,7 +129,7 @@ def person_feed(
     store: ReadStore, person: Person, now: datetime, past_days: int = calendar.PAST_WINDOW_DAYS
 ) -> calendar.Feed:
     """The meetings the person is signed up for (in any mode), upcoming plus the recent past."""
-    mine = {doc["meeting_id"] for doc in person_meetings(store, person.key)}
+    mine = {doc.meeting_id for doc in person_meetings(store, person.key)}
     entries = calendar.load_all(store)
     kept, last_modified = calendar.select_recent([e for e in entries if e.meeting_id in mine], now, past_days)
     # A withdrawal removes a meeting: every meeting's updated_at counts towards Last-Modified.

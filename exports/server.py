@@ -23,8 +23,8 @@ from urllib.parse import quote
 from exports import calendar, feeds
 from ledger import text
 from ledger.errors import LedgerError
+from projections.queries import MODELS
 from projections.store import ReadStore
-from projections.views import MODELS
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 MAX_CACHED = 2_000  # feeds kept per ledger state: bounds memory however many people have tokens

@@ -15,12 +15,13 @@ from eventsourcing.persistence import JSONTranscoder
 
 from ledger import people, text
 from ledger.agenda import Agenda
-from ledger.attendance import MODES, Roster
+from ledger.attendance import Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.importing import ImportCommands
 from ledger.meeting import TOPIC_PREFIX, Meeting
 from ledger.storage.adapter import DatabaseLocked, Storage, WriteConflict, appending, best_effort
 from ledger.transcoding import AsDict, LedgerTranscoder
+from ledger.vocabulary import MODES
 
 if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
     from ledger.timing import Fold
