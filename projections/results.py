@@ -7,9 +7,14 @@ keys, their order and their values are relied on by scripts, so they change only
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any, Protocol
+
+
+def _plain(result: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A result's own fields in declaration order: the JSON keys and their order follow the class."""
+    return {f.name: getattr(result, f.name) for f in fields(result) if f.name not in leave_out}
 
 
 @dataclass(frozen=True)
@@ -25,15 +30,7 @@ class Counts:
     over_capacity: bool
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "seated": self.seated,
-            "free": self.free,
-            "waitlisted": self.waitlisted,
-            "remote": self.remote,
-            "undecided": self.undecided,
-            "total": self.total,
-            "over_capacity": self.over_capacity,
-        }
+        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -49,14 +46,7 @@ class AttendeeEntry:
     waitlist_position: int | None = None
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "position": self.position,
-            "name": self.name,
-            "mode": self.mode,
-            "remark": self.remark,
-            "email": self.email,
-            "status": self.status,
-        }
+        data = _plain(self, leave_out=("waitlist_position",))
         if self.waitlist_position is not None:
             data["waitlist_position"] = self.waitlist_position
         return data
@@ -72,7 +62,7 @@ class Withdrawal:
     at: str  # UTC ISO 8601
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "reason": self.reason, "by": self.by, "at": self.at}
+        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -149,22 +139,7 @@ class MeetingView:
 
     def to_json(self) -> dict[str, Any]:
         return {
-            "slug": self.slug,
-            "title": self.title,
-            "start": self.start,
-            "end": self.end,
-            "timezone": self.timezone,
-            "location": self.location,
-            "video_url": self.video_url,
-            "description": self.description,
-            "capacity": self.capacity,
-            "cancelled": self.cancelled,
-            "cancel_reason": self.cancel_reason,
-            "sequence": self.sequence,
-            "calendar_uid": self.calendar_uid,
-            "publish_emails": self.publish_emails,
-            "created_at": self.created_at,
-            "updated_at": self.updated_at,
+            **_plain(self, leave_out=("created_by", "counts")),
             "status": self.status,
             "counts": self.counts.to_json(),
         }
@@ -184,16 +159,7 @@ class MeetingRow:
     status: str  # "upcoming", "past" or "cancelled"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "slug": self.slug,
-            "title": self.title,
-            "start": self.start,
-            "end": self.end,
-            "timezone": self.timezone,
-            "location": self.location,
-            "capacity": self.capacity,
-            "status": self.status,
-        }
+        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -206,7 +172,7 @@ class Topic:
     proposer: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"id": self.id, "number": self.number, "title": self.title, "proposer": self.proposer}
+        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -253,13 +219,7 @@ class Revision:
     text: str  # not in the JSON: `notes show` prints the latest text, `notes diff` any two
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "revision": self.revision,
-            "by": self.by,
-            "at": self.at,
-            "base_revision": self.base_revision,
-            "merged": self.merged,
-        }
+        return _plain(self, leave_out=("text",))
 
 
 @dataclass(frozen=True)
