@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ledger.kinds import ACTIONS
 from ledger.people import name_key
 from ledger.vocabulary import MODE_WORDS, format_when
 from projections.events import LedgerEvent
@@ -24,24 +25,6 @@ from projections.events import stream_events as stream_events  # the audit comma
 FORMATS = ("text", "json", "csv")
 CSV_FIELDS = ("position", "time", "actor", "principal", "meeting", "person", "action", "details", "sentence")
 
-# Stored kinds as the verbs people filter and read by.
-ACTIONS = {
-    "Scheduled": "created",
-    "Edited": "edited",
-    "Rescheduled": "rescheduled",
-    "Cancelled": "cancelled",
-    "Reinstated": "reinstated",
-    "CapacityChanged": "capacity-changed",
-    "SignedUp": "signed-up",
-    "Withdrew": "withdrew",
-    "AttendanceChanged": "attendance-changed",
-    "Promoted": "promoted",
-    "TopicProposed": "topic-proposed",
-    "TopicRetitled": "topic-retitled",
-    "TopicMoved": "topic-moved",
-    "TopicWithdrawn": "topic-withdrawn",
-    "NotesEdited": "notes-edited",
-}
 # Shown as their own fields (or internal); the rest of the data is the event's details.
 _COMMON = frozenset({"timestamp", "actor", "principal", "originator_topic", "person", "person_key"})
 

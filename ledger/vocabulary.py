@@ -8,12 +8,20 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
+from ledger.errors import BadInputError
+
 Mode = Literal["in-person", "remote", "undecided"]
 MODES: tuple[Mode, ...] = ("in-person", "remote", "undecided")
 # How the meeting page writes each mode: "1. Dawn Chen (In Person)".
 MODE_LABELS: dict[str, str] = {"in-person": "In Person", "remote": "Remote", "undecided": "TBD"}
 # How a sentence says it: "signed up for sig-node (in person)".
 MODE_WORDS: dict[str, str] = {"in-person": "in person", "remote": "remote", "undecided": "undecided"}
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise BadInputError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    return mode
 
 
 def format_when(start: str, end: str, zone: str) -> str:
