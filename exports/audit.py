@@ -16,31 +16,15 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ledger.kinds import ACTIONS
+from ledger.people import name_key
+from ledger.vocabulary import MODE_WORDS, format_when
 from projections.events import LedgerEvent
 from projections.events import stream_events as stream_events  # the audit command reads through here
 
 FORMATS = ("text", "json", "csv")
 CSV_FIELDS = ("position", "time", "actor", "principal", "meeting", "person", "action", "details", "sentence")
 
-# Stored kinds as the verbs people filter and read by.
-ACTIONS = {
-    "Scheduled": "created",
-    "Edited": "edited",
-    "Rescheduled": "rescheduled",
-    "Cancelled": "cancelled",
-    "Reinstated": "reinstated",
-    "CapacityChanged": "capacity-changed",
-    "SignedUp": "signed-up",
-    "Withdrew": "withdrew",
-    "AttendanceChanged": "attendance-changed",
-    "Promoted": "promoted",
-    "TopicProposed": "topic-proposed",
-    "TopicRetitled": "topic-retitled",
-    "TopicMoved": "topic-moved",
-    "TopicWithdrawn": "topic-withdrawn",
-    "NotesEdited": "notes-edited",
-}
-MODE_WORDS = {"in-person": "in person", "remote": "remote", "undecided": "undecided"}
 # Shown as their own fields (or internal); the rest of the data is the event's details.
 _COMMON = frozenset({"timestamp", "actor", "principal", "originator_topic", "person", "person_key"})
 
@@ -79,7 +63,7 @@ class Filters:
     def keep(self, entry: Entry) -> bool:
         if self.actor is not None and entry.actor.casefold() != self.actor.strip().casefold():
             return False
-        if self.person is not None and squash(entry.person) != squash(self.person):
+        if self.person is not None and name_key(entry.person) != name_key(self.person):
             return False
         if self.since is not None or self.until is not None:
             moment = datetime.fromisoformat(entry.time)
@@ -88,11 +72,6 @@ class Filters:
             if self.until is not None and moment > self.until:
                 return False
         return True
-
-
-def squash(name: str) -> str:
-    """People are matched ignoring case and spaces ("dawn chen" finds "Dawn  Chen")."""
-    return "".join(name.split()).casefold()
 
 
 # ----- reading -------------------------------------------------------------------------------
@@ -152,7 +131,7 @@ def sentence(kind: str, actor: str, slug: str, data: dict[str, Any]) -> str:
     """One readable sentence naming who did what to whom in which meeting."""
     who = actor or "someone"
     person = str(data.get("person") or "")
-    themselves = bool(person) and squash(person) == squash(actor)
+    themselves = bool(person) and name_key(person) == name_key(actor)
     if kind == "Scheduled":
         limit = "no capacity limit" if data["capacity"] is None else f"capacity {data['capacity']}"
         return f'{who} created {slug} "{data["title"]}" for {_when(data)} ({limit})'
@@ -211,9 +190,7 @@ def _attendance(data: dict[str, Any]) -> str:
 
 
 def _when(data: dict[str, Any]) -> str:
-    from exports.cli.support import format_when  # the same wording as `meetings list` and `show`
-
-    return format_when(data)
+    return format_when(str(data["start"]), str(data["end"]), str(data["timezone"]))
 
 
 def _change(name: str, value: Any) -> str:

@@ -15,12 +15,13 @@ from eventsourcing.persistence import JSONTranscoder
 
 from ledger import people, text
 from ledger.agenda import Agenda
-from ledger.attendance import MODES, Roster
+from ledger.attendance import Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.importing import ImportCommands
 from ledger.meeting import TOPIC_PREFIX, Meeting
 from ledger.storage.adapter import DatabaseLocked, Storage, WriteConflict, appending, best_effort
 from ledger.transcoding import AsDict, LedgerTranscoder
+from ledger.vocabulary import check_mode
 
 if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
     from ledger.timing import Fold
@@ -69,7 +70,7 @@ class Ledger(ImportCommands, Application):
     # ----- plumbing --------------------------------------------------------------------
 
     def get_meeting(self, slug: str) -> Meeting:
-        text.slug(slug)
+        text.check("slug", slug)
         try:
             meeting: Meeting = self.repository.get(Meeting.create_id(slug))
         except AggregateNotFoundError:
@@ -179,27 +180,22 @@ class Ledger(ImportCommands, Application):
     ) -> Saved:
         from ledger.timing import Schedule
 
-        slug = text.slug(slug)
+        slug = text.check("slug", slug)
         meeting = Meeting.schedule(
             slug=slug,
-            title=text.single_line(title, "title", text.TITLE_MAX),
+            title=text.check("title", title),
             schedule=Schedule.from_input(start, end, zone, fold),
-            location=text.single_line(location, "location", text.SHORT_TEXT_MAX, required=False),
-            video_url=text.url(video_url),
-            description=text.multi_line(description, "description", text.DESCRIPTION_MAX),
+            location=text.check("location", location),
+            video_url=text.check("video_url", video_url),
+            description=text.check("description", description),
             capacity=check_capacity(capacity),
         )
         return self._save_new(meeting, f"created {slug}")
 
     def edit_meeting(self, slug: str, **changes: Any) -> Saved:
-        checks: dict[str, Callable[[Any], Any]] = {
-            "title": lambda v: text.single_line(v, "title", text.TITLE_MAX),
-            "location": lambda v: text.single_line(v, "location", text.SHORT_TEXT_MAX, required=False),
-            "video_url": text.url,
-            "description": lambda v: text.multi_line(v, "description", text.DESCRIPTION_MAX),
-            "publish_emails": bool,
+        cleaned = {
+            k: bool(v) if k == "publish_emails" else text.check(k, v) for k, v in changes.items() if v is not None
         }
-        cleaned = {k: checks[k](v) for k, v in changes.items() if v is not None}
         if not cleaned:
             raise BadInputError("give at least one of --title, --location, --video-url, --description")
 
@@ -219,7 +215,7 @@ class Ledger(ImportCommands, Application):
         return self._update(slug, change)
 
     def cancel(self, slug: str, reason: str = "") -> Saved:
-        reason = text.single_line(reason, "reason", text.SHORT_TEXT_MAX, required=False)
+        reason = text.check("reason", reason)
 
         def change(meeting: Meeting) -> str:
             meeting.cancel(reason)
@@ -250,8 +246,8 @@ class Ledger(ImportCommands, Application):
     ) -> Saved:
         name = people.display_name(name)
         mode = check_mode(mode)
-        email = text.email(email) if email else None
-        remark = text.single_line(remark, "remark", text.SHORT_TEXT_MAX, required=False)
+        email = text.check("email", email) if email else None
+        remark = text.check("remark", remark)
 
         def change(meeting: Meeting) -> str:
             meeting.sign_up(name, mode, email, remark)
@@ -262,7 +258,7 @@ class Ledger(ImportCommands, Application):
 
     def withdraw(self, slug: str, name: str, reason: str = "") -> Saved:
         name = people.display_name(name)
-        reason = text.single_line(reason, "reason", text.SHORT_TEXT_MAX, required=False)
+        reason = text.check("reason", reason)
 
         def change(meeting: Meeting) -> str:
             waiting = list(meeting.roster.waitlist)
@@ -278,7 +274,7 @@ class Ledger(ImportCommands, Application):
         name = people.display_name(name)
         mode = check_mode(mode) if mode is not None else None
         if remark is not None:
-            remark = text.single_line(remark, "remark", text.SHORT_TEXT_MAX, required=False)
+            remark = text.check("remark", remark)
         if mode is None and remark is None:
             raise BadInputError("give --mode or --remark")
 
@@ -291,7 +287,7 @@ class Ledger(ImportCommands, Application):
     # ----- agenda ----------------------------------------------------------------------
 
     def propose_topic(self, slug: str, title: str, proposer: str, parent_id: int | None = None) -> Saved:
-        title = text.single_line(title, "topic title", text.TITLE_MAX)
+        title = text.check("topic_title", title)
         proposer = people.display_name(proposer)
 
         def change(meeting: Meeting) -> str:
@@ -301,7 +297,7 @@ class Ledger(ImportCommands, Application):
         return self._update(slug, change)
 
     def retitle_topic(self, slug: str, topic_id: int, title: str) -> Saved:
-        title = text.single_line(title, "topic title", text.TITLE_MAX)
+        title = text.check("topic_title", title)
 
         def change(meeting: Meeting) -> str:
             meeting.retitle_topic(topic_id, title)
@@ -317,7 +313,7 @@ class Ledger(ImportCommands, Application):
         return self._update(slug, change)
 
     def withdraw_topic(self, slug: str, topic_id: int, reason: str = "") -> Saved:
-        reason = text.single_line(reason, "reason", text.SHORT_TEXT_MAX, required=False)
+        reason = text.check("reason", reason)
 
         def change(meeting: Meeting) -> str:
             meeting.withdraw_topic(topic_id, reason)
@@ -328,7 +324,7 @@ class Ledger(ImportCommands, Application):
     # ----- notes -----------------------------------------------------------------------
 
     def edit_notes(self, slug: str, topic_id: int | None, new_text: str, base_revision: int | None = None) -> Saved:
-        new_text = text.multi_line(new_text, "notes", text.NOTES_MAX)
+        new_text = text.check("notes", new_text)
 
         def change(meeting: Meeting) -> str:
             revision = meeting.edit_notes(topic_id, new_text, base_revision, self._notes_history(meeting))
@@ -354,12 +350,6 @@ def check_capacity(capacity: int | None) -> int | None:
     if capacity is not None and capacity > 1_000_000:
         raise BadInputError("capacity must be at most 1000000")
     return capacity
-
-
-def check_mode(mode: str) -> str:
-    if mode not in MODES:
-        raise BadInputError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
-    return mode
 
 
 __all__ = ["Ledger", "Saved"]

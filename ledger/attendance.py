@@ -8,13 +8,10 @@ the attendee read model both apply those recorded outcomes through this one clas
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 from ledger.people import name_key
-
-Mode = Literal["in-person", "remote", "undecided"]
-MODES: tuple[Mode, ...] = ("in-person", "remote", "undecided")
-MODE_LABELS: dict[str, str] = {"in-person": "In Person", "remote": "Remote", "undecided": "TBD"}
+from ledger.vocabulary import MODE_LABELS
 
 
 @dataclass(slots=True)

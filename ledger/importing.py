@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TypeVar, cast
 from ledger import people, text
 from ledger.errors import BadInputError, LedgerError, RuleError
 from ledger.meeting import Meeting
+from ledger.vocabulary import check_mode
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -121,8 +122,8 @@ class _Build:
         from ledger.timing import Schedule
 
         plan = self.plan
-        title = text.single_line(plan.title, "title", text.TITLE_MAX)
-        slug = text.slug(plan.slug)
+        title = text.check("title", plan.title)
+        slug = text.check("slug", plan.slug)
         schedule = Schedule.from_input(plan.start, plan.end, plan.zone, plan.fold)
         capacity = self.optional("capacity", plan.capacity, lambda v: check_capacity(v) or 0)
         marked = plan.over_capacity or any(s.waitlist is not None for s in plan.sign_ups)
@@ -134,25 +135,21 @@ class _Build:
             slug=slug,
             title=title,
             schedule=schedule,
-            location=self.optional(
-                "location",
-                plan.location,
-                lambda v: text.single_line(v, "location", text.SHORT_TEXT_MAX, required=False),
-            )
-            or "",
-            video_url=self.optional("video_url", plan.video_url, text.url) or "",
-            description=self.optional(
-                "description", plan.description, lambda v: text.multi_line(v, "description", text.DESCRIPTION_MAX)
-            )
-            or "",
+            location=self.optional("location", plan.location) or "",
+            video_url=self.optional("video_url", plan.video_url) or "",
+            description=self.optional("description", plan.description) or "",
             capacity=None if self.late_capacity else capacity,
         )
 
-    def optional(self, part: str, value: T | None, check: Callable[[T], T]) -> T | None:
+    def optional(self, part: str, value: T | None, check: Callable[[T], T] | None = None) -> T | None:
+        """A detail the plan may leave out; a value its check refuses is left out and reported.
+
+        Text details are checked as their field in `text.FIELDS` says, unless `check` is given.
+        """
         if not value and value != 0:
             return None
         try:
-            return check(value)
+            return check(value) if check else cast("T", text.check(part, cast("str", value)))
         except BadInputError as error:
             self.refusals.append(Refusal(part, None, str(value), str(error)))
             return None
@@ -164,15 +161,13 @@ class _Build:
         earlier place is still to come, or the capacity applies only after everyone is listed)
         holds its place in the list as undecided and joins the waitlist after the list is read.
         """
-        from ledger.application import check_mode
-
         deferred: list[tuple[int, SignUpPlan]] = []
         for index, entry in enumerate(self.plan.sign_ups):
             try:
                 name = people.display_name(entry.name)
                 mode = check_mode(entry.mode)
-                email = text.email(entry.email) if entry.email else None
-                remark = text.single_line(entry.remark, "remark", text.SHORT_TEXT_MAX, required=False)
+                email = text.check("email", entry.email) if entry.email else None
+                remark = text.check("remark", entry.remark)
                 if self.marked and entry.waitlist is not None:
                     in_order = entry.waitlist == len(meeting.roster.waitlist) + 1
                     if meeting.roster.seat_free() or not in_order or self.late_capacity:
@@ -205,7 +200,7 @@ class _Build:
                     continue  # its topic was left out, and it with it
             try:
                 ids[index] = meeting.propose_topic(
-                    text.single_line(topic.title, "topic title", text.TITLE_MAX),
+                    text.check("topic_title", topic.title),
                     people.display_name(topic.proposer or actor),
                     parent,
                 )
@@ -228,7 +223,7 @@ class _Build:
 
     def _edit(self, meeting: Meeting, topic_id: int | None, body: str, index: int | None) -> None:
         try:
-            meeting.edit_notes(topic_id, text.multi_line(body, "notes", text.NOTES_MAX), None)
+            meeting.edit_notes(topic_id, text.check("notes", body), None)
         except RuleError:
             pass  # nothing to record: the section is empty
         except LedgerError as error:

@@ -23,13 +23,12 @@ def login_name() -> str:
 def resolve_actor(explicit: str | None) -> str:
     """`--as NAME`, else MEETINGS_ACTOR, else the login name."""
     chosen = explicit if explicit is not None else os.environ.get("MEETINGS_ACTOR") or login_name()
-    return text.single_line(chosen, "actor name", text.NAME_MAX)
+    return text.check("actor", chosen)
 
 
 def display_name(name: str) -> str:
     """The display form keeps the user's spelling but collapses runs of spaces."""
-    name = text.single_line(name, "name", text.NAME_MAX)
-    return " ".join(name.split())
+    return text.check("name", name)
 
 
 def name_key(name: str) -> str:

@@ -1,8 +1,14 @@
-"""Checks on every piece of text a user can type: length limits and forbidden characters."""
+"""Checks on every piece of text a user can type: length limits and forbidden characters.
+
+`FIELDS` says, for each field a command takes, what kind of text it is and its limit; the
+commands check every value through `check`, so no write path can forget a limit.
+"""
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
+from typing import Literal
 
 from ledger.errors import BadInputError
 
@@ -49,8 +55,12 @@ def single_line(value: str, what: str, limit: int, *, required: bool = True) -> 
 
 
 def multi_line(value: str, what: str, limit: int) -> str:
-    """Free text (descriptions, notes): newlines and tabs allowed, other controls not."""
-    value = value.replace("\r\n", "\n")
+    """Free text (descriptions, notes): newlines and tabs allowed, other controls not.
+
+    A byte-order mark at either end is dropped, as in one-line text: it is invisible, and
+    calendar parsers (ical.js) drop it, so keeping it would make the feed disagree with the page.
+    """
+    value = value.replace("\r\n", "\n").strip("\ufeff")
     if len(value) > limit:
         raise BadInputError(f"{what} is {len(value)} characters long; the limit is {limit}")
     if _has_control(value, allow_newlines=True):
@@ -72,15 +82,47 @@ def slug(value: str) -> str:
     return value
 
 
-def url(value: str, what: str = "video URL") -> str:
-    value = single_line(value, what, URL_MAX, required=False)
-    if value and not URL_PATTERN.fullmatch(value):
-        raise BadInputError(f"{what} must be an http:// or https:// URL without spaces")
-    return value
+Kind = Literal["line", "text", "url", "email", "name", "slug"]
 
 
-def email(value: str) -> str:
-    value = single_line(value, "email", NAME_MAX)
-    if not EMAIL_PATTERN.fullmatch(value):
+@dataclass(frozen=True)
+class Field:
+    """What a field holds: `what` names it in messages, `kind` says which checks apply."""
+
+    what: str
+    kind: Kind  # line: one line; text: newlines allowed; name: one line, runs of spaces collapsed
+    limit: int
+    required: bool = False
+
+
+FIELDS: dict[str, Field] = {
+    "slug": Field("slug", "slug", SLUG_MAX, required=True),
+    "title": Field("title", "line", TITLE_MAX, required=True),
+    "topic_title": Field("topic title", "line", TITLE_MAX, required=True),
+    "location": Field("location", "line", SHORT_TEXT_MAX),
+    "remark": Field("remark", "line", SHORT_TEXT_MAX),
+    "reason": Field("reason", "line", SHORT_TEXT_MAX),
+    "video_url": Field("video URL", "url", URL_MAX),
+    "description": Field("description", "text", DESCRIPTION_MAX),
+    "notes": Field("notes", "text", NOTES_MAX),
+    "name": Field("name", "name", NAME_MAX, required=True),
+    "actor": Field("actor name", "line", NAME_MAX, required=True),
+    "email": Field("email", "email", NAME_MAX, required=True),
+}
+
+
+def check(field: str, value: str) -> str:
+    """The value of `field` as stored (trimmed, spaces collapsed in names), or a one-line refusal."""
+    spec = FIELDS[field]
+    if spec.kind == "slug":
+        return slug(value)
+    if spec.kind == "text":
+        return multi_line(value, spec.what, spec.limit)
+    value = single_line(value, spec.what, spec.limit, required=spec.required)
+    if spec.kind == "url" and value and not URL_PATTERN.fullmatch(value):
+        raise BadInputError(f"{spec.what} must be an http:// or https:// URL without spaces")
+    if spec.kind == "email" and not EMAIL_PATTERN.fullmatch(value):
         raise BadInputError(f"{value!r} is not an email address")
+    if spec.kind == "name":
+        return " ".join(value.split())
     return value

@@ -14,7 +14,7 @@ from typing import Any
 
 from ledger import people, storage
 from ledger.application import Ledger, Saved
-from projections import views
+from projections import queries
 from projections.store import ReadStore
 from tests.conftest import SEED_ATTENDEES, SEED_TOPICS, Database, Result
 
@@ -81,13 +81,13 @@ def seed_meeting(app: Ledger) -> str:
 def store(app: Ledger) -> ReadStore:
     """A read store caught up with everything appended so far (as each CLI read command does)."""
     read = ReadStore(app)
-    read.catch_up(views.MODELS)
+    read.catch_up(queries.MODELS)
     return read
 
 
 def attendees(app: Ledger, slug: str) -> dict[str, Any]:
     """What `meetings attendees SLUG --json` prints."""
-    return views.attendees(store(app), slug)
+    return queries.attendees(store(app), slug).to_json()
 
 
 def names(entries: list[dict[str, Any]]) -> list[str]:

@@ -49,8 +49,8 @@ def intended(local: str, zone: str, fold: str | None) -> datetime:
 def zoned_feed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
     """One SQLite ledger holding every meeting in TIMES, rendered as one feed (rendering only: one backend)."""
     from ledger import people, storage
+    from projections.queries import MODELS
     from projections.store import ReadStore
-    from projections.views import MODELS
 
     path = tmp_path_factory.mktemp("zones") / "ledger.sqlite"
     people.actor_var.set("alice")

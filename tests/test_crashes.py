@@ -18,7 +18,7 @@ import pytest
 
 from ledger import chain
 from ledger.errors import NotFoundError
-from projections import views
+from projections import queries
 from tests.conftest import Cli, meetings_executable
 from tests.support import open_ledger, store
 
@@ -83,7 +83,12 @@ def read_models(cli: Cli, slugs: list[str]) -> dict[str, Any]:
     try:
         read = store(app)
         return {
-            slug: (views.attendees(read, slug), views.agenda(read, slug), views.meeting(read, slug)) for slug in slugs
+            slug: (
+                queries.attendees(read, slug).to_json(),
+                queries.agenda(read, slug).to_json(),
+                queries.meeting(read, slug).to_json(),
+            )
+            for slug in slugs
         }
     finally:
         app.close()

@@ -228,13 +228,13 @@ def build(app: Any, slug: str, m: dict[str, Any]) -> None:
 
 
 def state(store: Any, slug: str) -> dict[str, Any]:
-    from projections import views
+    from projections import queries
 
-    store.catch_up(views.MODELS)
-    meeting = views.meeting(store, slug)
-    roster = views.attendees(store, slug)
-    agenda = views.agenda(store, slug)
-    notes = views.all_notes(store, slug)
+    store.catch_up(queries.MODELS)
+    meeting = queries.meeting(store, slug).to_json()
+    roster = queries.attendees(store, slug).to_json()
+    agenda = queries.agenda(store, slug).to_json()
+    notes = queries.all_notes(store, slug)
     return {
         "meeting": {
             k: meeting[k]
@@ -255,14 +255,14 @@ def state(store: Any, slug: str) -> dict[str, Any]:
 
 
 def page_of(store: Any, slug: str) -> str:
-    from projections import views
+    from projections import queries
 
-    store.catch_up(views.MODELS)
+    store.catch_up(queries.MODELS)
     return render_page(
-        views.meeting(store, slug),
-        views.attendees(store, slug),
-        views.agenda(store, slug),
-        views.all_notes(store, slug),
+        queries.meeting(store, slug),
+        queries.attendees(store, slug),
+        queries.agenda(store, slug),
+        queries.all_notes(store, slug),
     )
 
 

@@ -21,7 +21,7 @@ from ledger import people, storage
 from ledger.application import SNAPSHOT_INTERVAL
 from ledger.errors import LedgerError
 from ledger.notes import section_name
-from projections import views
+from projections import queries
 from projections.store import ReadStore
 from tests.conftest import Cli
 from tests.support import new_meeting, sign_up_many, store
@@ -31,11 +31,11 @@ NAMES = ["Ann", "Ben", "Cid", "Dee", "Eve", "Fay", "Gus"]
 
 def aggregate_roster(app: Any, slug: str) -> dict[str, Any]:
     meeting = app.get_meeting(slug)
-    return views.attendee_view({**meeting.roster.to_dict(), "withdrawn": []}, slug)
+    return queries.attendee_list({**meeting.roster.to_dict(), "withdrawn": []}, slug).to_json()
 
 
 def model_state(store: ReadStore) -> dict[str, Any]:
-    return {m.name: store.all(m.name) for m in views.MODELS}
+    return {m.name: store.all(m.name) for m in queries.MODELS}
 
 
 class LedgerMachine(RuleBasedStateMachine):
@@ -108,7 +108,7 @@ class LedgerMachine(RuleBasedStateMachine):
     @precondition(lambda self: random.random() < 0.3)
     @rule()
     def catch_up_midway(self) -> None:
-        self.store.catch_up(views.MODELS)
+        self.store.catch_up(queries.MODELS)
 
     @invariant()
     def roster_rules_hold(self) -> None:
@@ -123,15 +123,15 @@ class LedgerMachine(RuleBasedStateMachine):
 
     @invariant()
     def incremental_equals_rebuild_equals_aggregate(self) -> None:
-        self.store.catch_up(views.MODELS)
+        self.store.catch_up(queries.MODELS)
         incremental = model_state(self.store)
-        assert views.attendees(self.store, "m") | {"withdrawn": []} == aggregate_roster(self.app, "m") | {
+        assert queries.attendees(self.store, "m").to_json() | {"withdrawn": []} == aggregate_roster(self.app, "m") | {
             "withdrawn": []
         }
         meeting = self.app.get_meeting("m")
-        expected_agenda = views.agenda_view(meeting.agenda.to_dict())
-        assert views.agenda(self.store, "m") == expected_agenda
-        assert views.all_notes(self.store, "m") == meeting.notes
+        expected_agenda = queries.agenda_view(meeting.agenda.to_dict())
+        assert queries.agenda(self.store, "m") == expected_agenda
+        assert queries.all_notes(self.store, "m") == meeting.notes
         # Every older revision the aggregate reads back from its events is the one recorded.
         history = self.app._notes_history(meeting)
         for section, revisions in self.store.get("notes", meeting.id.hex)["sections"].items():  # type: ignore[index]
@@ -139,13 +139,13 @@ class LedgerMachine(RuleBasedStateMachine):
                 assert meeting.notes_text(section, recorded["revision"], history) == recorded["text"]
         # Each person's meetings (their feed) agree with the roster, person by person.
         standing = {key: a.mode for key, a in meeting.roster.attendees.items()}
-        assert {e["person_key"]: e["mode"] for e in views.everyone(self.store)} == standing
+        assert {e.person_key: e.mode for e in queries.everyone(self.store)} == standing
         for name in NAMES:
             key = people.person_key(name, None)
-            found = [(e["meeting_id"], e["mode"]) for e in views.person_meetings(self.store, key)]
+            found = [(e.meeting_id, e.mode) for e in queries.person_meetings(self.store, key)]
             assert found == ([(meeting.id.hex, standing[key])] if key in standing else [])
-        self.store.reset(views.MODELS)
-        self.store.catch_up(views.MODELS)
+        self.store.reset(queries.MODELS)
+        self.store.catch_up(queries.MODELS)
         assert model_state(self.store) == incremental
 
 
@@ -159,7 +159,7 @@ def test_attendees_as_of_shows_someone_who_withdrew_later(cli: Cli, ledger: Any)
     new_meeting(ledger, "past")
     ledger.sign_up("past", "Brandon Philips")
     time.sleep(1.1)
-    moment = views.meeting(store(ledger), "past")["updated_at"]
+    moment = queries.meeting(store(ledger), "past").to_json()["updated_at"]
     from datetime import datetime, timedelta
 
     between = (datetime.fromisoformat(moment) + timedelta(seconds=0.5)).isoformat()
@@ -191,7 +191,7 @@ import sys
 from ledger import storage
 from projections.store import ReadStore
 import projections.store as s
-from projections.views import MODELS
+from projections.queries import MODELS
 s.BATCH_SIZE = 7
 store = ReadStore(storage.open_ledger(storage.resolve(sys.argv[1])))
 store.reset(MODELS)
@@ -211,7 +211,7 @@ def test_a_killed_catch_up_never_leaves_a_model_half_applied(sqlite_db: Any) -> 
     for i in range(0, 40, 3):
         app.withdraw("k", f"P{i}")
     store = ReadStore(app)
-    store.catch_up(views.MODELS)
+    store.catch_up(queries.MODELS)
     expected = model_state(store)
     rng = random.Random(7)
     for _ in range(6):
@@ -228,14 +228,14 @@ def test_a_killed_catch_up_never_leaves_a_model_half_applied(sqlite_db: Any) -> 
         proc.wait()
         positions = store.positions()
         # Whatever was committed is consistent: each model's documents match its position.
-        for model in views.MODELS:
+        for model in queries.MODELS:
             position = positions.get(model.name, (0, 0))[0]
             from projections.store import fold
 
-            prefix = [e for e in store.meeting_events(views.meeting_id("k")) if e.position <= position]
+            prefix = [e for e in store.meeting_events(queries.meeting_id("k")) if e.position <= position]
             stored = dict(store.all(model.name))
             assert stored == fold(model, prefix), model.name
-    store.catch_up(views.MODELS)
+    store.catch_up(queries.MODELS)
     assert model_state(store) == expected
     app.close()
 
@@ -277,13 +277,13 @@ def test_a_model_whose_fold_changed_is_rebuilt_and_the_others_apply_nothing_twic
         ledger.sign_up("m", name, "in-person")
         ledger.edit_notes("m", None, f"{name} was here")
     store = ReadStore(ledger)
-    store.catch_up(views.MODELS)
+    store.catch_up(queries.MODELS)
     before = model_state(store)
 
     class ChangedAttendees(AttendeesModel):
         version = AttendeesModel.version + 1
 
-    changed = [ChangedAttendees() if m.name == "attendees" else m for m in views.MODELS]
+    changed = [ChangedAttendees() if m.name == "attendees" else m for m in queries.MODELS]
     # Small batches, so that most of them start after a meeting's creation, which replaces
     # a document whole and would hide an event applied twice.
     monkeypatch.setattr(read_store, "BATCH_SIZE", 2)
@@ -293,8 +293,10 @@ def test_a_model_whose_fold_changed_is_rebuilt_and_the_others_apply_nothing_twic
     assert store.positions()["attendees"] == (store.last_position(), ChangedAttendees.version)
     # The notes model appends a revision per edit: re-applied events would show twice.
     assert after["notes"] == before["notes"]
-    assert views.attendees(store, "m") | {"withdrawn": []} == aggregate_roster(ledger, "m") | {"withdrawn": []}
-    assert [w["name"] for w in views.attendees(store, "m")["waitlist"]] == ["Cid"]  # Ben took Ann's seat
+    assert queries.attendees(store, "m").to_json() | {"withdrawn": []} == aggregate_roster(ledger, "m") | {
+        "withdrawn": []
+    }
+    assert [w.name for w in queries.attendees(store, "m").waitlist] == ["Cid"]  # Ben took Ann's seat
     store.reset(changed)
     store.catch_up(changed)
     assert model_state(store) == after

@@ -13,7 +13,7 @@ import pytest
 
 from ledger.application import Ledger
 from ledger.errors import BadInputError, LedgerError, NotesConflictError, NotFoundError, RuleError
-from projections import views
+from projections import queries
 from tests.conftest import SEED_ATTENDEES, Database
 from tests.support import acting_as, attendees, names, new_meeting, seed_meeting, sign_up_many, store, stored_kinds
 
@@ -33,7 +33,7 @@ def test_the_seed_meeting_is_numbered_as_on_the_page(ledger: Ledger) -> None:
         "position": 7,
         "remark": "2:30pm+ b/c of OSC Panel. Remove me if you need the room",
     }
-    agenda = views.agenda(store(ledger), slug)
+    agenda = queries.agenda(store(ledger), slug).to_json()
     assert [(t["number"], t["proposer"]) for t in agenda] == [
         ("1", "Jeremy Eder"),
         ("2", "Brandon Philips"),
@@ -221,7 +221,7 @@ def test_ambiguous_time_is_accepted_with_an_explicit_fold(ledger: Ledger) -> Non
         ledger.create_meeting(
             f"fall-{fold}", "Fall back", "2030-11-03T01:30", "2030-11-03T03:00", "Eastern Time", fold=fold
         )
-        shown = views.meeting(store(ledger), f"fall-{fold}")
+        shown = queries.meeting(store(ledger), f"fall-{fold}").to_json()
         assert shown["start"] == f"2030-11-03T01:30:00{offset}"
         assert shown["timezone"] == "America/New_York"
 
@@ -244,7 +244,7 @@ def test_notes_edits_merge_when_they_do_not_overlap_and_refuse_when_they_do(ledg
     # Carol edited revision 1 while Bob was saving revision 2: different lines merge.
     with acting_as("carol"):
         ledger.edit_notes("n", None, "one\ntwo\nthree\nfour\nFIVE\n", 1)
-    assert views.notes(store(ledger), "n")["text"] == "ONE\ntwo\nthree\nfour\nFIVE\n"
+    assert queries.notes(store(ledger), "n").to_json()["text"] == "ONE\ntwo\nthree\nfour\nFIVE\n"
     # Dan also started from revision 1 and changed the first line: a conflict, nothing written.
     before = db.event_count()
     with pytest.raises(NotesConflictError) as conflict:
@@ -252,14 +252,14 @@ def test_notes_edits_merge_when_they_do_not_overlap_and_refuse_when_they_do(ledg
     assert conflict.value.exit_code == 1
     assert "- ONE" in conflict.value.conflicting_lines and "+ uno" in conflict.value.conflicting_lines
     assert db.event_count() == before
-    history = views.notes(store(ledger), "n")["revisions"]
+    history = queries.notes(store(ledger), "n").to_json()["revisions"]
     assert [(r["revision"], r["by"], r["merged"]) for r in history] == [
         (1, "alice", False),
         (2, "bob", False),
         (3, "carol", True),
     ]
     ledger.restore_notes("n", None, 1)
-    restored = views.notes(store(ledger), "n")
+    restored = queries.notes(store(ledger), "n").to_json()
     assert (restored["text"], restored["revision"]) == ("one\ntwo\nthree\nfour\nfive\n", 4)
 
 
@@ -272,6 +272,6 @@ def test_topics_keep_stable_ids_through_moves_and_withdrawals(ledger: Ledger) ->
     ledger.withdraw_topic("t", 1)
     ledger.retitle_topic("t", 3, "C!")
     ledger.propose_topic("t", "D", "alice")
-    agenda = views.agenda(store(ledger), "t")
+    agenda = queries.agenda(store(ledger), "t").to_json()
     assert [(t["id"], t["number"], t["title"]) for t in agenda] == [(2, "1", "B"), (3, "2", "C!"), (5, "3", "D")]
     assert [(s["id"], s["number"], s["proposer"]) for s in agenda[0]["subtopics"]] == [(4, "1a", "alice")]

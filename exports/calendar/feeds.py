@@ -10,9 +10,9 @@ from exports.calendar import ics
 from exports.calendar.ics import MeetingEntry
 from ledger import people
 from ledger.errors import BadInputError, NotFoundError
-from projections import views
+from projections import queries
+from projections.queries import everyone, person_meetings
 from projections.store import ReadStore
-from projections.views import everyone, person_meetings
 
 # The all-meetings feed keeps meetings that ended this recently, so a subscriber still sees last week's.
 PAST_WINDOW_DAYS = 30
@@ -36,18 +36,16 @@ def find_person(store: ReadStore, name: str) -> Person:
         entries = person_meetings(store, wanted)
         if not entries:
             raise NotFoundError(f"no one with email {cleaned!r} has signed up for a meeting")
-        return Person(wanted, str(entries[-1]["name"]))
+        return Person(wanted, entries[-1].name)
     # Several people may share a name when each gave an email: match what their name alone would key to.
-    named = {
-        entry["person_key"]: entry for entry in everyone(store) if people.person_key(entry["name"], None) == wanted
-    }
+    named = {entry.person_key: entry for entry in everyone(store) if people.person_key(entry.name, None) == wanted}
     matches = list(named.items())
     if not matches:
         raise NotFoundError(f"no one called {cleaned!r} has signed up for a meeting")
     if len(matches) > 1:
         raise BadInputError(f"several people are called {cleaned!r}; give the email instead")
     key, doc = matches[0]
-    return Person(key, str(doc["name"]))
+    return Person(key, doc.name)
 
 
 # ----- reading the ledger --------------------------------------------------------------------
@@ -55,14 +53,13 @@ def find_person(store: ReadStore, name: str) -> Person:
 
 def load_entry(store: ReadStore, slug: str) -> MeetingEntry:
     """One meeting with its attendees, agenda and notes, from the read models (NotFoundError if none)."""
-    meeting = views.meeting(store, slug)
-    doc = store.get("meetings", views.meeting_id(slug)) or {}
+    meeting = queries.meeting(store, slug)
     return MeetingEntry(
-        meeting=meeting,
-        attendees=views.attendees(store, slug),
-        agenda=views.agenda(store, slug),
-        notes=views.all_notes(store, slug),
-        organizer=str(doc.get("created_by") or "meeting-ledger"),
+        meeting=meeting.to_json(),
+        attendees=queries.attendees(store, slug).to_json(),
+        agenda=queries.agenda(store, slug).to_json(),
+        notes=queries.all_notes(store, slug),
+        organizer=meeting.created_by or "meeting-ledger",
     )
 
 
@@ -110,7 +107,7 @@ def meeting_feed(store: ReadStore, slug: str) -> ics.Feed:
 
 def person_feed(store: ReadStore, person: Person, now: datetime, past_days: int = PAST_WINDOW_DAYS) -> ics.Feed:
     """The meetings the person is signed up for (in any mode), upcoming plus the recent past."""
-    mine = {doc["meeting_id"] for doc in person_meetings(store, person.key)}
+    mine = {doc.meeting_id for doc in person_meetings(store, person.key)}
     entries = load_all(store)
     kept, last_modified = select_recent([e for e in entries if e.meeting_id in mine], now, past_days)
     # A withdrawal removes a meeting: every meeting's updated_at counts towards Last-Modified.

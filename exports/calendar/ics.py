@@ -28,7 +28,7 @@ import pytz
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration, vRecur
 from icalendar.prop import vCalAddress
 
-from projections import views
+from projections import queries
 
 PRODID = "-//meeting-ledger//meetings//EN"
 REFRESH = timedelta(hours=1)
@@ -49,7 +49,7 @@ class MeetingEntry:
 
     @property
     def meeting_id(self) -> str:
-        return views.meeting_id(self.meeting["slug"])
+        return queries.meeting_id(self.meeting["slug"])
 
     @property
     def start(self) -> datetime:

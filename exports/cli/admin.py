@@ -13,7 +13,7 @@ from exports.cli.support import fail, session
 @click.argument("names", nargs=-1, metavar="[MODEL...]")
 def rebuild(names: tuple[str, ...]) -> None:
     """Rebuild read models from the events (all of them, or the ones named)."""
-    from projections.views import MODELS, MODELS_BY_NAME
+    from projections.queries import MODELS, MODELS_BY_NAME
 
     unknown = [n for n in names if n not in MODELS_BY_NAME]
     if unknown:
@@ -36,8 +36,8 @@ def copy_ledger(destination: str) -> None:
     """Copy the whole ledger, event for event, into another database (SQLite or PostgreSQL)."""
     from ledger import storage
     from ledger.transfer import copy_events
+    from projections.queries import MODELS
     from projections.store import ReadStore
-    from projections.views import MODELS
 
     source = session().app
     target_db = storage.resolve(destination)

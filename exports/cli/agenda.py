@@ -56,17 +56,17 @@ def topic_withdraw(slug: str, topic_id: int, reason: str) -> None:
 @meeting_view_options
 def agenda(slug: str, as_json: bool, as_of: str | None) -> None:
     """Show the agenda numbered as on the page (4, 4a...)."""
-    from projections import views
+    from projections import queries
 
-    items = views.agenda(session().store(), slug, parse_as_of(as_of))
+    items = queries.agenda(session().store(), slug, parse_as_of(as_of))
 
     def text() -> None:
         if not items:
             click.echo("No topics proposed yet.")
         for item in items:
-            click.echo(f"{item['number']}. {item['title']} ({item['proposer']})  [id {item['id']}]")
-            for sub in item["subtopics"]:
-                letter = sub["number"][len(item["number"]) :]
-                click.echo(f"  - {letter}. {sub['title']} ({sub['proposer']})  [id {sub['id']}]")
+            click.echo(f"{item.number}. {item.title} ({item.proposer})  [id {item.id}]")
+            for sub in item.subtopics:
+                letter = sub.number[len(item.number) :]
+                click.echo(f"  - {letter}. {sub.title} ({sub.proposer})  [id {sub.id}]")
 
     emit(items, text)

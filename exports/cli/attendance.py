@@ -48,25 +48,25 @@ def change(slug: str, name: str, mode: str | None, remark: str | None) -> None:
 @meeting_view_options
 def attendees(slug: str, as_json: bool, as_of: str | None) -> None:
     """List attendees numbered in sign-up order, as on the meeting page."""
-    from ledger.attendance import MODE_LABELS
-    from projections import views
+    from ledger.vocabulary import MODE_LABELS
+    from projections import queries
 
-    doc = views.attendees(session().store(), slug, parse_as_of(as_of))
+    doc = queries.attendees(session().store(), slug, parse_as_of(as_of))
 
     def text() -> None:
-        counts = doc["counts"]
-        limit = f"[Limit: {doc['capacity']}]" if doc["capacity"] is not None else "[No limit]"
-        summary = f"{counts['seated']} seated"
-        if counts["waitlisted"]:
-            summary += f", {counts['waitlisted']} waitlisted"
-        if counts["over_capacity"]:
+        counts = doc.counts
+        limit = f"[Limit: {doc.capacity}]" if doc.capacity is not None else "[No limit]"
+        summary = f"{counts.seated} seated"
+        if counts.waitlisted:
+            summary += f", {counts.waitlisted} waitlisted"
+        if counts.over_capacity:
             summary += ", over capacity"
         click.echo(f"Attendees: {limit} {summary}")
-        for entry in doc["attendees"]:
-            label = MODE_LABELS[entry["mode"]]
-            if "waitlist_position" in entry:
-                label += f", waitlist {entry['waitlist_position']}"
-            remark = f" {entry['remark']}" if entry["remark"] else ""
-            click.echo(f"{entry['position']}. {entry['name']} ({label}){remark}")
+        for entry in doc.attendees:
+            label = MODE_LABELS[entry.mode]
+            if entry.waitlist_position is not None:
+                label += f", waitlist {entry.waitlist_position}"
+            remark = f" {entry.remark}" if entry.remark else ""
+            click.echo(f"{entry.position}. {entry.name} ({label}){remark}")
 
     emit(doc, text)

@@ -16,7 +16,9 @@ from exports.cli.support import session
 @click.command("audit")
 @click.argument("slug", required=False)
 @click.option("--actor", metavar="NAME", help="Only events performed by NAME (ignoring case).")
-@click.option("--person", metavar="NAME", help="Only events about NAME, attendee or proposer (ignoring case, spaces).")
+@click.option(
+    "--person", metavar="NAME", help="Only events about NAME, attendee or proposer (ignoring case and repeated spaces)."
+)
 @click.option("--since", metavar="TIME", help="Only events at or after TIME (ISO 8601; no offset: local time).")
 @click.option("--until", metavar="TIME", help="Only events at or before TIME (ISO 8601; no offset: local time).")
 @click.option(

@@ -11,7 +11,6 @@ from exports.cli.support import (
     FOLD_CHOICE,
     emit,
     fail,
-    format_when,
     json_option,
     meeting_view_options,
     parse_as_of,
@@ -125,15 +124,17 @@ def capacity(slug: str, seats: str) -> None:
 def list_meetings(as_json: bool) -> None:
     """List every meeting, soonest first."""
 
-    from projections import views
+    from ledger.vocabulary import format_when
+    from projections import queries
 
-    rows = views.meeting_list(session().store(), datetime.now(UTC))
+    rows = queries.meeting_list(session().store(), datetime.now(UTC))
 
     def text() -> None:
         if not rows:
             click.echo("No meetings yet. Create one with 'meetings new'.")
         for row in rows:
-            click.echo(f"{row['slug']:<28} {format_when(row):<40} {row['status']:<9} {row['title']}")
+            when = format_when(row.start, row.end, row.timezone)
+            click.echo(f"{row.slug:<28} {when:<40} {row.status:<9} {row.title}")
 
     emit(rows, text)
 
@@ -142,32 +143,27 @@ def list_meetings(as_json: bool) -> None:
 @meeting_view_options
 def show(slug: str, as_json: bool, as_of: str | None) -> None:
     """Show a meeting's details and attendance summary."""
-    from projections import views
+    from ledger.vocabulary import format_when
+    from projections import queries
 
-    doc = views.meeting(session().store(), slug, parse_as_of(as_of))
+    doc = queries.meeting(session().store(), slug, parse_as_of(as_of))
 
     def text() -> None:
-        counts = doc["counts"]
+        counts = doc.counts
+        reason = f": {doc.cancel_reason}" if doc.cancel_reason else ""
+        click.echo(doc.title + (f"  [CANCELLED{reason}]" if doc.cancelled else ""))
+        click.echo(f"When:      {format_when(doc.start, doc.end, doc.timezone)}")
+        if doc.location:
+            click.echo(f"Location:  {doc.location}")
+        if doc.video_url:
+            click.echo(f"Video:     {doc.video_url}")
+        limit = "no limit" if doc.capacity is None else f"limit {doc.capacity}"
         click.echo(
-            doc["title"]
-            + (
-                "  [CANCELLED" + (f": {doc['cancel_reason']}" if doc["cancel_reason"] else "") + "]"
-                if doc["cancelled"]
-                else ""
-            )
+            f"Attendees: {counts.seated} in person ({limit}), {counts.waitlisted} waitlisted, "
+            f"{counts.remote} remote, {counts.undecided} undecided"
         )
-        click.echo(f"When:      {format_when(doc)}")
-        if doc["location"]:
-            click.echo(f"Location:  {doc['location']}")
-        if doc["video_url"]:
-            click.echo(f"Video:     {doc['video_url']}")
-        limit = "no limit" if doc["capacity"] is None else f"limit {doc['capacity']}"
-        click.echo(
-            f"Attendees: {counts['seated']} in person ({limit}), {counts['waitlisted']} waitlisted, "
-            f"{counts['remote']} remote, {counts['undecided']} undecided"
-        )
-        if doc["description"]:
+        if doc.description:
             click.echo("")
-            click.echo(doc["description"])
+            click.echo(doc.description)
 
     emit(doc, text)

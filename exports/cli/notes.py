@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
 from exports.cli.support import as_of_option, emit, fail, json_option, parse_as_of, report, session
+
+if TYPE_CHECKING:
+    from projections.results import NotesSection
 
 
 @click.group("notes")
@@ -26,10 +30,10 @@ topic_option = click.option(
 @as_of_option
 def notes_show(slug: str, topic_id: int | None, as_json: bool, as_of: str | None) -> None:
     """Print the current text of a notes section."""
-    from projections import views
+    from projections import queries
 
-    doc = views.notes(session().store(), slug, topic_id, parse_as_of(as_of))
-    emit(doc, lambda: click.echo(doc["text"], nl=not doc["text"].endswith("\n")))
+    doc = queries.notes(session().store(), slug, topic_id, parse_as_of(as_of))
+    emit(doc, lambda: click.echo(doc.text, nl=not doc.text.endswith("\n")))
 
 
 @notes.command("edit")
@@ -57,11 +61,11 @@ def notes_edit(slug: str, topic_id: int | None, source: str | None, base_revisio
         except (OSError, UnicodeDecodeError) as error:
             fail(f"cannot read {source}: {error}", 2)
     else:
-        from projections import views
+        from projections import queries
 
-        current = views.notes(session().store(), slug, topic_id)
-        base_revision = current["revision"] if base_revision is None else base_revision
-        edited = click.edit(current["text"], extension=".md", require_save=True)
+        current = queries.notes(session().store(), slug, topic_id)
+        base_revision = current.revision if base_revision is None else base_revision
+        edited = click.edit(current.text, extension=".md", require_save=True)
         if edited is None:
             fail("notes not saved in the editor; nothing changed", 1)
         new_text = edited
@@ -79,36 +83,28 @@ def notes_edit(slug: str, topic_id: int | None, source: str | None, base_revisio
 @json_option
 def notes_history(slug: str, topic_id: int | None, as_json: bool) -> None:
     """List every revision of a notes section: who saved it and when."""
-    from projections import views
+    from projections import queries
 
-    doc = views.notes(session().store(), slug, topic_id)
+    doc = queries.notes(session().store(), slug, topic_id)
 
     def text() -> None:
-        if not doc["revisions"]:
-            click.echo(f"No notes yet in {doc['section']}.")
-        for rev in doc["revisions"]:
-            merged = f" (merged from revision {rev['base_revision']})" if rev["merged"] else ""
-            click.echo(f"revision {rev['revision']}  {rev['at'][:19]}Z  {rev['by']}{merged}")
+        if not doc.revisions:
+            click.echo(f"No notes yet in {doc.section}.")
+        for rev in doc.revisions:
+            merged = f" (merged from revision {rev.base_revision})" if rev.merged else ""
+            click.echo(f"revision {rev.revision}  {rev.at[:19]}Z  {rev.by}{merged}")
 
-    emit(doc["revisions"], text)
+    emit(doc.revisions, text)
 
 
-def _revision_text(slug: str, topic_id: int | None, revision: int) -> str:
+def _revision_text(doc: NotesSection, revision: int) -> str:
     from ledger.errors import NotFoundError
-    from projections.views import MODELS_BY_NAME, meeting_id
 
-    store = session().store()
-    doc = store.get(MODELS_BY_NAME["notes"].name, meeting_id(slug))
-    if doc is None:
-        raise NotFoundError(f"no meeting {slug!r}")
-    from ledger.notes import section_name
-
-    revisions = doc["sections"].get(section_name(topic_id), [])
     if revision == 0:
         return ""
-    if not 1 <= revision <= len(revisions):
-        raise NotFoundError(f"{slug} {section_name(topic_id)} notes have no revision {revision}")
-    return str(revisions[revision - 1]["text"])
+    if not 1 <= revision <= len(doc.revisions):
+        raise NotFoundError(f"{doc.slug} {doc.section} notes have no revision {revision}")
+    return doc.revisions[revision - 1].text
 
 
 @notes.command("diff")
@@ -120,11 +116,11 @@ def notes_diff(slug: str, old: int, new: int | None, topic_id: int | None) -> No
     """Show a unified diff between revision OLD and NEW (default: the latest)."""
     import difflib
 
-    from projections import views
+    from projections import queries
 
-    latest = views.notes(session().store(), slug, topic_id)["revision"]
-    new = latest if new is None else new
-    before, after = _revision_text(slug, topic_id, old), _revision_text(slug, topic_id, new)
+    doc = queries.notes(session().store(), slug, topic_id)
+    new = doc.revision if new is None else new
+    before, after = _revision_text(doc, old), _revision_text(doc, new)
     diff = difflib.unified_diff(
         before.splitlines(keepends=True),
         after.splitlines(keepends=True),

@@ -82,15 +82,15 @@ def import_markdown(
 def export_markdown(slug: str, as_of: str | None, output: str | None) -> None:
     """Render meeting SLUG as a wiki page that `meetings import markdown` reads back."""
     from exports.pages.render import render_page
-    from projections import views
+    from projections import queries
 
     store = session().store()
     moment = parse_as_of(as_of)
     page = render_page(
-        views.meeting(store, slug, moment),
-        views.attendees(store, slug, moment),
-        views.agenda(store, slug, moment),
-        views.all_notes(store, slug, moment),
+        queries.meeting(store, slug, moment),
+        queries.attendees(store, slug, moment),
+        queries.agenda(store, slug, moment),
+        queries.all_notes(store, slug, moment),
     )
     if output:
         try:

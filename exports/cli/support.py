@@ -7,7 +7,7 @@ models) are imported inside the functions that need them so that every command s
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -15,9 +15,12 @@ import click
 
 if TYPE_CHECKING:
     from ledger.application import Ledger, Saved
+    from projections.results import Shaped
     from projections.store import ReadStore
 
-MODE_CHOICE = click.Choice(["in-person", "remote", "undecided"])
+from ledger.vocabulary import MODES
+
+MODE_CHOICE = click.Choice(MODES)
 FOLD_CHOICE = click.Choice(["first", "second"])
 
 
@@ -46,8 +49,8 @@ class Session:
 
     def store(self, *, catch_up: bool = True) -> ReadStore:
         if self._store is None:
+            from projections.queries import MODELS
             from projections.store import ReadStore
-            from projections.views import MODELS
 
             self._store = ReadStore(self.app)
             if catch_up:
@@ -78,10 +81,12 @@ def echo_error(message: str, code: int) -> int:
     return code
 
 
-def emit(data: Any, text: Callable[[], None]) -> None:
-    """Print JSON when asked (globally or on the command), else the human form."""
+def emit(result: Shaped | Sequence[Shaped], text: Callable[[], None]) -> None:
+    """Print the result's JSON shape when asked (globally or on the command), else the human form."""
     if session().as_json or click.get_current_context().params.get("as_json"):
-        click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+        from projections.results import to_json
+
+        click.echo(json.dumps(to_json(result), indent=2, ensure_ascii=False))
     else:
         text()
 
@@ -117,10 +122,3 @@ def parse_as_of(value: str | None) -> datetime | None:
     from ledger.timing import parse_moment
 
     return parse_moment(value, "--as-of")
-
-
-def format_when(doc: dict[str, Any]) -> str:
-    start = datetime.fromisoformat(doc["start"])
-    end = datetime.fromisoformat(doc["end"])
-    end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
-    return f"{start:%Y-%m-%d %H:%M}-{end_text} {doc['timezone']}"

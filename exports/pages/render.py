@@ -9,10 +9,10 @@ Emails are written only when the organizer allows publishing them.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from ledger.agenda import sub_letter
-from ledger.attendance import MODE_LABELS
+from ledger.vocabulary import MODE_LABELS
+from projections.results import AgendaView, AttendeeEntry, AttendeeList, MeetingView, Topic
 
 
 def _clock(moment: datetime) -> str:
@@ -33,46 +33,43 @@ def schedule_line(start_iso: str, end_iso: str, zone: str) -> str:
     return f"{_day(start)}, {_clock(start)} to {_day(end)}, {_clock(end)} ({zone})"
 
 
-def attendee_line(number: int, entry: dict[str, Any], show_email: bool) -> str:
-    label = MODE_LABELS[entry["mode"]]
-    if "waitlist_position" in entry:
-        label += f", waitlist {entry['waitlist_position']}"
-    email = f" <{entry['email']}>" if show_email and entry.get("email") else ""
-    remark = f" {entry['remark']}" if entry["remark"] else ""
-    return f"{number}. {entry['name']}{email} ({label}){remark}"
+def attendee_line(number: int, entry: AttendeeEntry, show_email: bool) -> str:
+    label = MODE_LABELS[entry.mode]
+    if entry.waitlist_position is not None:
+        label += f", waitlist {entry.waitlist_position}"
+    email = f" <{entry.email}>" if show_email and entry.email else ""
+    remark = f" {entry.remark}" if entry.remark else ""
+    return f"{number}. {entry.name}{email} ({label}){remark}"
 
 
-def topic_text(topic: dict[str, Any]) -> str:
+def topic_text(topic: Topic) -> str:
     """'Proposer: title' as on the original page; 'title (Proposer)' when the title ends in brackets."""
-    if topic["title"].endswith(")"):
-        return f"{topic['title']} ({topic['proposer']})"
-    return f"{topic['proposer']}: {topic['title']}"
+    if topic.title.endswith(")"):
+        return f"{topic.title} ({topic.proposer})"
+    return f"{topic.proposer}: {topic.title}"
 
 
-def render_page(
-    meeting: dict[str, Any], roster: dict[str, Any], agenda: list[dict[str, Any]], notes: dict[str, str]
-) -> str:
-    """The page for one meeting, from the plain dicts of `projections.views`."""
-    out: list[str] = [f"# {meeting['title']}", ""]
-    if meeting["description"].strip():
-        out += [meeting["description"].strip("\n"), ""]
-    if meeting["location"]:
-        out += [f"**Location :** {meeting['location']}", ""]
-    out += [f"**Schedule:** {schedule_line(meeting['start'], meeting['end'], meeting['timezone'])}", ""]
-    if meeting["video_url"]:
-        out += [f"**VC:** <{meeting['video_url']}>", ""]
-    limit = f" [Limit: {roster['capacity']}]" if roster["capacity"] is not None else ""
+def render_page(meeting: MeetingView, roster: AttendeeList, agenda: AgendaView, notes: dict[str, str]) -> str:
+    """The page for one meeting, from the results of `projections.queries`."""
+    out: list[str] = [f"# {meeting.title}", ""]
+    if meeting.description.strip():
+        out += [meeting.description.strip("\n"), ""]
+    if meeting.location:
+        out += [f"**Location :** {meeting.location}", ""]
+    out += [f"**Schedule:** {schedule_line(meeting.start, meeting.end, meeting.timezone)}", ""]
+    if meeting.video_url:
+        out += [f"**VC:** <{meeting.video_url}>", ""]
+    limit = f" [Limit: {roster.capacity}]" if roster.capacity is not None else ""
     # Said out loud so that re-importing keeps everyone seated instead of waitlisting the last ones.
-    over = " (over capacity)" if roster["counts"]["over_capacity"] else ""
+    over = " (over capacity)" if roster.counts.over_capacity else ""
     out += [f"**Attendees:{limit}{over}**", ""]
-    show_email = bool(meeting.get("publish_emails"))
-    out += [attendee_line(e["position"], e, show_email) for e in roster["attendees"]]
-    if roster["attendees"]:
+    out += [attendee_line(e.position, e, meeting.publish_emails) for e in roster.attendees]
+    if roster.attendees:
         out.append("")
     out += ["**Proposed discussion topics:**", ""]
     for item in agenda:
-        out.append(f"{item['number']}. {topic_text(item)}")
-        for index, sub in enumerate(item["subtopics"]):
+        out.append(f"{item.number}. {topic_text(item)}")
+        for index, sub in enumerate(item.subtopics):
             out.append(f"  - {sub_letter(index)}. {topic_text(sub)}")
     if agenda:
         out.append("")
@@ -80,10 +77,9 @@ def render_page(
     general = notes.get("general", "").strip("\n")
     if general:
         out += [general, ""]
-    for item in agenda:
-        for topic in [item, *item["subtopics"]]:
-            out += [f"## {topic['title']}", ""]
-            body = notes.get(f"topic-{topic['id']}", "").strip("\n")
-            if body:
-                out += [body, ""]
+    for topic in agenda.topics():
+        out += [f"## {topic.title}", ""]
+        body = notes.get(f"topic-{topic.id}", "").strip("\n")
+        if body:
+            out += [body, ""]
     return "\n".join(out).rstrip("\n") + "\n"

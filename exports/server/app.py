@@ -23,8 +23,8 @@ from exports.server import logs, pages
 from exports.server.cache import Entry, RenderCache, Rendered
 from ledger import text
 from ledger.errors import LedgerError
+from projections.queries import MODELS
 from projections.store import ReadStore
-from projections.views import MODELS
 
 CALENDAR_TYPE = "text/calendar; charset=utf-8"
 CHECK_INTERVAL = 0.05  # seconds between two looks at the ledger's position

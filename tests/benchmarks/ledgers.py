@@ -153,8 +153,8 @@ def snapshot_interval() -> int:
 
 
 def catch_up_models(app: Any) -> None:
+    from projections.queries import MODELS
     from projections.store import ReadStore
-    from projections.views import MODELS
 
     ReadStore(app).catch_up(MODELS)
 

@@ -1,0 +1,31 @@
+"""The words the product uses, said once: attendance modes and their labels, and how a time span reads.
+
+Every edge (the CLI's choices, the wiki page, the audit's sentences, calendars) takes them from here.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from ledger.errors import BadInputError
+
+Mode = Literal["in-person", "remote", "undecided"]
+MODES: tuple[Mode, ...] = ("in-person", "remote", "undecided")
+# How the meeting page writes each mode: "1. Dawn Chen (In Person)".
+MODE_LABELS: dict[str, str] = {"in-person": "In Person", "remote": "Remote", "undecided": "TBD"}
+# How a sentence says it: "signed up for sig-node (in person)".
+MODE_WORDS: dict[str, str] = {"in-person": "in person", "remote": "remote", "undecided": "undecided"}
+
+
+def check_mode(mode: str) -> str:
+    if mode not in MODES:
+        raise BadInputError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")
+    return mode
+
+
+def format_when(start: str, end: str, zone: str) -> str:
+    """'2016-11-07 13:00-16:00 America/Los_Angeles', with the end's date when it differs."""
+    starts, ends = datetime.fromisoformat(start), datetime.fromisoformat(end)
+    end_text = f"{ends:%H:%M}" if ends.date() == starts.date() else f"{ends:%Y-%m-%d %H:%M}"
+    return f"{starts:%Y-%m-%d %H:%M}-{end_text} {zone}"

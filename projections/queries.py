@@ -1,0 +1,202 @@
+"""Queries answered from the read models (or, for --as-of, from the events up to a moment).
+
+Every function returns the frozen values of `projections.results`; their `to_json()` is the
+CLI's JSON contract.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from ledger.agenda import Agenda
+from ledger.attendance import Roster
+from ledger.errors import NotFoundError
+from ledger.meeting import Meeting
+from ledger.notes import section_name
+from projections.agenda import AgendaModel
+from projections.attendees import AttendeesModel
+from projections.meetings import MeetingsModel
+from projections.notes import NotesModel
+from projections.people import PeopleModel, entries
+from projections.results import (
+    AgendaItem,
+    AgendaView,
+    AttendeeEntry,
+    AttendeeList,
+    Counts,
+    MeetingRow,
+    MeetingView,
+    NotesSection,
+    Revision,
+    Signup,
+    Topic,
+    Withdrawal,
+)
+from projections.store import ReadModel, ReadStore, fold
+
+MODELS: tuple[ReadModel, ...] = (MeetingsModel(), AttendeesModel(), AgendaModel(), NotesModel(), PeopleModel())
+MODELS_BY_NAME = {m.name: m for m in MODELS}
+
+
+def meeting_id(slug: str) -> str:
+    return Meeting.create_id(slug).hex
+
+
+def _doc(store: ReadStore, model: ReadModel, slug: str, as_of: datetime | None) -> dict[str, Any]:
+    mid = meeting_id(slug)
+    if as_of is None:
+        doc = store.get(model.name, mid)
+    else:
+        events = store.meeting_events(mid)
+        cutoff = as_of.isoformat()
+        # A prefix of the stream: a stream's events are recorded in order.
+        kept = []
+        for event in events:
+            if datetime.fromisoformat(event.timestamp) > as_of:
+                break
+            kept.append(event)
+        doc = fold(model, kept).get(mid)
+        if doc is None and events:
+            raise NotFoundError(f"meeting {slug!r} did not exist yet at {cutoff}")
+    if doc is None:
+        raise NotFoundError(f"no meeting {slug!r}")
+    return doc
+
+
+def meeting(store: ReadStore, slug: str, as_of: datetime | None = None) -> MeetingView:
+    """`meetings show --json`: the meeting's details and its attendance counts."""
+    doc = _doc(store, MODELS_BY_NAME["meetings"], slug, as_of)
+    return MeetingView(
+        slug=doc["slug"],
+        title=doc["title"],
+        start=doc["start"],
+        end=doc["end"],
+        timezone=doc["timezone"],
+        location=doc["location"],
+        video_url=doc["video_url"],
+        description=doc["description"],
+        capacity=doc["capacity"],
+        cancelled=doc["cancelled"],
+        cancel_reason=doc["cancel_reason"],
+        sequence=doc["sequence"],
+        calendar_uid=doc["calendar_uid"],
+        publish_emails=doc["publish_emails"],
+        created_at=doc["created_at"],
+        updated_at=doc["updated_at"],
+        created_by=str(doc.get("created_by") or ""),
+        counts=attendees(store, slug, as_of).counts,
+    )
+
+
+def attendees(store: ReadStore, slug: str, as_of: datetime | None = None) -> AttendeeList:
+    """`meetings attendees --json`: capacity, and seated/waitlist/remote/undecided lists."""
+    return attendee_list(_doc(store, MODELS_BY_NAME["attendees"], slug, as_of), slug)
+
+
+def attendee_list(doc: dict[str, Any], slug: str) -> AttendeeList:
+    """The attendee list of an attendees document (a roster plus who withdrew)."""
+    roster = Roster.from_dict(doc)
+    entries: list[AttendeeEntry] = []
+    for number, attendee in enumerate(roster.attendees.values(), start=1):
+        waiting = roster.waitlist_position(attendee.key)
+        status = "waitlisted" if waiting is not None else "seated" if attendee.mode == "in-person" else attendee.mode
+        entries.append(
+            AttendeeEntry(number, attendee.name, attendee.mode, attendee.remark, attendee.email, status, waiting)
+        )
+    by_key = dict(zip(roster.attendees, entries, strict=True))
+    seated = sum(1 for e in entries if e.status == "seated")
+    counts = Counts(
+        seated=seated,
+        free=roster.free_seats,
+        waitlisted=len(roster.waitlist),
+        remote=sum(1 for e in entries if e.mode == "remote"),
+        undecided=sum(1 for e in entries if e.mode == "undecided"),
+        total=len(entries),
+        over_capacity=roster.capacity is not None and seated > roster.capacity,
+    )
+    return AttendeeList(
+        slug=slug,
+        capacity=roster.capacity,
+        attendees=tuple(entries),
+        waitlist=tuple(by_key[k] for k in roster.waitlist),
+        withdrawn=tuple(Withdrawal(w["name"], w["reason"], w["by"], w["at"]) for w in doc["withdrawn"]),
+        counts=counts,
+    )
+
+
+def agenda(store: ReadStore, slug: str, as_of: datetime | None = None) -> AgendaView:
+    """`meetings agenda --json`: topics with id, number, title, proposer and subtopics."""
+    return agenda_view(_doc(store, MODELS_BY_NAME["agenda"], slug, as_of))
+
+
+def agenda_view(doc: dict[str, Any]) -> AgendaView:
+    """The numbered agenda of an agenda document."""
+    tree = Agenda.from_dict(doc)
+    numbers = tree.numbering()
+    return AgendaView(
+        tuple(
+            AgendaItem(
+                t.topic_id,
+                numbers[t.topic_id],
+                t.title,
+                t.proposer,
+                tuple(Topic(s.topic_id, numbers[s.topic_id], s.title, s.proposer) for s in tree.children(t.topic_id)),
+            )
+            for t in tree.active()
+            if t.parent_id is None
+        )
+    )
+
+
+def notes(store: ReadStore, slug: str, topic_id: int | None = None, as_of: datetime | None = None) -> NotesSection:
+    """`meetings notes show --json`: a section's latest text and its revisions."""
+    doc = _doc(store, MODELS_BY_NAME["notes"], slug, as_of)
+    section = section_name(topic_id)
+    revisions = tuple(
+        Revision(r["revision"], r["by"], r["at"], r["base_revision"], r["merged"], r["text"])
+        for r in doc["sections"].get(section, [])
+    )
+    return NotesSection(slug, section, topic_id, revisions)
+
+
+def all_notes(store: ReadStore, slug: str, as_of: datetime | None = None) -> dict[str, str]:
+    """The current text of every section that has one, by section name."""
+    doc = _doc(store, MODELS_BY_NAME["notes"], slug, as_of)
+    return {name: revs[-1]["text"] for name, revs in doc["sections"].items() if revs}
+
+
+def meeting_list(store: ReadStore, now: datetime) -> list[MeetingRow]:
+    """Every meeting, soonest first, with when it is relative to now."""
+    rows = []
+    for _, doc in store.all("meetings"):
+        end = datetime.fromisoformat(doc["end"])
+        when = "cancelled" if doc["cancelled"] else ("past" if end < now else "upcoming")
+        rows.append(
+            MeetingRow(
+                doc["slug"],
+                doc["title"],
+                doc["start"],
+                doc["end"],
+                doc["timezone"],
+                doc["location"],
+                doc["capacity"],
+                when,
+            )
+        )
+    rows.sort(key=lambda r: (datetime.fromisoformat(r.start), r.slug))
+    return rows
+
+
+def person_meetings(store: ReadStore, person_key: str) -> list[Signup]:
+    """The meetings a person is signed up for, in meeting-id order: name, email, meeting and mode."""
+    import orjson
+
+    # A document can only hold the person if their key appears in it as a JSON object key.
+    needle = orjson.dumps(person_key).decode() + ":"
+    return [Signup(**entry) for _, doc in store.containing("people", needle) for entry in entries(doc, person_key)]
+
+
+def everyone(store: ReadStore) -> list[Signup]:
+    """Every sign-up standing in every meeting (one entry per person and meeting)."""
+    return [Signup(**entry) for _, doc in store.all("people") for entry in entries(doc)]

@@ -1,0 +1,278 @@
+"""What the read side answers: small frozen values, each producing its own `--json` shape.
+
+The `to_json()` methods are the CLI's JSON contract (README, "JSON output"), in one place:
+keys, their order and their values are relied on by scripts, so they change only on purpose.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any, Protocol
+
+
+def _plain(result: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
+    """A result's own fields in declaration order: the JSON keys and their order follow the class."""
+    return {f.name: getattr(result, f.name) for f in fields(result) if f.name not in leave_out}
+
+
+@dataclass(frozen=True)
+class Counts:
+    """How many people come in each way, and whether the room is over its limit."""
+
+    seated: int
+    free: int | None  # None: no in-person limit
+    waitlisted: int
+    remote: int
+    undecided: int
+    total: int
+    over_capacity: bool
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class AttendeeEntry:
+    """One sign-up as the page numbers it: position in sign-up order, mode and standing."""
+
+    position: int
+    name: str
+    mode: str
+    remark: str
+    email: str | None
+    status: str  # "seated", "waitlisted", "remote" or "undecided"
+    waitlist_position: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        data = _plain(self, leave_out=("waitlist_position",))
+        if self.waitlist_position is not None:
+            data["waitlist_position"] = self.waitlist_position
+        return data
+
+
+@dataclass(frozen=True)
+class Withdrawal:
+    """Someone's latest withdrawal: why, by whom and when."""
+
+    name: str
+    reason: str
+    by: str
+    at: str  # UTC ISO 8601
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class AttendeeList:
+    """A meeting's attendees in sign-up order, its waitlist in joining order, and who withdrew."""
+
+    slug: str
+    capacity: int | None
+    attendees: tuple[AttendeeEntry, ...]
+    waitlist: tuple[AttendeeEntry, ...]
+    withdrawn: tuple[Withdrawal, ...]
+    counts: Counts
+
+    @property
+    def seated(self) -> tuple[AttendeeEntry, ...]:
+        return tuple(e for e in self.attendees if e.status == "seated")
+
+    @property
+    def remote(self) -> tuple[AttendeeEntry, ...]:
+        return tuple(e for e in self.attendees if e.mode == "remote")
+
+    @property
+    def undecided(self) -> tuple[AttendeeEntry, ...]:
+        return tuple(e for e in self.attendees if e.mode == "undecided")
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "capacity": self.capacity,
+            "seated": [e.to_json() for e in self.seated],
+            "waitlist": [e.to_json() for e in self.waitlist],
+            "remote": [e.to_json() for e in self.remote],
+            "undecided": [e.to_json() for e in self.undecided],
+            "attendees": [e.to_json() for e in self.attendees],
+            "withdrawn": [w.to_json() for w in self.withdrawn],
+            "counts": self.counts.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    """A meeting's details, its calendar identity and sequence, and its attendance counts."""
+
+    slug: str
+    title: str
+    start: str  # ISO 8601 with the meeting zone's offset
+    end: str
+    timezone: str
+    location: str
+    video_url: str
+    description: str
+    capacity: int | None
+    cancelled: bool
+    cancel_reason: str
+    sequence: int
+    calendar_uid: str
+    publish_emails: bool
+    created_at: str
+    updated_at: str
+    created_by: str  # not in the JSON: calendars name it as the organizer
+    counts: Counts
+
+    @property
+    def status(self) -> str:
+        return "cancelled" if self.cancelled else "scheduled"
+
+    @property
+    def starts(self) -> datetime:
+        return datetime.fromisoformat(self.start)
+
+    @property
+    def ends(self) -> datetime:
+        return datetime.fromisoformat(self.end)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **_plain(self, leave_out=("created_by", "counts")),
+            "status": self.status,
+            "counts": self.counts.to_json(),
+        }
+
+
+@dataclass(frozen=True)
+class MeetingRow:
+    """One line of `meetings list`: when, where, and whether it is upcoming, past or cancelled."""
+
+    slug: str
+    title: str
+    start: str
+    end: str
+    timezone: str
+    location: str
+    capacity: int | None
+    status: str  # "upcoming", "past" or "cancelled"
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class Topic:
+    """A topic numbered as the page shows it ("4", "4a")."""
+
+    id: int
+    number: str
+    title: str
+    proposer: str
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+
+@dataclass(frozen=True)
+class AgendaItem(Topic):
+    """A top-level topic and its sub-topics, in order."""
+
+    subtopics: tuple[Topic, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {**super().to_json(), "subtopics": [s.to_json() for s in self.subtopics]}
+
+
+@dataclass(frozen=True)
+class AgendaView:
+    """The active topics in agenda order."""
+
+    items: tuple[AgendaItem, ...]
+
+    def __iter__(self) -> Iterator[AgendaItem]:
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def topics(self) -> Iterator[Topic]:
+        """Every topic, each top-level one followed by its sub-topics."""
+        for item in self.items:
+            yield item
+            yield from item.subtopics
+
+    def to_json(self) -> list[dict[str, Any]]:
+        return [item.to_json() for item in self.items]
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One saved revision of a notes section: who saved it, when, and whether it was merged."""
+
+    revision: int
+    by: str
+    at: str  # UTC ISO 8601
+    base_revision: int | None
+    merged: bool
+    text: str  # not in the JSON: `notes show` prints the latest text, `notes diff` any two
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self, leave_out=("text",))
+
+
+@dataclass(frozen=True)
+class NotesSection:
+    """A notes section's current text and every revision, oldest first."""
+
+    slug: str
+    section: str  # "general" or "topic-N"
+    topic_id: int | None
+    revisions: tuple[Revision, ...]
+
+    @property
+    def revision(self) -> int:
+        return self.revisions[-1].revision if self.revisions else 0
+
+    @property
+    def text(self) -> str:
+        return self.revisions[-1].text if self.revisions else ""
+
+    def history_json(self) -> list[dict[str, Any]]:
+        """`notes history --json`."""
+        return [r.to_json() for r in self.revisions]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "section": self.section,
+            "topic_id": self.topic_id,
+            "revision": self.revision,
+            "text": self.text,
+            "revisions": self.history_json(),
+        }
+
+
+@dataclass(frozen=True)
+class Signup:
+    """A person standing signed up for one meeting (what a personal feed needs)."""
+
+    person_key: str
+    name: str
+    email: str | None
+    mode: str
+    meeting_id: str  # UUID hex
+
+
+class Shaped(Protocol):
+    """A result with a `--json` shape."""
+
+    def to_json(self) -> Any: ...
+
+
+def to_json(result: Shaped | Sequence[Shaped]) -> Any:
+    """The `--json` shape of a result, or of a list of them (`meetings list`, `notes history`)."""
+    if isinstance(result, Sequence):
+        return [item.to_json() for item in result]
+    return result.to_json()

@@ -1,0 +1,83 @@
+"""Every kind of event is registered once, folded by the read models that show it, and told by the audit."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from exports import audit as trail
+from ledger import people, storage
+from ledger.kinds import KINDS
+from projections.events import LedgerEvent, stream_events
+from projections.queries import MODELS
+from projections.store import fold
+
+ATTENDANCE = {"Scheduled", "CapacityChanged", "SignedUp", "Withdrew", "AttendanceChanged", "Promoted"}
+# What each read model must fold: the kinds that change what it shows. The meetings model folds
+# every kind, because any change moves the meeting's `updated_at` (calendars' LAST-MODIFIED).
+MUST_FOLD = {
+    "meetings": set(KINDS),
+    "attendees": ATTENDANCE,
+    "agenda": {"Scheduled", "TopicProposed", "TopicRetitled", "TopicMoved", "TopicWithdrawn"},
+    "notes": {"Scheduled", "NotesEdited"},
+    # A personal feed lists the meetings a person is signed up for, and how they attend.
+    "people": {"Scheduled", "SignedUp", "Withdrew", "AttendanceChanged"},
+}
+
+
+@pytest.fixture(scope="module")
+def every_kind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[LedgerEvent]]:
+    """One meeting whose history holds at least one event of every registered kind."""
+    path = Path(tmp_path_factory.mktemp("kinds")) / "ledger.sqlite"
+    people.actor_var.set("alice")
+    app = storage.open_ledger(storage.resolve(str(path)))
+    app.create_meeting("k", "Kinds", "2030-01-01T10:00", "2030-01-01T11:00", "UTC", capacity=1)
+    app.edit_meeting("k", title="All kinds")
+    app.reschedule("k", "2030-01-02T10:00", "2030-01-02T11:00", None)
+    app.sign_up("k", "Ann")
+    app.sign_up("k", "Ben")  # waitlisted
+    app.change_attendance("k", "Ann", None, "late")
+    app.withdraw("k", "Ann", "ill")  # promotes Ben
+    app.change_capacity("k", 2)
+    app.propose_topic("k", "One", "Ann")
+    app.propose_topic("k", "Two", "Ben")
+    app.retitle_topic("k", 1, "First")
+    app.move_topic("k", 2, 1)
+    app.withdraw_topic("k", 2, "")
+    app.edit_notes("k", None, "hello\n")
+    app.cancel("k", "room")
+    app.reinstate("k")
+    events = list(stream_events(app))
+    app.close()
+    yield events
+
+
+def test_the_registry_holds_every_event_the_aggregate_records(every_kind: list[LedgerEvent]) -> None:
+    assert {event.kind for event in every_kind} == set(KINDS)
+    assert all(kind.topic.endswith("." + name) for name, kind in KINDS.items())
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.name)
+def test_each_read_model_folds_exactly_the_kinds_it_shows(model: Any, every_kind: list[LedgerEvent]) -> None:
+    assert model.kinds <= set(KINDS), f"{model.name} declares unregistered kinds {model.kinds - set(KINDS)}"
+    assert model.kinds == MUST_FOLD[model.name], f"{model.name}: missing {MUST_FOLD[model.name] - model.kinds}"
+    assert model.replaces <= model.kinds
+    assert fold(model, every_kind), f"{model.name} folds a whole history into a document"
+
+
+def test_every_model_is_in_the_expectation_table() -> None:
+    assert {model.name for model in MODELS} == set(MUST_FOLD)
+
+
+def test_the_audit_names_and_tells_every_kind(every_kind: list[LedgerEvent]) -> None:
+    told = {}
+    for entry, event in zip(trail.entries(every_kind, trail.Filters()), every_kind, strict=True):
+        assert entry.action == KINDS[event.kind].action
+        told[event.kind] = entry.sentence
+    assert set(told) == set(KINDS)
+    untold = {kind: s for kind, s in told.items() if f" recorded {kind} " in s}
+    assert not untold, "every kind gets its own sentence"
+    assert len({kind.action for kind in KINDS.values()}) == len(KINDS), "each kind has its own verb"
