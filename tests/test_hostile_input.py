@@ -171,7 +171,7 @@ def test_titles_locations_and_descriptions_come_back_as_typed(
         return
     shown = run.ok("show", slug, "--json").json()
     assert (shown["title"], shown["location"]) == (single(title), single(location))
-    assert shown["description"] == description.replace("\r\n", "\n")
+    assert shown["description"] == description.replace("\r\n", "\n").strip("\ufeff")
     event = ics_event(run, slug)
     assert str(event["SUMMARY"]) == single(title)
     assert str(event.get("LOCATION", "")) == single(location)
@@ -381,7 +381,7 @@ def test_icaljs_reads_back_accepted_text(
     (event,) = icaljs(path)["events"]
     assert event["summary"] == single(title)
     assert (event["location"] or "") == single(location)
-    assert description.replace("\r\n", "\n") in event["description"]
+    assert description.replace("\r\n", "\n").strip("\ufeff") in event["description"]
 
 
 @pytest.fixture
