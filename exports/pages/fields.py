@@ -31,7 +31,7 @@ FIELD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 PART_NOTES = re.compile(r"^(meeting |session )?(notes|minutes)\b")
 PART_TOPICS = re.compile(r"\b(topics?|agenda|discussion|proposals?|sessions?|items)\b")
 PART_ATTENDEES = re.compile(
-    r"\b(attendees?|attendance|participants?|sign[ -]?ups?|signups?|registrations?|registered|rsvps?|"
+    r"\b(attendees?|attendance|participants?|sign[ -]?ups?|signups?|rsvps?|"
     r"who|people|roster|attending|attend|remote|remotely|in[ -]person|regrets|maybe|tentative|on[ -]?site|"
     r"wait ?list)\b"
 )
@@ -39,7 +39,8 @@ PART_ATTENDEES = re.compile(
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t](.*))?$")
 _FIELD = re.compile(
-    r"^[ \t]{0,12}(?:[-*+][ \t]{1,4})?(?:\*\*|__)?([^:*_|\[\]()\s][^:*_|\[\]()]{0,39}?)(?:\*\*|__)?[ \t]{0,4}:(?:\*\*|__)?[ \t]*(.*)$"
+    r"^[ \t]{0,12}(?:[-*+][ \t]{1,4})?(?:\*\*|__)?([^:*_|\[\]()\s][^:*_|\[\]()]{0,39}?)"
+    r"(?:\*\*|__)?[ \t]{0,4}:(?:\*\*|__)?[ \t]*(.*)$"
 )
 _LIMIT = re.compile(
     r"(?:\[\s*|\(\s*|\b)(?:limit(?:ed)?(?:\s+to)?|capacity|max(?:imum)?(?:\s+of)?|seats)\s*[:=]?\s*(\d{1,7})\b",

@@ -14,7 +14,6 @@ from exports.pages.agenda import AgendaReading
 from exports.pages.attendees import AttendeeReading
 from exports.pages.fields import (
     _FIELD,
-    logistics_label,
     _LIMIT,
     _URL,
     PART_ATTENDEES,
@@ -23,6 +22,7 @@ from exports.pages.fields import (
     Heading,
     field_key,
     heading_of,
+    logistics_label,
 )
 from exports.pages.lines import _LIST_ITEM, _RULE, _TABLE_ROW, Line, inline_text
 from exports.pages.model import ParsedPage
@@ -31,7 +31,6 @@ from exports.pages.schedule import parse_schedule
 from ledger.errors import BadInputError
 from ledger.timing import zone_name
 
-
 # Headings that name a part of the page, not the meeting.
 _PART_NAME = re.compile(
     r"^(table of contents|contents|toc|(proposed |meeting )?(agenda|schedule|topics|notes|minutes|attendees|"
@@ -39,6 +38,9 @@ _PART_NAME = re.compile(
 )
 
 
+_VIRTUAL = re.compile(
+    r"video call|videocall|teleconference|virtual meeting|virtual interim|online[ -]only|web ?conference"
+)
 # A date in such a sentence is not the meeting's.
 _NOT_THE_MEETING = re.compile(
     r"deadline|closes|close on|submit|register by|last modified|updated|proposals? (?:due|by)", re.I
@@ -153,8 +155,12 @@ class _Parser(AttendeeReading, AgendaReading):
     def _heading(self, heading: Heading, line: Line) -> bool:
         """Switch parts on a heading; False when the line is not a heading after all."""
         lowered = heading.text.lower()
+        if heading.level == 7 and len(heading.text.split()) > 6:
+            return False  # "*Examples of unacceptable behavior by participants include:*" is a sentence
         if self._first_heading_is_title(heading):
             self.page.title = heading.text
+            if _VIRTUAL.search(lowered):
+                self.page_mode = "remote"  # everyone on a video call takes part remotely
             self._dates_from(heading.text, line, rank=1)
             return True
         if self.part == "attendees" and self.resume_notes and heading.level <= self.part_level:
@@ -221,7 +227,7 @@ class _Parser(AttendeeReading, AgendaReading):
         return len(bare.split()) >= 3 and not _PART_NAME.match(bare) and field_key(bare) is None
 
     def _dates_from(self, text: str, line: Line, rank: int) -> None:
-        """Remember a date written outside the fields (a heading, a sentence); the best one is used if no field gives one."""
+        """Remember a date written outside the fields (a heading, a sentence), for a page whose fields give none."""
         if len(self.date_candidates) >= 200 or not any(c.isdigit() for c in text) or _NOT_THE_MEETING.search(text):
             return
         pieces = parse_schedule(text)
@@ -255,7 +261,8 @@ class _Parser(AttendeeReading, AgendaReading):
             self._attendee_line(line)
             return
         self._dates_from(inline_text(line.text), line, rank=3)
-        self.keep(self.description if self._in_description() else self.general, line)
+        image_only = line.text.strip().startswith("![") and line.text.strip().endswith(")")
+        self.keep(self.description if self._in_description() and not image_only else self.general, line)
 
     def _field(self, key: str, value: str, line: Line) -> None:
         self.seen_field = True
@@ -317,7 +324,7 @@ class _Parser(AttendeeReading, AgendaReading):
     def _finish(self) -> None:
         page = self.page
         if page.start_date is None and self.date_candidates:
-            _, number, pieces = min(self.date_candidates, key=lambda c: (c[0], c[1]))
+            _, _, pieces = min(self.date_candidates, key=lambda c: (c[0], c[1]))
             page.start_date, page.end_date = pieces.start_date, pieces.end_date
             page.start_time = page.start_time or pieces.start_time
             page.end_time = page.end_time or pieces.end_time

@@ -20,6 +20,7 @@ class PageReading:
         self.description: list[str] = []
         self.general: list[str] = []
         self.default_mode: str | None = None
+        self.page_mode = "in-person"  # the mode of a sign-up nothing else gives a mode to
         self.pending_field: tuple[str, Line] | None = None
         self.block_indent: int | None = None  # the indent of a logistics label whose nested items are details
         self.date_candidates: list[tuple[int, int, Any]] = []  # (rank, line, schedule pieces) outside the fields

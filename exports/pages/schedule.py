@@ -227,8 +227,9 @@ def season_problem(pieces: SchedulePieces) -> str | None:
     """'PST in July': an abbreviation for the other half of the year is flagged, the zone's own rules apply."""
     if pieces.abbreviation is None or pieces.start_date is None or pieces.zone is None:
         return None
-    import pytz
     from datetime import datetime
+
+    import pytz
 
     moment = pytz.timezone(pieces.zone).localize(datetime.combine(pieces.start_date, pieces.start_time or time(12)))
     summer = bool(moment.dst())
