@@ -7,7 +7,7 @@ import re
 from exports.pages.fields import heading_of
 from exports.pages.lines import _INNER_MARKER, _LIST_ITEM, _TABLE_ROW, _TABLE_RULE, Line, inline_text
 from exports.pages.model import NoteSection, ParsedTopic
-from exports.pages.people import split_proposer
+from exports.pages.people import heading_mode, split_proposer
 from exports.pages.reading import PageReading
 
 
@@ -93,6 +93,13 @@ class AgendaReading(PageReading):
 
     def _notes_line(self, line: Line) -> None:
         heading = heading_of(line)
+        if heading is not None and _ROLL_CALL.search(heading.text.lower()):
+            # "### Attendees" or "*Introduction of attendees*" in the minutes: the roll call is the sign-up list.
+            self.part, self.part_level, self.resume_notes = "attendees", min(heading.level, 6), True
+            self.default_mode = heading_mode(heading.text) or self.default_mode
+            self.table_columns = None
+            self.raw(line)
+            return
         if heading is not None and heading.level <= 6:
             current = self.notes_section
             if current is not None and heading.level > self._section_level:
@@ -142,6 +149,11 @@ class AgendaReading(PageReading):
                     index.setdefault(_title_key(sub.title), []).append((i, j))
             self._title_index = index
         return self._title_index
+
+
+_ROLL_CALL = re.compile(
+    r"^(?:\W*)(attendees|attendance|participants|present|roll call|introduction of attendees)\b|roll call$"
+)
 
 
 def _title_key(title: str) -> str:

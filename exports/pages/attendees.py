@@ -12,17 +12,28 @@ from exports.pages.people import (
     _NAME_SEPARATORS,
     _REMARK_SEPARATOR,
     _strip_separators,
+    heading_mode,
     looks_like_name,
     markers_in,
     mode_of,
 )
 from exports.pages.reading import PageReading
 
+_ORGANISATION = re.compile(
+    r"\b(university|universit[éä]t|college|institute|school|foundation|inc|corp|corporation|ltd|llc|gmbh|labs?|"
+    r"technologies|systems|software|research|group|networks|red hat|uc|mit|cnrs|inria|consortium|w3c|ietf)\b",
+    re.IGNORECASE,
+)
+
 
 class AttendeeReading(PageReading):
     """The attendee part of a page."""
 
     def _attendee_line(self, line: Line) -> None:
+        stripped = inline_text(line.text)
+        if stripped.endswith(":") and len(stripped.split()) <= 4 and heading_mode(stripped) is not None:
+            self.default_mode = heading_mode(stripped)  # "In-person:" and "Virtual Attendees:" open their lists
+            return
         limit = _LIMIT.search(line.text)
         if limit and re.search(r"^\s*[\[(]?\s*(limit|capacity|max)", line.text, re.IGNORECASE):
             self.page.limit = int(limit.group(1))
@@ -58,6 +69,14 @@ class AttendeeReading(PageReading):
             for n in names
         )
 
+    @staticmethod
+    def _affiliated(text: str) -> bool:
+        """ "Bill Budge, Google" is a person and their organisation; "Anne van Kesteren, Olli Pettay" is two people."""
+        name, _, rest = (part.strip() for part in text.partition(","))
+        if not rest or not looks_like_name(name) or not (len(name.split()) >= 2 or any(c.isdigit() for c in name)):
+            return False
+        return len(rest.split()) == 1 or bool(_ORGANISATION.search(rest)) or "/" in rest or "," in rest
+
     def _attendee_entries(self, content: str, line: Line) -> None:
         text = inline_text(content)
         marks = markers_in(text)
@@ -69,6 +88,10 @@ class AttendeeReading(PageReading):
                 names, remark = [aside.group(1)], aside.group(2).strip()  # "Léonie Watson (chair)"
             elif separator and looks_like_name(text[: separator.start()]):
                 names, remark = [text[: separator.start()]], text[separator.end() :].strip()
+            elif _LIST_ITEM.match(line.text) and self._affiliated(text):
+                # "Bill Budge, Google": one entry per item, the organisation after the comma.
+                name, _, affiliation = text.partition(",")
+                names, remark = [name], affiliation.strip()
             else:
                 names = [n for n in _NAME_SEPARATORS.split(text) if n]
             for name in names:
@@ -87,6 +110,9 @@ class AttendeeReading(PageReading):
             if index + 1 == len(marks):
                 remark = re.sub(r"^[-–—:]+\s*", "", text[mark.end : end].strip())
             cursor = mark.end
+            if len(marks) == 1 and self._affiliated(name):
+                name, _, affiliation = name.partition(",")
+                remark = "; ".join(r for r in (affiliation.strip(), remark) if r)
             self._add_attendee(name, mark.mode, remark, mark.waitlist, mark.waitlisted, line)
 
     def _add_attendee(
@@ -98,6 +124,10 @@ class AttendeeReading(PageReading):
             email = found.group(1)
             name = (name[: found.start()] + name[found.end() :]).strip(" ,;-()")
         name = " ".join(name.split()).strip(" ,;")
+        aside = name.rfind(" (")
+        if name.endswith(")") and aside > 0 and len(name) - aside <= 32 and looks_like_name(name[:aside]):
+            # "Istvan Szmozsanszky (Flaki)": a nickname or initials beside the name.
+            name, remark = name[:aside], "; ".join(r for r in (name[aside + 2 : -1], remark) if r)
         if mode == "absent" or self.default_mode == "absent":
             return  # regrets: understood, and not a sign-up
         if mode is None:
@@ -105,7 +135,7 @@ class AttendeeReading(PageReading):
         if mode == "waitlist" or (mode is None and self.default_mode == "waitlist"):
             mode, waitlisted = "in-person", True
         if mode is None:
-            mode = "in-person"
+            mode = self.page_mode
         if not name:
             self.problem(line, "a sign-up without a name")
             return

@@ -22,6 +22,7 @@ from exports.pages.fields import (
     Heading,
     field_key,
     heading_of,
+    logistics_label,
 )
 from exports.pages.lines import _LIST_ITEM, _RULE, _TABLE_ROW, Line, inline_text
 from exports.pages.model import ParsedPage
@@ -29,6 +30,24 @@ from exports.pages.people import heading_mode, markers_in
 from exports.pages.schedule import parse_schedule
 from ledger.errors import BadInputError
 from ledger.timing import zone_name
+
+# Headings that name a part of the page, not the meeting.
+_PART_NAME = re.compile(
+    r"^(table of contents|contents|toc|(proposed |meeting )?(agenda|schedule|topics|notes|minutes|attendees|"
+    r"participants|sign ?ups?|registration|logistics)( items)?)$"
+)
+
+
+_VIRTUAL = re.compile(
+    r"video call|videocall|teleconference|virtual meeting|virtual interim|online[ -]only|web ?conference"
+)
+# A date in such a sentence is not the meeting's.
+_NOT_THE_MEETING = re.compile(
+    r"deadline|closes|close on|submit|register by|last modified|updated|proposals? (?:due|by)", re.I
+)
+_MEETING_WORDS = re.compile(
+    r"\b(meet(?:ing)?|will (?:be|occur|take place|follow)|takes place|held|summit|event)\b", re.I
+)
 
 
 class _Parser(AttendeeReading, AgendaReading):
@@ -70,10 +89,17 @@ class _Parser(AttendeeReading, AgendaReading):
         if not line.text.strip():
             self._blank()
             return
-        if self.pending_field is not None and not _LIST_ITEM.match(line.text):
+        if self._block_line(line):
+            return
+        if self.pending_field is not None:
             key, _ = self.pending_field
             self.pending_field = None
-            self._field(key, line.text, line)
+            item = _LIST_ITEM.match(line.text)
+            self._field(key, item.group(3) or "" if item else line.text, line)
+            if item:
+                self.block_indent = -1  # the rest of the field's items are its details
+            return
+        if self._field_line(line):
             return
         if self.part == "attendees":
             self._attendee_line(line)
@@ -81,6 +107,39 @@ class _Parser(AttendeeReading, AgendaReading):
             self._topic_line(line)
         else:
             self._header_line(line)
+
+    def _field_line(self, line: Line) -> bool:
+        """ "- **Dates**: June 12-13, 2019" or "**Host**: Igalia" in any part: a detail, never a topic or a sign-up."""
+        match = _FIELD.match(line.text)
+        if not match or _TABLE_ROW.match(line.text):
+            return False
+        label, value = match.group(1), match.group(2).strip()
+        key = field_key(label)
+        if key is None and not logistics_label(label):
+            return False
+        if self.part == "attendees" and key is None and not value:
+            return False
+        indent = len(line.text) - len(line.text.lstrip())
+        if key is not None and value:
+            self._field(key, value, line)
+        elif key is not None:
+            self.pending_field = (key, line)
+        else:
+            self.keep(self.general, line)
+        self.block_indent = indent  # items indented under the label are its details
+        self.seen_field = True
+        return True
+
+    def _block_line(self, line: Line) -> bool:
+        """A line inside a logistics block (nested under "- **Contact**:"): kept for the notes, out of the agenda."""
+        if self.block_indent is None:
+            return False
+        indent = len(line.text) - len(line.text.lstrip())
+        if indent > max(self.block_indent, 0) or (self.block_indent < 0 and _LIST_ITEM.match(line.text) and indent > 0):
+            self.keep(self.general, line)
+            return True
+        self.block_indent = None
+        return False
 
     def _blank(self) -> None:
         if self.part in ("header", "other"):
@@ -96,6 +155,18 @@ class _Parser(AttendeeReading, AgendaReading):
     def _heading(self, heading: Heading, line: Line) -> bool:
         """Switch parts on a heading; False when the line is not a heading after all."""
         lowered = heading.text.lower()
+        if heading.level == 7 and len(heading.text.split()) > 6:
+            return False  # "*Examples of unacceptable behavior by participants include:*" is a sentence
+        if self._first_heading_is_title(heading):
+            self.page.title = heading.text
+            if _VIRTUAL.search(lowered):
+                self.page_mode = "remote"  # everyone on a video call takes part remotely
+            self._dates_from(heading.text, line, rank=1)
+            return True
+        if self.part == "attendees" and self.resume_notes and heading.level <= self.part_level:
+            self.part, self.resume_notes = "notes", False
+            self._notes_line(line)
+            return True
         limit = _LIMIT.search(heading.text)
         bare = _LIMIT.sub("", lowered).strip(" :[]()")
         key = field_key(bare)
@@ -142,8 +213,28 @@ class _Parser(AttendeeReading, AgendaReading):
         if heading.level == 7:
             return False  # a bold line in running text
         self.part, self.part_level = "other", heading.level
+        self._dates_from(heading.text, line, rank=2)
         self.keep(self.general, line)
         return True
+
+    def _first_heading_is_title(self, heading: Heading) -> bool:
+        """The page's first heading names the meeting, unless it only names a part ("# Attendees", "# Schedule")."""
+        if self.page.title is not None or self.seen_field or self.part not in ("header", "other") or heading.level > 2:
+            return False
+        if any(d.strip() for d in self.description) or self.page.topics or self.page.attendees:
+            return False
+        bare = " ".join(re.sub(r"[^\w\s]", " ", heading.text.lower()).split())
+        return len(bare.split()) >= 3 and not _PART_NAME.match(bare) and field_key(bare) is None
+
+    def _dates_from(self, text: str, line: Line, rank: int) -> None:
+        """Remember a date written outside the fields (a heading, a sentence), for a page whose fields give none."""
+        if len(self.date_candidates) >= 200 or not any(c.isdigit() for c in text) or _NOT_THE_MEETING.search(text):
+            return
+        pieces = parse_schedule(text)
+        if pieces.start_date is not None:
+            if rank > 2 and _MEETING_WORDS.search(text):
+                rank = 2
+            self.date_candidates.append((rank, line.number, pieces))
 
     # ----- header fields and free text ---------------------------------------------------
 
@@ -169,7 +260,9 @@ class _Parser(AttendeeReading, AgendaReading):
             # A bare sign-up list: a page that holds only the list of a meeting described elsewhere.
             self._attendee_line(line)
             return
-        self.keep(self.description if self._in_description() else self.general, line)
+        self._dates_from(inline_text(line.text), line, rank=3)
+        image_only = line.text.strip().startswith("![") and line.text.strip().endswith(")")
+        self.keep(self.description if self._in_description() and not image_only else self.general, line)
 
     def _field(self, key: str, value: str, line: Line) -> None:
         self.seen_field = True
@@ -230,6 +323,12 @@ class _Parser(AttendeeReading, AgendaReading):
 
     def _finish(self) -> None:
         page = self.page
+        if page.start_date is None and self.date_candidates:
+            _, _, pieces = min(self.date_candidates, key=lambda c: (c[0], c[1]))
+            page.start_date, page.end_date = pieces.start_date, pieces.end_date
+            page.start_time = page.start_time or pieces.start_time
+            page.end_time = page.end_time or pieces.end_time
+            page.zone = page.zone or pieces.zone
         description = "\n".join(self.description).strip("\n")
         # Only a page that describes a meeting (a time or a place) has its opening sentence as a title.
         if page.title is None and description and (page.start_date or page.location):

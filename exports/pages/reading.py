@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from exports.pages.lines import Line, split_lines
 from exports.pages.model import NoteSection, ParsedPage, Problem
 
@@ -18,7 +20,11 @@ class PageReading:
         self.description: list[str] = []
         self.general: list[str] = []
         self.default_mode: str | None = None
+        self.page_mode = "in-person"  # the mode of a sign-up nothing else gives a mode to
         self.pending_field: tuple[str, Line] | None = None
+        self.block_indent: int | None = None  # the indent of a logistics label whose nested items are details
+        self.date_candidates: list[tuple[int, int, Any]] = []  # (rank, line, schedule pieces) outside the fields
+        self.resume_notes = False  # the sign-up list is a roll call inside the notes
         self.topic_indent: int | None = None
         self.sub_indent: int | None = None
         self.table_columns: list[str] | None = None
