@@ -157,7 +157,7 @@ class _Parser(AttendeeReading, AgendaReading):
         lowered = heading.text.lower()
         if heading.level == 7 and len(heading.text.split()) > 6:
             return False  # "*Examples of unacceptable behavior by participants include:*" is a sentence
-        if self._first_heading_is_title(heading):
+        if self._first_heading_is_title(heading, line):
             self.page.title = heading.text
             if _VIRTUAL.search(lowered):
                 self.page_mode = "remote"  # everyone on a video call takes part remotely
@@ -217,13 +217,15 @@ class _Parser(AttendeeReading, AgendaReading):
         self.keep(self.general, line)
         return True
 
-    def _first_heading_is_title(self, heading: Heading) -> bool:
+    def _first_heading_is_title(self, heading: Heading, line: Line) -> bool:
         """The page's first heading names the meeting, unless it only names a part ("# Attendees", "# Schedule")."""
         if self.page.title is not None or self.seen_field or self.part not in ("header", "other") or heading.level > 2:
             return False
         if any(d.strip() for d in self.description) or self.page.topics or self.page.attendees:
             return False
         bare = " ".join(re.sub(r"[^\w\s]", " ", heading.text.lower()).split())
+        if heading.level == 1 and line.number == self.first_line:
+            return not _PART_NAME.match(bare)  # "# Vc" opening the page, as `export markdown` writes every title
         return len(bare.split()) >= 3 and not _PART_NAME.match(bare) and field_key(bare) is None
 
     def _dates_from(self, text: str, line: Line, rank: int) -> None:

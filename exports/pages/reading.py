@@ -33,6 +33,8 @@ class PageReading:
         self.matched_topics: set[tuple[int, int | None]] = set()
         self.waitlist_count = 0
         self.raw_done = 0
+        # The number of the page's first non-blank line: a '#' heading there is the page's title.
+        self.first_line = next((line.number for line in self.lines if line.text.strip()), 0)
 
     def raw(self, line: Line) -> str | None:
         """The line as written, once: a line split at <br> or joined into a table row is kept whole."""
