@@ -50,7 +50,8 @@ def zone_name(value: str) -> str:
     alias = ZONE_ALIASES.get(cleaned.casefold())
     if alias:
         return alias
-    for name in pytz.all_timezones:
+    names: list[str] = pytz.all_timezones  # pytz has no type hints
+    for name in names:
         if name.casefold() == cleaned.casefold():
             return name
     raise BadInputError(f"unknown time zone {value!r} (use an IANA name such as America/Los_Angeles)")
@@ -79,7 +80,8 @@ def localize(local: datetime, zone: str, what: str, fold: Fold | None = None) ->
         raise BadInputError(f"{what} {local:%Y-%m-%d} must be in the years {FIRST_YEAR} to {LAST_YEAR}")
     tz = pytz.timezone(zone)
     try:
-        return tz.localize(local, is_dst=None)
+        localized: datetime = tz.localize(local, is_dst=None)
+        return localized
     except OverflowError:  # within a day of year 1 or 9999: the offset takes it out of range
         raise BadInputError(f"{what} {local:%Y-%m-%d %H:%M} is out of range in {zone}") from None
     except pytz.NonExistentTimeError:
@@ -89,7 +91,8 @@ def localize(local: datetime, zone: str, what: str, fold: Fold | None = None) ->
             raise BadInputError(
                 f"{what} {local:%Y-%m-%d %H:%M} happens twice in {zone}; say which with --fold first|second"
             ) from None
-        return tz.localize(local, is_dst=(fold == "first"))
+        folded: datetime = tz.localize(local, is_dst=(fold == "first"))
+        return folded
 
 
 @dataclass(frozen=True)

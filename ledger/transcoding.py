@@ -25,7 +25,8 @@ class AsDict(Transcoding):
         self.name = name
 
     def encode(self, obj: Any) -> dict[str, Any]:
-        return obj.to_dict()  # type: ignore[no-any-return]
+        encoded: dict[str, Any] = obj.to_dict()
+        return encoded
 
     def decode(self, data: dict[str, Any]) -> Any:
         return self.type.from_dict(data)  # type: ignore[attr-defined]

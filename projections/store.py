@@ -55,7 +55,7 @@ class DocumentModel:
         return doc
 
     def dump(self, state: Any) -> dict[str, Any]:
-        return state  # type: ignore[no-any-return]
+        return state
 
 
 class ReadStore:

@@ -16,7 +16,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import REPO, Cli, Database, meetings_executable
+from ledger.application import Ledger
+from tests.conftest import Cli, Database, meetings_executable
+from tests.support import InProcess, acting_as, new_meeting, seed_meeting, sign_up_many
 
 SLUG = "sig-node-f2f-2016"
 FIELDS = {"position", "time", "actor", "principal", "meeting", "person", "action", "details", "sentence"}
@@ -39,21 +41,20 @@ VERBS = (
 
 
 @pytest.fixture
-def story(cli: Cli) -> Cli:
-    """The seed meeting recreated by its script, then changed by bob, carol and dave."""
-    subprocess.run(
-        ["bash", str(REPO / "tests/fixtures/sig-node-f2f-2016.sh"), " ".join(meetings_executable())],
-        env=cli.env,
-        check=True,
-        capture_output=True,
-    )
-    for name in ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra"):  # the last one waits
-        cli.ok("signup", SLUG, name, actor="dave")
-    cli.ok("withdraw", SLUG, "Brandon Philips", "--reason", "needs the room", actor="bob")
-    cli.ok("change", SLUG, "Dawn Chen", "--mode", "remote", actor="carol")
-    cli.ok("notes", "edit", SLUG, "--file", "-", input="# Notes\n\nCRI first.\n", actor="carol")
-    cli.ok("notes", "edit", SLUG, "--file", "-", input="# Notes\n\nCRI first.\nThen nodespec.\n", actor="dave")
-    cli.ok("topic", "retitle", SLUG, "3", "Runtime-agnostic debugging tools", actor="bob")
+def story(cli: Cli, ledger: Ledger) -> Cli:
+    """The seed meeting (its script runs in test_golden_json.py), then changed by bob, carol and dave."""
+    seed_meeting(ledger)
+    with acting_as("dave"):
+        sign_up_many(ledger, SLUG, ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra"])  # the last waits
+    with acting_as("bob"):
+        ledger.withdraw(SLUG, "Brandon Philips", "needs the room")
+    with acting_as("carol"):
+        ledger.change_attendance(SLUG, "Dawn Chen", "remote", None)
+        ledger.edit_notes(SLUG, None, "# Notes\n\nCRI first.\n")
+    with acting_as("dave"):
+        ledger.edit_notes(SLUG, None, "# Notes\n\nCRI first.\nThen nodespec.\n")
+    with acting_as("bob"):
+        ledger.retitle_topic(SLUG, 3, "Runtime-agnostic debugging tools")
     return cli
 
 
@@ -108,8 +109,8 @@ def test_notes_edits_show_a_unified_diff_with_diffs(story: Cli) -> None:
     assert "+CRI first.\n" in edits[0]["diff"]
 
 
-def test_audit_of_an_unknown_meeting_or_with_a_bad_time_refuses(cli: Cli) -> None:
-    cli.ok("new", SLUG, "--title", "T", "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00", "--tz", "UTC")
+def test_audit_of_an_unknown_meeting_or_with_a_bad_time_refuses(cli: Cli, ledger: Ledger) -> None:
+    new_meeting(ledger, SLUG)
     unknown = cli("audit", "no-such-meeting")
     assert (unknown.code, unknown.err) == (1, "Error: no meeting 'no-such-meeting'\n")
     bad = cli("audit", "--since", "last tuesday")
@@ -120,7 +121,7 @@ def test_audit_of_an_unknown_meeting_or_with_a_bad_time_refuses(cli: Cli) -> Non
 
 
 @pytest.fixture(scope="module")
-def mixed_ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, list[dict[str, Any]], list[str]]:
+def mixed_ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[InProcess, list[dict[str, Any]], list[str]]:
     """Two meetings changed by several actors, built in-process; the full audit as JSON and text."""
     from ledger import people, storage
 
@@ -152,8 +153,9 @@ def mixed_ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[Cli, list[di
     app.propose_topic("beta", "CRI", "Dawn Chen")
     app.edit_notes("beta", None, "hello\n")
     app.close()
-    cli = Cli(Database("sqlite", str(path)), path.parent)
-    return cli, cli.ok("audit", "--format", "json").json(), cli.ok("audit").out.splitlines()
+    # Thirty filter combinations: the command runs in-process (the executable's contract is tested above).
+    cli = InProcess(Database("sqlite", str(path)), path.parent)
+    return cli, json.loads(cli.ok("audit", "--format", "json").out), cli.ok("audit").out.splitlines()
 
 
 def squash(name: str) -> str:
@@ -196,7 +198,7 @@ def matches(entry: dict[str, Any], chosen: dict[str, Any]) -> bool:
 
 
 def test_filtered_audit_equals_the_full_audit_filtered(
-    mixed_ledger: tuple[Cli, list[dict[str, Any]], list[str]],
+    mixed_ledger: tuple[InProcess, list[dict[str, Any]], list[str]],
 ) -> None:
     cli, full, full_text = mixed_ledger
 
@@ -209,7 +211,7 @@ def test_filtered_audit_equals_the_full_audit_filtered(
                 value = chosen[option]
                 args += [f"--{option}", value.isoformat() if isinstance(value, datetime) else value]
         expected = [i for i, e in enumerate(full) if matches(e, chosen)]
-        assert cli.ok("audit", "--format", "json", *args).json() == [full[i] for i in expected]
+        assert json.loads(cli.ok("audit", "--format", "json", *args).out) == [full[i] for i in expected]
         assert cli.ok("audit", *args).out.splitlines() == [full_text[i] for i in expected]
 
     check()

@@ -21,6 +21,7 @@ from tests.calendar_tools import (
     require_icaljs,
     require_libical,
 )
+from tests.support import new_meeting
 
 # (slug, local start, local end, zone, fold): the seed meeting the day after the US fall-back, both sides of
 # the spring change in Los Angeles and Berlin, Lord Howe's half-hour shift, and a time that happens twice.
@@ -249,29 +250,23 @@ def event_of(data: bytes) -> Any:
     return event
 
 
-SEED_NEW = [
-    "new",
-    "sig-node-f2f-2016",
-    "--title",
-    "Sig-node Face to Face meeting before KubeCon",
-    "--start",
-    "2016-11-07T13:00",
-    "--end",
-    "2016-11-07T16:00",
-    "--tz",
-    "Pacific Time",
-    "--location",
-    "Menzies Suite at the Grand Hyatt Seattle",
-    "--video-url",
-    "https://zoom.us/j/6229641857",
-    "--capacity",
-    "25",
-]
+def seed_new(ledger: Any) -> None:
+    """The seed meeting's `meetings new`, without its sign-ups."""
+    ledger.create_meeting(
+        "sig-node-f2f-2016",
+        "Sig-node Face to Face meeting before KubeCon",
+        "2016-11-07T13:00",
+        "2016-11-07T16:00",
+        "Pacific Time",
+        location="Menzies Suite at the Grand Hyatt Seattle",
+        video_url="https://zoom.us/j/6229641857",
+        capacity=25,
+    )
 
 
-def test_same_ledger_state_exports_the_same_bytes(cli: Any, tmp_path: Path) -> None:
-    cli.ok(*SEED_NEW)
-    cli.ok("signup", "sig-node-f2f-2016", "Dawn Chen")
+def test_same_ledger_state_exports_the_same_bytes(cli: Any, ledger: Any, tmp_path: Path) -> None:
+    seed_new(ledger)
+    ledger.sign_up("sig-node-f2f-2016", "Dawn Chen")
     first = export(cli, "sig-node-f2f-2016", tmp_path, "a.ics")
     cli.ok("list")  # reading does not change anything
     assert export(cli, "sig-node-f2f-2016", tmp_path, "b.ics") == first
@@ -290,15 +285,17 @@ def test_same_ledger_state_exports_the_same_bytes(cli: Any, tmp_path: Path) -> N
     assert b"CONFERENCE;FEATURE=VIDEO;LABEL=Video call;VALUE=URI:https://zoom.us/j/6229" in first
 
 
-def test_reschedule_keeps_uid_and_raises_sequence_and_cancel_says_cancelled(cli: Any, tmp_path: Path) -> None:
-    cli.ok(*SEED_NEW)
+def test_reschedule_keeps_uid_and_raises_sequence_and_cancel_says_cancelled(
+    cli: Any, ledger: Any, tmp_path: Path
+) -> None:
+    seed_new(ledger)
     before = event_of(export(cli, "sig-node-f2f-2016", tmp_path, "before.ics"))
-    cli.ok("reschedule", "sig-node-f2f-2016", "--start", "2016-11-07T14:00", "--end", "2016-11-07T17:00")
+    ledger.reschedule("sig-node-f2f-2016", "2016-11-07T14:00", "2016-11-07T17:00", None)
     moved = event_of(export(cli, "sig-node-f2f-2016", tmp_path, "moved.ics"))
     assert moved["UID"] == before["UID"]
     assert moved["SEQUENCE"] > before["SEQUENCE"]
     assert moved.start.astimezone(UTC) == datetime(2016, 11, 7, 22, tzinfo=UTC)
-    cli.ok("cancel", "sig-node-f2f-2016", "--reason", "room lost")
+    ledger.cancel("sig-node-f2f-2016", "room lost")
     cancelled = event_of(export(cli, "sig-node-f2f-2016", tmp_path, "cancelled.ics"))
     assert cancelled["UID"] == before["UID"]
     assert cancelled["SEQUENCE"] > moved["SEQUENCE"]
@@ -306,21 +303,10 @@ def test_reschedule_keeps_uid_and_raises_sequence_and_cancel_says_cancelled(cli:
     assert "room lost" in str(cancelled["DESCRIPTION"])
 
 
-def test_feeds_show_emails_only_when_the_organizer_allows(cli: Any, tmp_path: Path) -> None:
-    cli.ok(
-        "new",
-        "privacy",
-        "--title",
-        "Privacy",
-        "--start",
-        "2099-05-01T10:00",
-        "--end",
-        "2099-05-01T11:00",
-        "--tz",
-        "UTC",
-    )
-    cli.ok("signup", "privacy", "Dawn Chen", "--email", "dawn@example.org", "--remark", "mail me")
-    cli.ok("signup", "privacy", "Derek Carr", "--email", "derek@example.org", "--mode", "remote")
+def test_feeds_show_emails_only_when_the_organizer_allows(cli: Any, ledger: Any, tmp_path: Path) -> None:
+    new_meeting(ledger, "privacy", title="Privacy", start="2099-05-01T10:00", end="2099-05-01T11:00")
+    ledger.sign_up("privacy", "Dawn Chen", email="dawn@example.org", remark="mail me")
+    ledger.sign_up("privacy", "Derek Carr", "remote", email="derek@example.org")
     feeds = [
         cli.ok("export", "ics", "privacy").out,
         cli.ok("export", "feed").out,
@@ -330,29 +316,25 @@ def test_feeds_show_emails_only_when_the_organizer_allows(cli: Any, tmp_path: Pa
     for text in feeds:
         assert "Privacy" in text and "Dawn Chen" in text
         assert "@" not in text.replace("mailto", ""), text
-    cli.ok("edit", "privacy", "--publish-emails")
+    cli.ok("edit", "privacy", "--publish-emails")  # the option itself; hiding again in-process
     shown = cli.ok("export", "ics", "privacy").out
     assert "Dawn Chen <dawn@example.org> (mail me)" in shown.replace("\n ", "")
     assert "ATTENDEE" not in shown
-    cli.ok("edit", "privacy", "--hide-emails")
+    ledger.edit_meeting("privacy", publish_emails=False)
     assert "@" not in cli.ok("export", "feed").out
 
 
-def test_personal_feed_lists_only_that_persons_meetings(cli: Any) -> None:
+def test_personal_feed_lists_only_that_persons_meetings(cli: Any, ledger: Any) -> None:
     for slug in ("one", "two"):
-        cli.ok(
-            "new",
+        new_meeting(
+            ledger,
             slug,
-            "--title",
-            f"Meeting {slug}",
-            "--start",
-            "2099-05-01T10:00",
-            "--end",
-            "2099-05-01T11:00",
-            "--tz",
-            "Europe/Berlin",
+            title=f"Meeting {slug}",
+            start="2099-05-01T10:00",
+            end="2099-05-01T11:00",
+            zone="Europe/Berlin",
         )
-    cli.ok("signup", "one", "Dawn Chen")
+    ledger.sign_up("one", "Dawn Chen")
     mine = cli.ok("export", "feed", "--person", "dawn  chen").out
     assert "Meeting one" in mine and "Meeting two" not in mine
     everyone = cli.ok("export", "feed").out

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from ledger.application import Ledger
 from tests.conftest import POSTGRES_URL, Cli, Database, _postgres_database
+from tests.support import acting_as, new_meeting, open_ledger
 
 
 @pytest.fixture
@@ -22,26 +24,17 @@ def other_backend(db: Database, tmp_path: Path) -> Iterator[Database]:
         yield Database("postgres", url)
 
 
-def test_a_copied_ledger_verifies_and_reads_the_same(cli: Cli, other_backend: Database, tmp_path: Path) -> None:
-    cli.ok(
-        "new",
-        "c",
-        "--title",
-        "C",
-        "--start",
-        "2030-01-01T10:00",
-        "--end",
-        "2030-01-01T11:00",
-        "--tz",
-        "UTC",
-        "--capacity",
-        "1",
-    )
+def test_a_copied_ledger_verifies_and_reads_the_same(
+    cli: Cli, ledger: Ledger, other_backend: Database, tmp_path: Path
+) -> None:
+    new_meeting(ledger, "c", capacity=1)
     for name in ("Ann", "Ben", "Cid"):
-        cli.ok("signup", "c", name, actor=name.lower())
-    cli.ok("withdraw", "c", "Ann", "--reason", "needs the room", actor="bob")
-    cli.ok("topic", "propose", "c", "Topic", "--by", "Dawn")
-    cli.ok("notes", "edit", "c", "--file", "-", input="hello\n")
+        with acting_as(name.lower()):
+            ledger.sign_up("c", name)
+    with acting_as("bob"):
+        ledger.withdraw("c", "Ann", "needs the room")
+    ledger.propose_topic("c", "Topic", "Dawn")
+    ledger.edit_notes("c", None, "hello\n")
     head = cli.ok("verify", "--head").out.strip()
 
     out = cli.ok("copy", "--to", other_backend.url).out
@@ -63,7 +56,9 @@ def test_a_copied_ledger_verifies_and_reads_the_same(cli: Cli, other_backend: Da
     assert [e["name"] for e in copy.ok("attendees", "c", "--json").json()["waitlist"]] == ["Cid", "Dee"]
 
 
-def test_copy_refuses_the_ledger_itself(sqlite_cli: Cli) -> None:
-    sqlite_cli.ok("new", "c", "--title", "C", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC")
+def test_copy_refuses_the_ledger_itself(sqlite_cli: Cli, sqlite_db: Database) -> None:
+    app = open_ledger(sqlite_db.url)
+    new_meeting(app, "c")
+    app.close()
     result = sqlite_cli("copy", "--to", sqlite_cli.db.url)
     assert result.code == 2 and "itself" in result.err

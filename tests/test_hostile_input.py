@@ -12,20 +12,18 @@ from __future__ import annotations
 import itertools
 import subprocess
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from exports.cli import main
 from ledger import text as limits
 from ledger.text import OUTER_SPACE
 from tests.calendar_tools import icaljs, require_icaljs
 from tests.conftest import Cli, Database, Result, meetings_executable
+from tests.support import InProcess
 
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 FEW = settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -73,25 +71,6 @@ ANY_TEXT = st.lists(st.one_of(st.text(max_size=12), AWKWARD), max_size=8).map(""
 # What a shell can pass in argv (no NUL, no lone surrogates).
 ARGV_TEXT = ANY_TEXT.map(lambda s: s.replace("\x00", "").encode("utf-8", "ignore").decode("utf-8"))
 counter = itertools.count()
-
-
-@dataclass
-class InProcess:
-    """The real `meetings` command, run in this process against a SQLite file."""
-
-    db: Database
-    home: Path
-
-    def __call__(self, *args: str, input: str | None = None) -> Result:
-        env = {"MEETINGS_DB": self.db.url, "MEETINGS_ACTOR": "alice", "HOME": str(self.home), "TZ": "UTC"}
-        outcome = CliRunner().invoke(main, list(args), input=input, env=env)
-        assert isinstance(outcome.exception, SystemExit | None), repr(outcome.exception)
-        return Result(outcome.exit_code, outcome.stdout, outcome.stderr)
-
-    def ok(self, *args: str, **kwargs: Any) -> Result:
-        result = self(*args, **kwargs)
-        assert result.code == 0, f"meetings {args} exited {result.code}: {result.err}"
-        return result
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from ledger.notes import section_name
 from projections import views
 from projections.store import ReadStore
 from tests.conftest import Cli
+from tests.support import new_meeting, sign_up_many, store
 
 NAMES = ["Ann", "Ben", "Cid", "Dee", "Eve", "Fay", "Gus"]
 
@@ -154,16 +155,16 @@ TestLedgerMachine.settings = settings(
 )
 
 
-def test_attendees_as_of_shows_someone_who_withdrew_later(cli: Cli) -> None:
-    cli.ok("new", "past", "--title", "P", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC")
-    cli.ok("signup", "past", "Brandon Philips")
+def test_attendees_as_of_shows_someone_who_withdrew_later(cli: Cli, ledger: Any) -> None:
+    new_meeting(ledger, "past")
+    ledger.sign_up("past", "Brandon Philips")
     time.sleep(1.1)
-    moment = cli.ok("show", "past", "--json").json()["updated_at"]
+    moment = views.meeting(store(ledger), "past")["updated_at"]
     from datetime import datetime, timedelta
 
     between = (datetime.fromisoformat(moment) + timedelta(seconds=0.5)).isoformat()
     time.sleep(1.1)
-    cli.ok("withdraw", "past", "Brandon Philips", "--reason", "needs the room")
+    ledger.withdraw("past", "Brandon Philips", "needs the room")
     then = cli.ok("attendees", "past", "--as-of", between, "--json").json()
     assert [e["name"] for e in then["seated"]] == ["Brandon Philips"]
     now = cli.ok("attendees", "past", "--json").json()
@@ -172,25 +173,11 @@ def test_attendees_as_of_shows_someone_who_withdrew_later(cli: Cli) -> None:
     assert cli("attendees", "past", "--as-of", "yesterday").code == 2
 
 
-def test_rebuild_gives_the_same_read_models(cli: Cli) -> None:
-    cli.ok(
-        "new",
-        "r",
-        "--title",
-        "R",
-        "--start",
-        "2030-01-01T10:00",
-        "--end",
-        "2030-01-01T11:00",
-        "--tz",
-        "UTC",
-        "--capacity",
-        "1",
-    )
-    for name in ("Ann", "Ben", "Cid"):
-        cli.ok("signup", "r", name)
-    cli.ok("withdraw", "r", "Ann")
-    cli.ok("topic", "propose", "r", "Topic")
+def test_rebuild_gives_the_same_read_models(cli: Cli, ledger: Any) -> None:
+    new_meeting(ledger, "r", capacity=1)
+    sign_up_many(ledger, "r", ["Ann", "Ben", "Cid"])
+    ledger.withdraw("r", "Ann")
+    ledger.propose_topic("r", "Topic", "alice")
     before = [cli.ok(c, "r", "--json").out for c in ("attendees", "agenda", "show")]
     out = cli.ok("rebuild").out
     assert "from 7 events" in out

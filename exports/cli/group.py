@@ -64,7 +64,7 @@ class LedgerGroup(LazyGroup):
                 pass
         os._exit(code)
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
             return super().main(*args, **kwargs)

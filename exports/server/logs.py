@@ -35,7 +35,7 @@ class RedactingFormatter(logging.Formatter):
         return redact(super().format(record))
 
 
-class _Installed(logging.StreamHandler):  # type: ignore[type-arg]
+class _Installed(logging.StreamHandler):
     """Marks the handlers `configure` adds, so a second call replaces rather than doubles them."""
 
 

@@ -133,7 +133,7 @@ class Storage:
 
     def select_states(self, meeting_id: Any, topic: str, up_to_version: int) -> Iterator[bytes]:
         """One stream's stored states of one topic, newest first (only those rows are read)."""
-        return self.recorder.select_states(meeting_id, topic, up_to_version)  # type: ignore[no-any-return]
+        return self.recorder.select_states(meeting_id, topic, up_to_version)
 
     def batches(self, read: Callable[[Any], list[Any]]) -> list[Any]:
         """Run one read in its own short transaction (callers page through the log with it)."""

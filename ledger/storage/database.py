@@ -97,7 +97,7 @@ def _postgres(url: str) -> Database:
     )
 
 
-def open_ledger(database: Database, *, pool_size: int = 1):  # type: ignore[no-untyped-def]
+def open_ledger(database: Database, *, pool_size: int = 1):
     """Build the Ledger application on the database, creating its tables if needed."""
     from eventsourcing.persistence import PersistenceError
 
@@ -128,7 +128,7 @@ def _read_only_hint(database: Database) -> str:
     return ""
 
 
-def _create_postgres_tables(app) -> None:  # type: ignore[no-untyped-def]
+def _create_postgres_tables(app) -> None:
     """CREATE TABLE IF NOT EXISTS races between processes in PostgreSQL, so serialise it.
 
     The check is one cheap query; only the first process on a new database takes the

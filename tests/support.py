@@ -1,0 +1,132 @@
+"""In-process helpers for the fast test layer: meetings built by the Ledger's own commands, read back through the views.
+
+The rules are tested here without starting a process; `tests/conftest.py`'s `ledger` fixture gives a
+Ledger on each backend, `open_ledger` one on any file or URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger import people, storage
+from ledger.application import Ledger, Saved
+from projections import views
+from projections.store import ReadStore
+from tests.conftest import SEED_ATTENDEES, SEED_TOPICS, Database, Result
+
+SEED_SLUG = "sig-node-f2f-2016"
+
+
+def open_ledger(url: str, actor: str = "alice") -> Ledger:
+    """A Ledger on a SQLite file or PostgreSQL URL, acting as `actor` (the caller closes it)."""
+    people.actor_var.set(actor)
+    people.principal_var.set("tester")
+    return storage.open_ledger(storage.resolve(url))
+
+
+@contextlib.contextmanager
+def acting_as(name: str) -> Iterator[None]:
+    """Commands inside the block are recorded as made by `name` (the CLI's --as)."""
+    token = people.actor_var.set(name)
+    try:
+        yield
+    finally:
+        people.actor_var.reset(token)
+
+
+def new_meeting(
+    app: Ledger,
+    slug: str = "m",
+    *,
+    title: str | None = None,
+    start: str = "2030-01-01T10:00",
+    end: str = "2030-01-01T11:00",
+    zone: str = "UTC",
+    capacity: int | None = None,
+    **details: Any,
+) -> str:
+    """Create a meeting with defaults for everything a test does not care about; returns its slug."""
+    app.create_meeting(slug, title or slug.upper(), start, end, zone, capacity=capacity, **details)
+    return slug
+
+
+def sign_up_many(app: Ledger, slug: str, names: Iterable[str], mode: str = "in-person") -> list[Saved]:
+    return [app.sign_up(slug, name, mode) for name in names]
+
+
+def seed_meeting(app: Ledger) -> str:
+    """The sig-node meeting as tests/fixtures/sig-node-f2f-2016.sh builds it, without a process per command."""
+    app.create_meeting(
+        SEED_SLUG,
+        "Sig-node Face to Face meeting before KubeCon",
+        "2016-11-07T13:00",
+        "2016-11-07T16:00",
+        "Pacific Time",
+        location="Menzies Suite at the Grand Hyatt Seattle",
+        video_url="https://zoom.us/j/6229641857",
+        description="Sig-node is planning on having a Face to Face meeting in Seattle right before KubeCon.",
+        capacity=25,
+    )
+    for name, mode, remark in SEED_ATTENDEES:
+        app.sign_up(SEED_SLUG, name, mode, remark=remark)
+    for title, proposer, parent in SEED_TOPICS:
+        app.propose_topic(SEED_SLUG, title, proposer, parent)
+    return SEED_SLUG
+
+
+def store(app: Ledger) -> ReadStore:
+    """A read store caught up with everything appended so far (as each CLI read command does)."""
+    read = ReadStore(app)
+    read.catch_up(views.MODELS)
+    return read
+
+
+def attendees(app: Ledger, slug: str) -> dict[str, Any]:
+    """What `meetings attendees SLUG --json` prints."""
+    return views.attendees(store(app), slug)
+
+
+def names(entries: list[dict[str, Any]]) -> list[str]:
+    return [e["name"] for e in entries]
+
+
+def stored_kinds(db: Database) -> list[str]:
+    """The class names of the stored events, in order."""
+    if db.backend == "sqlite":
+        import sqlite3
+
+        with sqlite3.connect(db.url) as conn:
+            rows = conn.execute("SELECT topic FROM stored_events ORDER BY rowid").fetchall()
+    else:
+        import psycopg
+
+        with psycopg.connect(db.url) as conn:
+            rows = conn.execute("SELECT topic FROM ledger_events ORDER BY notification_id").fetchall()
+    return [r[0].rsplit(".", 1)[1] for r in rows]
+
+
+@dataclass
+class InProcess:
+    """The real `meetings` command run in this process (click's CliRunner), for many runs of one command."""
+
+    db: Database
+    home: Path
+
+    def __call__(self, *args: str, input: str | None = None) -> Result:
+        from click.testing import CliRunner
+
+        from exports.cli import main
+
+        env = {"MEETINGS_DB": self.db.url, "MEETINGS_ACTOR": "alice", "HOME": str(self.home), "TZ": "UTC"}
+        outcome = CliRunner().invoke(main, list(args), input=input, env=env)
+        assert isinstance(outcome.exception, SystemExit | None), repr(outcome.exception)
+        return Result(outcome.exit_code, outcome.stdout, outcome.stderr)
+
+    def ok(self, *args: str, **kwargs: Any) -> Result:
+        result = self(*args, **kwargs)
+        assert result.code == 0, f"meetings {args} exited {result.code}: {result.err}"
+        return result

@@ -1,0 +1,106 @@
+"""Golden files: every `--json` output of the seed meeting, byte for byte, on both backends.
+
+The seed meeting is recreated through the real CLI by its script, then changed by one notes
+edit per section, an organizer's withdrawal with a reason and a change of mode; each of the
+last two promotes someone from the waitlist. The outputs are compared with `tests/golden/`
+exactly (key order, indentation, unicode escaping), after `normalize` has replaced only the
+values that differ from run to run (see PLACEHOLDERS).
+
+To regenerate after a deliberate change of a `--json` shape: `MEETINGS_WRITE_GOLDEN=1 pytest
+tests/test_golden_json.py -k sqlite`, then review the diff of `tests/golden/`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import subprocess
+from pathlib import Path
+
+from tests.conftest import Cli, meetings_executable
+from tests.test_cli_core import SLUG, recreate_seed
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+# (pattern, replacement), applied in order. Only run-to-run values are replaced:
+PLACEHOLDERS: list[tuple[re.Pattern[str], str]] = [
+    # when an event was recorded (UTC, isoformat; microseconds are omitted when zero). The
+    # meeting's own start and end carry the meeting's offset (-08:00) and are compared as is.
+    (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?\+00:00"), "<TIME>"),
+    # the calendar UID, a random UUID chosen when the meeting is created
+    (re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"), "<UUID>"),
+    # the storage principal: the OS login on SQLite, the session user on PostgreSQL (JSON)
+    (re.compile(r'"principal": "[^"]*"'), '"principal": "<PRINCIPAL>"'),
+    # ... and the fourth CSV column (position,time,actor,principal,...; no field before it has a comma)
+    (re.compile(r"^(\d+,<TIME>,[^,\r\n]*,)[^,\r\n]*,", re.MULTILINE), r"\1<PRINCIPAL>,"),
+]
+
+OUTPUTS: dict[str, tuple[str, ...]] = {
+    "show.json": ("show", SLUG, "--json"),
+    "attendees.json": ("attendees", SLUG, "--json"),
+    "agenda.json": ("agenda", SLUG, "--json"),
+    "notes-show-general.json": ("notes", "show", SLUG, "--json"),
+    "notes-show-topic-2.json": ("notes", "show", SLUG, "--topic", "2", "--json"),
+    "notes-history-general.json": ("notes", "history", SLUG, "--json"),
+    "notes-history-topic-2.json": ("notes", "history", SLUG, "--topic", "2", "--json"),
+    "audit.json": ("audit", "--format", "json"),
+    "audit.csv": ("audit", "--format", "csv"),
+}
+
+
+def normalize(text: str) -> str:
+    for pattern, replacement in PLACEHOLDERS:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def raw_output(cli: Cli, *args: str) -> bytes:
+    """Stdout exactly as written: `Cli` reads text, which would turn the CSV's CRLF into LF."""
+    proc = subprocess.run([*meetings_executable(), *args], env=cli.env, capture_output=True, timeout=120)
+    assert proc.returncode == 0, f"meetings {' '.join(args)} exited {proc.returncode}: {proc.stderr!r}"
+    return proc.stdout
+
+
+def build_story(cli: Cli) -> None:
+    recreate_seed(cli)
+    for name in ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov"):
+        cli.ok("signup", SLUG, name, actor="dave")  # the last two wait
+    cli.ok(
+        "notes", "edit", SLUG, "--file", "-", input="# Notes\n\nCRI first — then nodespec (Jędrzej).\n", actor="carol"
+    )
+    cli.ok("notes", "edit", SLUG, "--topic", "2", "--file", "-", input="Brandon: CRI “v1” by 1.6\n", actor="bob")
+    cli.ok("withdraw", SLUG, "Brandon Philips", "--reason", "needs the room")  # alice, the organizer; promotes
+    cli.ok("change", SLUG, "Dawn Chen", "--mode", "remote", actor="bob")  # frees a seat; promotes
+
+
+def test_json_outputs_match_the_golden_files(cli: Cli) -> None:
+    build_story(cli)
+    write = os.environ.get("MEETINGS_WRITE_GOLDEN") == "1"
+    mismatches: list[str] = []
+    for name, args in OUTPUTS.items():
+        actual = normalize(raw_output(cli, *args).decode("utf-8"))
+        path = GOLDEN / name
+        if write:
+            path.write_bytes(actual.encode("utf-8"))
+            continue
+        expected = path.read_bytes().decode("utf-8")
+        if actual != expected:
+            diff = difflib.unified_diff(
+                expected.splitlines(keepends=True), actual.splitlines(keepends=True), f"golden/{name}", "actual"
+            )
+            mismatches.append("".join(diff))
+    assert not mismatches, "\n".join(mismatches)
+
+
+def test_placeholders_replace_only_run_to_run_values() -> None:
+    line = (
+        '{"position": 3, "time": "2026-12-01T20:35:47.729493+00:00", "principal": "root", '
+        '"start": "2016-11-07T13:00:00-08:00", "calendar_uid": "ec96c586-2668-4869-81de-0837a01b0b67"}\n'
+        "3,2026-12-01T20:35:47+00:00,alice,postgres,sig-node-f2f-2016,Dawn Chen,withdrew,{},a, b\n"
+    )
+    assert normalize(line) == (
+        '{"position": 3, "time": "<TIME>", "principal": "<PRINCIPAL>", '
+        '"start": "2016-11-07T13:00:00-08:00", "calendar_uid": "<UUID>"}\n'
+        "3,<TIME>,alice,<PRINCIPAL>,sig-node-f2f-2016,Dawn Chen,withdrew,{},a, b\n"
+    )
