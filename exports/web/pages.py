@@ -15,7 +15,6 @@ from exports.server.pages import listing, subscribe_links
 from exports.web import accounts, context, queries, times
 from exports.web.auth import login_required
 from exports.web.markdown import render as markdown
-from ledger.attendance import MODE_LABELS
 from ledger.errors import BadInputError, LedgerError, NotFoundError
 from ledger.people import name_key
 
@@ -30,7 +29,7 @@ def markdown_filter(text: str) -> Any:
 
 @bp.app_context_processor
 def shared() -> dict[str, Any]:
-    return {"viewer": g.get("viewer"), "mode_labels": MODE_LABELS, "moment": times.moment}
+    return {"viewer": g.get("viewer"), "mode_labels": queries.MODE_LABELS, "moment": times.moment}
 
 
 def base_url() -> str:

@@ -15,7 +15,9 @@ from ledger.errors import NotFoundError
 from ledger.meeting import Meeting
 from projections import views
 from projections.store import ReadStore
-from projections.views import MODELS
+from projections.views import MODE_LABEL, MODELS
+
+MODE_LABELS = MODE_LABEL  # how each attendance mode reads on the page ("In Person", "TBD")
 
 
 def catch_up(store: ReadStore) -> None:
