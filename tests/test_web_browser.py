@@ -143,3 +143,116 @@ def test_hostile_notes_and_remarks_run_no_script_and_show_as_text(
         assert "Mallory <img src=x onerror=alert(2)>" in attendees and HOSTILE_REMARK in attendees
         # The browser logged nothing, not even a refused inline script: there was none to refuse.
         assert console_errors(browser) == []
+
+
+def act_as(driver: Any, name: str) -> None:
+    """Every request this browser makes names `name` in the trusted proxy header (as an SSO proxy would)."""
+    driver.execute_cdp_cmd("Network.enable", {})
+    driver.execute_cdp_cmd("Network.setExtraHTTPHeaders", {"headers": {"X-Forwarded-User": name}})
+
+
+def submit(driver: Any, label: str, **fields: str) -> str:
+    """Fill the form of that label by keyboard and mouse like a person, send it, and return the flashed message."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import Select
+
+    form = driver.find_element(By.CSS_SELECTOR, f'form[aria-label="{label}"]')
+    details = driver.execute_script("return arguments[0].closest('details')", form)
+    if details is not None and not details.get_attribute("open"):
+        details.find_element(By.TAG_NAME, "summary").click()
+    for name, value in fields.items():
+        element = form.find_element(By.NAME, name)
+        if element.tag_name == "select":
+            Select(element).select_by_value(value)
+        else:
+            element.clear()
+            element.send_keys(value)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    flashes = driver.find_elements(By.CSS_SELECTOR, "p.flash")
+    return " ".join(f.text for f in flashes)
+
+
+@pytest.fixture
+def room(sqlite_cli: Cli, tmp_path: Path) -> Iterator[Server]:
+    require_chromium()
+    sqlite_cli.ok(
+        "new",
+        "room",
+        "--title",
+        "Small room",
+        "--start",
+        "2099-03-01T10:00",
+        "--end",
+        "2099-03-01T12:00",
+        "--tz",
+        "Europe/Paris",
+        "--capacity",
+        "1",
+    )
+    yield from server_for(sqlite_cli, tmp_path, "--trust-proxy-header", "X-Forwarded-User")
+
+
+def test_a_participant_signs_up_changes_and_withdraws_and_the_waitlist_moves(
+    room: Server, sqlite_cli: Cli, browser: Any, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    act_as(browser, "Zoe Quinn")
+    browser.get(f"{room.base}/meetings/room")
+    assert "Signed up Zoe Quinn for room (In Person)" in submit(browser, "Sign up", mode="in-person")
+    sqlite_cli.ok("signup", "room", "Wai Ting")  # the room is full: waitlisted
+    browser.refresh()
+    assert "(In Person, waitlist 1)" in browser.find_element(By.ID, "attendees").text
+    assert "Zoe Quinn is now" in submit(browser, "Change your sign-up", mode="remote")
+    listing = browser.find_element(By.CSS_SELECTOR, "ol.attendees").text
+    assert "Wai Ting (In Person)" in listing and "waitlist" not in listing  # promoted, and the page says so
+    assert "Withdrew Zoe Quinn from room" in submit(browser, "Withdraw", reason="cannot come")
+    assert "Zoe Quinn" not in browser.find_element(By.CSS_SELECTOR, "ol.attendees").text
+
+    sqlite_cli.ok("signup", "room", "Xu Wang")  # waitlisted behind Wai Ting's seat
+    act_as(browser, "Olga Organizer")
+    browser.get(f"{room.base}/meetings/room")
+    assert "capacity is now 0" in submit(browser, "Change the capacity", seats="0")
+    assert "over capacity" in browser.find_element(By.ID, "attendees").text  # lowering removes no one
+    assert "capacity is now 2" in submit(browser, "Change the capacity", seats="2")
+    assert "Xu Wang (In Person)" in browser.find_element(By.CSS_SELECTOR, "ol.attendees").text
+
+    browser.get(f"{room.base}/meetings/room/history")
+    history = browser.find_element(By.TAG_NAME, "main").text
+    assert "promoted" in history
+    audit = sqlite_cli.ok("audit", "room", "--format", "json").json()
+    by_account = {(e["action"], e["principal"]) for e in audit if e["principal"] != "alice"}
+    assert ("signed-up", "Zoe Quinn") in by_account and ("withdrew", "Zoe Quinn") in by_account
+    assert ("attendance-changed", "Zoe Quinn") in by_account
+    assert ("capacity-changed", "Olga Organizer") in by_account
+    assert console_errors(browser) == []
+
+
+def test_two_browsers_editing_one_notes_section_merge_or_keep_both_texts(
+    room: Server, sqlite_cli: Cli, tmp_path: Path
+) -> None:
+    from selenium.webdriver.common.by import By
+
+    sqlite_cli.ok("notes", "edit", "room", "--file", "-", input="alpha\nbeta\ngamma\ndelta\n")
+    ada, bob = chromium(tmp_path / "ada"), chromium(tmp_path / "bob")
+    try:
+        act_as(ada, "Ada Lovelace")
+        act_as(bob, "Bob Dylan")
+        for driver in (ada, bob):
+            driver.get(f"{room.base}/meetings/room")  # both open the same revision
+        assert "Saved notes revision 2" in submit(ada, "Edit the notes: General", text="ALPHA\nbeta\ngamma\ndelta\n")
+        # Bob's page is stale; his change does not overlap Ada's: merged.
+        assert "Saved notes revision 3" in submit(bob, "Edit the notes: General", text="alpha\nbeta\ngamma\nDELTA\n")
+        assert sqlite_cli.ok("--json", "notes", "show", "room").json()["text"] == "ALPHA\nbeta\ngamma\nDELTA\n"
+        ada.refresh()
+        bob.refresh()
+        submit(ada, "Edit the notes: General", text="ALPHA\nBeta by Ada\ngamma\nDELTA\n")
+        submit(bob, "Edit the notes: General", text="ALPHA\nBeta by Bob\ngamma\nDELTA\n")
+        conflict = bob.find_element(By.CSS_SELECTOR, ".conflict").text
+        assert "Not saved" in conflict and "Beta by Ada" in conflict  # the text saved meanwhile
+        mine = bob.find_element(By.CSS_SELECTOR, 'form[aria-label="Edit the notes: General"] textarea')
+        assert mine.get_attribute("value") == "ALPHA\nBeta by Bob\ngamma\nDELTA\n"  # and Bob's own, kept
+        assert sqlite_cli.ok("--json", "notes", "show", "room").json()["text"] == "ALPHA\nBeta by Ada\ngamma\nDELTA\n"
+    finally:
+        ada.quit()
+        bob.quit()
