@@ -115,18 +115,33 @@ def feed_token_revoke(name: str) -> None:
 @click.option("--base-url", metavar="URL", help="Public URL for the index page's links (default: the request's Host).")
 @past_days_option
 @click.option("--quiet", is_flag=True, help="No access log (one line per request on stdout, tokens redacted).")
-def serve_feeds(host: str, port: int, base_url: str | None, past_days: int, quiet: bool) -> None:
-    """Serve calendar feeds over HTTP (waitress): /calendar.ics, /meetings/SLUG.ics, /people/TOKEN.ics."""
+@click.option(
+    "--trust-proxy-header",
+    metavar="HEADER",
+    help="Take the signed-in account from this header (e.g. X-Forwarded-User) set by an SSO proxy on this "
+    "machine; only safe when nothing else can reach the server. Off unless given.",
+)
+def serve_feeds(
+    host: str, port: int, base_url: str | None, past_days: int, quiet: bool, trust_proxy_header: str | None
+) -> None:
+    """Serve calendar feeds over HTTP (waitress): /calendar.ics, /meetings/SLUG.ics, /people/TOKEN.ics,
+    and the meetings' web pages, forms and JSON API beside them."""
     from exports.server.app import FeedApp
+    from exports.server.dispatch import Dispatcher
     from exports.server.serve import SERVER_THREADS, own_hosts, url_of
     from exports.server.serve import serve as run
+    from exports.web import create_app
 
     # Each worker thread may need a database connection at once (PostgreSQL pool).
     session().pool_size = SERVER_THREADS
-    app = FeedApp(session().store(), base_url=base_url, past_days=past_days)
+    store = session().store()
+    feeds = FeedApp(store, base_url=base_url, past_days=past_days)
+    web = create_app(
+        session().app, store, base_url=base_url, proxy_user_header=trust_proxy_header, refresh=feeds.refresh
+    )
 
     def listening(bound_host: str, bound_port: int) -> None:
-        app.allow_hosts(own_hosts(bound_host, bound_port))
+        feeds.allow_hosts(own_hosts(bound_host, bound_port))
         click.echo(f"Serving calendar feeds on {url_of(host, bound_port)} (Ctrl-C to stop)", err=True)
 
-    run(app, host, port, access_log=not quiet, on_listening=listening)
+    run(Dispatcher(feeds, web), host, port, access_log=not quiet, on_listening=listening)

@@ -17,6 +17,7 @@ from waitress.channel import HTTPChannel
 from waitress.parser import HTTPRequestParser, ParsingError
 from waitress.server import TcpWSGIServer
 from waitress.task import ErrorTask, WSGITask
+from waitress.utilities import RequestEntityTooLarge
 
 from exports.server import logs
 
@@ -30,8 +31,14 @@ TOO_MANY = (
 )
 
 
+SMALL_BODY = 1024  # what any request but a web form's POST may carry
+
+
 class StrictParser(HTTPRequestParser):
-    """waitress's parser, refusing a request that carries both Content-Length and Transfer-Encoding."""
+    """waitress's parser, refusing a request that carries both Content-Length and Transfer-Encoding,
+    and any body over SMALL_BODY except a POST's (a notes edit; waitress's own limit caps those)."""
+
+    body_limit: int | None = None
 
     def parse_header(self, header_plus: bytes) -> None:
         super().parse_header(header_plus)
@@ -39,6 +46,19 @@ class StrictParser(HTTPRequestParser):
         if b"content-length" in names and b"transfer-encoding" in names:
             # A 400 from waitress's error task, which always closes the connection.
             raise ParsingError("Content-Length together with Transfer-Encoding")
+        self.body_limit = None if self.command == "POST" else SMALL_BODY
+
+    def received(self, data: bytes) -> int:
+        consumed = int(super().received(data))
+        limit = self.body_limit
+        if (
+            limit is not None
+            and getattr(self, "error", None) is None
+            and max(self.content_length, self.body_bytes_received) > limit
+        ):
+            self.error = RequestEntityTooLarge(f"exceeds max_body of {limit}")
+            self.completed = True
+        return consumed
 
 
 class LoggedTask(WSGITask):

@@ -12,8 +12,9 @@ from exports.server.connections import GuardedServer
 
 # A feed request is a GET with a short path and a few headers; anything bigger is refused (431/413)
 # before it reaches the application, so a hostile client cannot make the server buffer megabytes.
+# Only a web form's POST may carry more (a notes section); other bodies stop at connections.SMALL_BODY.
 MAX_REQUEST_HEADER_SIZE = 16 * 1024  # request line plus headers
-MAX_REQUEST_BODY_SIZE = 1024
+MAX_REQUEST_BODY_SIZE = 2 * 1024 * 1024 + 64 * 1024
 CHANNEL_TIMEOUT = 60  # seconds a keep-alive connection may wait between requests before it is closed
 # waitress's main loop uses select(), which cannot watch descriptors numbered 1024 or more: the limit
 # leaves room below that for the database connections, the log and the listening socket.

@@ -1,0 +1,140 @@
+"""The JSON API: the CLI's `--json` read answers and one POST per write command, for scripts with a token.
+
+`Authorization: Bearer TOKEN` names the account (a personal API token); without it, reads are public and
+a browser's session may write only with its CSRF token. Answers carry exactly the bytes the CLI prints
+for an organizer; anyone else gets the same shapes without email addresses (PRODUCT.md section 10).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, abort, g, request
+
+from exports.web import accounts, context, csrf, queries, times
+from exports.web.verbs import VERBS
+from ledger.errors import BadInputError
+
+bp = Blueprint("api", __name__, url_prefix="/api")
+csrf.exempt(bp)  # checked below, for session-authenticated requests only: a bearer token is not ambient
+
+
+def cli_json(data: Any, status: int = 200) -> Response:
+    """The bytes `meetings --json ...` prints for the same data."""
+    body = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    return Response(body, status, content_type="application/json; charset=utf-8", headers={"Cache-Control": "no-store"})
+
+
+def error_body(status: int, message: str) -> Response:
+    headers = {"WWW-Authenticate": 'Bearer realm="meetings"'} if status == 401 else {}
+    response = cli_json({"error": " ".join(message.split())}, status)
+    response.headers.update(headers)
+    return response
+
+
+@bp.before_request
+def authenticate() -> Response | None:
+    """A bearer token replaces the session; a bad one is a 401 even for a public read."""
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _, token = header.partition(" ")
+        viewer = accounts.by_api_token(context().ledger, token.strip()) if scheme.lower() == "bearer" else None
+        if viewer is None:
+            return error_body(401, "no valid API token (Authorization: Bearer TOKEN)")
+        g.viewer = viewer
+        return None
+    if request.method == "POST":
+        if g.viewer is None:
+            return error_body(401, "sign in or send an API token (Authorization: Bearer TOKEN)")
+        csrf.protect()  # a browser session: the request must carry the page's CSRF token
+    return None
+
+
+def may_see_emails(slug: str | None) -> bool:
+    viewer = g.get("viewer")
+    if viewer is None:
+        return False
+    if viewer.admin:
+        return True
+    return slug is not None and bool(accounts.roles(context().ledger, slug, viewer) & {"organizer", "admin"})
+
+
+def without_emails(data: Any) -> Any:
+    """The same shape with every email hidden."""
+    if isinstance(data, dict):
+        return {k: (None if k == "email" else without_emails(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [without_emails(v) for v in data]
+    return data
+
+
+def answer(slug: str | None, data: Any, status: int = 200) -> Response:
+    return cli_json(data if may_see_emails(slug) else without_emails(data), status)
+
+
+def as_of(slug: str) -> Any:
+    value = request.args.get("as-of")
+    return times.as_of(value, queries.meeting(context().store, slug)["timezone"]) if value else None
+
+
+@bp.get("/meetings")
+def meetings() -> Response:
+    ctx = context()
+    ctx.refresh()
+    return answer(None, queries.meeting_list(ctx.store))
+
+
+@bp.get("/meetings/<slug>")
+def meeting(slug: str) -> Response:
+    context().refresh()
+    return answer(slug, queries.meeting(context().store, slug, as_of(slug)))
+
+
+@bp.get("/meetings/<slug>/<part>")
+def part(slug: str, part: str) -> Response:
+    ctx = context()
+    ctx.refresh()
+    if part == "attendees":
+        return answer(slug, queries.attendees(ctx.store, slug, as_of(slug)))
+    if part == "agenda":
+        return answer(slug, queries.agenda(ctx.store, slug, as_of(slug)))
+    if part == "notes":
+        topic = request.args.get("topic")
+        if topic is not None and not topic.isdigit():
+            raise BadInputError(f"topic must be a topic id, not {topic!r}")
+        return answer(slug, queries.notes(ctx.store, slug, int(topic) if topic else None, as_of(slug)))
+    if part == "audit":
+        if may_see_emails(slug):
+            return Response(queries.audit_json(ctx.ledger, slug), content_type="application/json; charset=utf-8")
+        return answer(slug, json.loads(queries.audit_json(ctx.ledger, slug)))
+    abort(404)
+
+
+STATES = {
+    "meeting": queries.meeting,
+    "attendees": queries.attendees,
+    "agenda": queries.agenda,
+}
+
+
+@bp.post("/meetings/<slug>/<verb>")
+def write(slug: str, verb: str) -> Response:
+    command = VERBS.get(verb)
+    if command is None:
+        abort(404)
+    body = request.get_json(silent=True) if request.data else {}
+    if not isinstance(body, dict):
+        raise BadInputError("the body must be a JSON object of the command's fields")
+    ctx = context()
+    for_person = body.pop("for_person", None)
+    arguments = command.parse(body, g.viewer.person)
+    with accounts.acting(ctx.ledger, g.viewer, for_person):
+        saved = command.run(ctx.ledger, slug, arguments)
+    queries.catch_up(ctx.store)
+    if command.state == "notes":
+        state = queries.notes(ctx.store, slug, arguments["topic"])
+    else:
+        state = STATES[command.state](ctx.store, slug)
+    data = {"position": saved.position, "summary": saved.summary, "state": state}
+    return answer(slug, data, 201 if command.creates else 200)

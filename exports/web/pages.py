@@ -1,0 +1,172 @@
+"""The pages: the index of meetings, a meeting as the wiki page showed it, and its history; `?as-of=` on each."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flask import Blueprint, Flask, g, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from exports.calendar import feeds, tokens
+from exports.server.pages import listing, subscribe_links
+from exports.web import accounts, context, queries, times
+from exports.web.auth import login_required
+from exports.web.markdown import render as markdown
+from ledger.errors import BadInputError, LedgerError, NotFoundError
+from ledger.people import name_key
+
+bp = Blueprint("pages", __name__)
+RECENT_DAYS = 60
+
+
+@bp.app_template_filter("markdown")
+def markdown_filter(text: str) -> Any:
+    return markdown(text)
+
+
+@bp.app_context_processor
+def shared() -> dict[str, Any]:
+    return {"viewer": g.get("viewer"), "mode_labels": queries.MODE_LABELS, "moment": times.moment}
+
+
+def base_url() -> str:
+    """Where links point: --base-url, else the Host the feed server vouched for (never one a client made up)."""
+    ctx = context()
+    return ctx.base_url or str(request.environ.get("meetings.base") or request.host_url.rstrip("/"))
+
+
+@bp.get("/")
+@bp.get("/index.html")
+def index() -> Any:
+    ctx = context()
+    ctx.refresh()
+    now = datetime.now(UTC)
+    rows = queries.meeting_list(ctx.store, now)
+    upcoming = [r for r in rows if datetime.fromisoformat(r["end"]) >= now]
+    since = now - timedelta(days=RECENT_DAYS)
+    recent = [r for r in rows if since <= datetime.fromisoformat(r["end"]) < now][::-1]
+    older = [r for r in rows if datetime.fromisoformat(r["end"]) < since][::-1]
+    return render_template(
+        "index.html",
+        upcoming=upcoming,
+        recent=recent + older,
+        when=lambda r: times.when(r["start"], r["end"], r["timezone"]),
+        feeds=listing(ctx.store, base_url()),
+    )
+
+
+@dataclass(frozen=True)
+class Section:
+    """A notes section on the page: its topic (None for the general one), heading, text and revision."""
+
+    topic_id: int | None
+    heading: str
+    text: str
+    revision: int
+
+
+def topics_in_order(agenda: list[Any]) -> list[Any]:
+    return [topic for item in agenda for topic in (item, *item["subtopics"])]
+
+
+def page_state(slug: str) -> dict[str, Any]:
+    """Everything the meeting page shows, at `?as-of=` when given."""
+    ctx = context()
+    ctx.refresh()
+    current = queries.meeting(ctx.store, slug)
+    as_of = times.as_of(request.args.get("as-of"), current["timezone"])
+    meeting = queries.meeting(ctx.store, slug, as_of) if as_of else current
+    people = queries.attendees(ctx.store, slug, as_of)
+    agenda = queries.agenda(ctx.store, slug, as_of)
+    topics = topics_in_order(agenda)
+    sections = []
+    for topic_id, heading in [(None, "General"), *((t["id"], f"{t['number']}. {t['title']}") for t in topics)]:
+        notes = queries.notes(ctx.store, slug, topic_id, as_of)
+        sections.append(Section(topic_id, heading, notes["text"], notes["revision"]))
+    viewer = g.viewer
+    mine = None
+    if viewer is not None:
+        mine = next((e for e in people["attendees"] if name_key(e["name"]) == name_key(viewer.person)), None)
+    roles = accounts.roles(ctx.ledger, slug, viewer) if as_of is None else frozenset()
+    ics = f"{base_url()}/meetings/{slug}.ics"
+    return {
+        "meeting": meeting,
+        "people": people,
+        "agenda": agenda,
+        "topics": topics,
+        "sections": sections,
+        "as_of": as_of,
+        "as_of_text": request.args.get("as-of", ""),
+        "when": times.when(meeting["start"], meeting["end"], meeting["timezone"]),
+        "links": subscribe_links(meeting["title"], ics),
+        "mine": mine,
+        "roles": roles,
+        "organizer": bool(roles & {"organizer", "admin"}),
+        "participant": bool(roles),
+    }
+
+
+@bp.get("/meetings/<slug>")
+def meeting(slug: str) -> Any:
+    return render_template("meeting.html", **page_state(slug))
+
+
+@bp.get("/meetings/<slug>/history")
+def history(slug: str) -> Any:
+    ctx = context()
+    ctx.refresh()
+    current = queries.meeting(ctx.store, slug)
+    as_of = times.as_of(request.args.get("as-of"), current["timezone"])
+    entries = queries.history(ctx.ledger, slug, as_of)
+    return render_template("history.html", meeting=current, entries=entries, as_of=as_of)
+
+
+@bp.post("/me/calendar-link")
+@login_required
+def calendar_link() -> Any:
+    """A new personal "meetings I attend" feed URL, shown once (the earlier one stops working)."""
+    ctx = context()
+    person = feeds.find_person(ctx.store, g.viewer.person)
+    token = tokens.FeedTokens(ctx.store).issue(person)
+    url = f"{base_url()}/people/{token}.ics"
+    body = render_template("calendar_link.html", links=subscribe_links("Meetings I attend", url))
+    return body, 200, {"Cache-Control": "no-store"}
+
+
+def register_errors(app: Flask) -> None:
+    """Refusals as pages (or JSON under /api/) with the ledger's own message."""
+
+    @app.errorhandler(LedgerError)
+    def ledger_error(error: LedgerError) -> Any:
+        return error_page(status_of(error), str(error))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError) -> Any:
+        return error_page(403, f"the form is out of date or was not sent from this site ({error.description})")
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        return error_page(error.code or 500, error.description or error.name)
+
+
+def status_of(error: LedgerError) -> int:
+    if isinstance(error, BadInputError):
+        return 400
+    if isinstance(error, NotFoundError):
+        return 404
+    if type(error).__name__ == "PermissionDeniedError":
+        return 403
+    if type(error).__name__ == "StorageError":
+        return 503
+    return 409
+
+
+def error_page(status: int, message: str) -> Any:
+    if request.path.startswith("/api/"):
+        from exports.web.api import error_body
+
+        return error_body(status, message)
+    return render_template("error.html", status=status, message=message), status

@@ -1,0 +1,66 @@
+"""The read side as the web sees it: every query the pages and the API make goes through here.
+
+One module between the web and the read models, so that a change in how queries are called
+(plain dicts today, typed results tomorrow) is one edit here and none in the routes or templates.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from exports import audit as trail
+from ledger import text
+from ledger.errors import NotFoundError
+from ledger.meeting import Meeting
+from projections import views
+from projections.store import ReadStore
+from projections.views import MODE_LABEL, MODELS
+
+MODE_LABELS = MODE_LABEL  # how each attendance mode reads on the page ("In Person", "TBD")
+
+
+def catch_up(store: ReadStore) -> None:
+    """Apply the events the read models have not seen (after a write, so the next page shows it)."""
+    store.catch_up(MODELS)
+
+
+def meeting(store: ReadStore, slug: str, as_of: datetime | None = None) -> Any:
+    return views.meeting(store, slug, as_of)
+
+
+def attendees(store: ReadStore, slug: str, as_of: datetime | None = None) -> Any:
+    return views.attendees(store, slug, as_of)
+
+
+def agenda(store: ReadStore, slug: str, as_of: datetime | None = None) -> Any:
+    return views.agenda(store, slug, as_of)
+
+
+def notes(store: ReadStore, slug: str, topic_id: int | None = None, as_of: datetime | None = None) -> Any:
+    return views.notes(store, slug, topic_id, as_of)
+
+
+def all_notes(store: ReadStore, slug: str, as_of: datetime | None = None) -> dict[str, str]:
+    return views.all_notes(store, slug, as_of)
+
+
+def meeting_list(store: ReadStore, now: datetime | None = None) -> list[Any]:
+    return views.meeting_list(store, now or datetime.now(UTC))
+
+
+def history(app: Any, slug: str, as_of: datetime | None = None) -> list[trail.Entry]:
+    """The audit of one meeting with notes diffs, oldest first, up to `as_of` when given."""
+    return list(trail.entries(_events(app, slug), trail.Filters(until=as_of), True))
+
+
+def audit_json(app: Any, slug: str) -> str:
+    """What `meetings audit SLUG --format json` prints."""
+    return "".join(trail.render(trail.entries(_events(app, slug), trail.Filters(), False), "json", False))
+
+
+def _events(app: Any, slug: str) -> list[Any]:
+    events = list(trail.stream_events(app, Meeting.create_id(text.slug(slug)).hex))
+    if not events:
+        raise NotFoundError(f"no meeting {slug!r}")
+    return events
