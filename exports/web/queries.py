@@ -1,7 +1,7 @@
 """The read side as the web sees it: every query the pages and the API make goes through here.
 
-One module between the web and the read models, so that a change in how queries are called
-(plain dicts today, typed results tomorrow) is one edit here and none in the routes or templates.
+One module between the web and the read models: the typed results reach the templates and the
+API as their JSON shapes (the CLI's `--json`), so a change in the queries is one edit here.
 """
 
 from __future__ import annotations
@@ -13,11 +13,10 @@ from exports import audit as trail
 from ledger import text
 from ledger.errors import NotFoundError
 from ledger.meeting import Meeting
-from projections import views
+from ledger.vocabulary import MODE_LABELS as MODE_LABELS  # how each mode reads on the page ("In Person", "TBD")
+from projections import queries
+from projections.queries import MODELS
 from projections.store import ReadStore
-from projections.views import MODE_LABEL, MODELS
-
-MODE_LABELS = MODE_LABEL  # how each attendance mode reads on the page ("In Person", "TBD")
 
 
 def catch_up(store: ReadStore) -> None:
@@ -26,27 +25,27 @@ def catch_up(store: ReadStore) -> None:
 
 
 def meeting(store: ReadStore, slug: str, as_of: datetime | None = None) -> Any:
-    return views.meeting(store, slug, as_of)
+    return queries.meeting(store, slug, as_of).to_json()
 
 
 def attendees(store: ReadStore, slug: str, as_of: datetime | None = None) -> Any:
-    return views.attendees(store, slug, as_of)
+    return queries.attendees(store, slug, as_of).to_json()
 
 
 def agenda(store: ReadStore, slug: str, as_of: datetime | None = None) -> Any:
-    return views.agenda(store, slug, as_of)
+    return queries.agenda(store, slug, as_of).to_json()
 
 
 def notes(store: ReadStore, slug: str, topic_id: int | None = None, as_of: datetime | None = None) -> Any:
-    return views.notes(store, slug, topic_id, as_of)
+    return queries.notes(store, slug, topic_id, as_of).to_json()
 
 
 def all_notes(store: ReadStore, slug: str, as_of: datetime | None = None) -> dict[str, str]:
-    return views.all_notes(store, slug, as_of)
+    return queries.all_notes(store, slug, as_of)
 
 
 def meeting_list(store: ReadStore, now: datetime | None = None) -> list[Any]:
-    return views.meeting_list(store, now or datetime.now(UTC))
+    return [row.to_json() for row in queries.meeting_list(store, now or datetime.now(UTC))]
 
 
 def history(app: Any, slug: str, as_of: datetime | None = None) -> list[trail.Entry]:
