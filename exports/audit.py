@@ -11,11 +11,12 @@ import csv
 import difflib
 import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from ledger.application import DIRECTORY_STREAM
 from ledger.kinds import ACTIONS
 from ledger.people import name_key
 from ledger.vocabulary import MODE_WORDS, format_when
@@ -61,7 +62,7 @@ class Filters:
     until: datetime | None = None  # inclusive
 
     def keep(self, entry: Entry) -> bool:
-        if self.actor is not None and entry.actor.casefold() != self.actor.strip().casefold():
+        if self.actor is not None and (entry.principal or entry.actor).casefold() != self.actor.strip().casefold():
             return False
         if self.person is not None and name_key(entry.person) != name_key(self.person):
             return False
@@ -77,9 +78,15 @@ class Filters:
 # ----- reading -------------------------------------------------------------------------------
 
 
-def entries(events: Iterable[LedgerEvent], filters: Filters, diffs: bool = False) -> Iterator[Entry]:
-    """Turn events into entries, keeping those the filters allow."""
-    slugs: dict[str, str] = {}
+def entries(
+    events: Iterable[LedgerEvent], filters: Filters, diffs: bool = False, persons: Mapping[str, str] | None = None
+) -> Iterator[Entry]:
+    """Turn events into entries, keeping those the filters allow.
+
+    `persons` maps accounts to the person each one is, so that an account acting as its own
+    person reads "dawn signed up" and one acting for someone else "dawn (for Brandon) ...".
+    """
+    slugs: dict[str, str] = {DIRECTORY_STREAM: "the ledger"}
     notes: dict[tuple[str, str], str] = {}  # (meeting, section) -> last text, only for diffs
     for event in events:
         if event.kind == "Scheduled":
@@ -91,7 +98,7 @@ def entries(events: Iterable[LedgerEvent], filters: Filters, diffs: bool = False
             before, after = notes.get(key, ""), str(event.data["text"])
             notes[key] = after
             diff = unified_diff(before, after, event.data["revision"])
-        entry = to_entry(event, slug, diff)
+        entry = to_entry(event, slug, diff, persons or {})
         if filters.keep(entry):
             yield entry
 
@@ -106,32 +113,43 @@ def unified_diff(before: str, after: str, revision: int) -> str:
     return "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)
 
 
-def to_entry(event: LedgerEvent, slug: str, diff: str | None = None) -> Entry:
+def to_entry(event: LedgerEvent, slug: str, diff: str | None = None, persons: Mapping[str, str] | None = None) -> Entry:
     data = event.data
     details = {k: v for k, v in data.items() if k not in _COMMON}
     person = str(data.get("person") or "")
+    principal = str(data.get("principal", ""))
     return Entry(
         position=event.position,
         time=event.timestamp,
         actor=event.actor,
-        principal=str(data.get("principal", "")),
+        principal=principal,
         meeting=slug,
         person=person,
         action=ACTIONS.get(event.kind, event.kind),
         details=details,
-        sentence=sentence(event.kind, event.actor, slug, data),
+        sentence=sentence(event.kind, agent(principal, event.actor, persons or {}), slug, data, event.actor),
         diff=diff,
     )
 
 
-# ----- sentences -----------------------------------------------------------------------------
+def agent(account: str, actor: str, persons: Mapping[str, str]) -> str:
+    """Who acted, as an audit line says it: the account, and the person it acted for if not its own."""
+    if not account:
+        return actor or "someone"
+    own = persons.get(account, account)
+    if actor and name_key(actor) not in (name_key(own), name_key(account)):
+        return f"{account} (for {actor})"
+    return account
 
 
-def sentence(kind: str, actor: str, slug: str, data: dict[str, Any]) -> str:
-    """One readable sentence naming who did what to whom in which meeting."""
-    who = actor or "someone"
+def sentence(kind: str, who: str, slug: str, data: dict[str, Any], actor: str = "") -> str:
+    """One readable sentence naming who did what to whom in which meeting.
+
+    `who` is the agent as `agent()` words it; `actor` is the person acted as, so that an entry
+    about that person reads "signed up" rather than "signed up Dawn Chen".
+    """
     person = str(data.get("person") or "")
-    themselves = bool(person) and name_key(person) == name_key(actor)
+    themselves = bool(person) and name_key(person) == name_key(actor or who)
     if kind == "Scheduled":
         limit = "no capacity limit" if data["capacity"] is None else f"capacity {data['capacity']}"
         return f'{who} created {slug} "{data["title"]}" for {_when(data)} ({limit})'
@@ -168,6 +186,21 @@ def sentence(kind: str, actor: str, slug: str, data: dict[str, Any]) -> str:
         return f"{who} moved topic {data['topic_id']} of {slug} to position {data['position']}"
     if kind == "TopicWithdrawn":
         return f"{who} withdrew topic {data['topic_id']} from {slug}" + _reason(data)
+    if kind == "OrganizerAdded":
+        return f"{who} made {data['account']} an organizer of {slug}"
+    if kind == "OrganizerRemoved":
+        return f"{who} removed {data['account']} from the organizers of {slug}"
+    if kind == "Opened":
+        return f"{who} opened the ledger's directory of accounts ({data['founder']} is its first admin)"
+    if kind == "AccountAdded":
+        linked = f" as {data['person']}" if data.get("person") else ""
+        return f"{who} added the account {data['name']}{linked}"
+    if kind == "AccountRevoked":
+        return f"{who} revoked the account {data['name']}"
+    if kind == "AdminGranted":
+        return f"{who} made {data['name']} an admin of the ledger"
+    if kind == "AdminRevoked":
+        return f"{who} revoked {data['name']}'s admin role"
     if kind == "NotesEdited":
         section = str(data["section"])
         where = "the general notes" if section == "general" else f"the notes of topic {section.removeprefix('topic-')}"

@@ -14,11 +14,14 @@ from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import JSONTranscoder
 
 from ledger import people, text
+from ledger.access import AccessCommands
+from ledger.accounts import DIRECTORY_ID, Directory
 from ledger.agenda import Agenda
 from ledger.attendance import Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.importing import ImportCommands
 from ledger.meeting import TOPIC_PREFIX, Meeting
+from ledger.roles import Subject
 from ledger.storage.adapter import DatabaseLocked, Storage, WriteConflict, appending, best_effort
 from ledger.transcoding import AsDict, LedgerTranscoder
 from ledger.vocabulary import check_mode
@@ -41,10 +44,11 @@ class Saved:
 # processes contending for one meeting need many short, jittered attempts.
 RETRY_ATTEMPTS = 400
 RETRY_WAIT = 0.01
+DIRECTORY_STREAM = DIRECTORY_ID.hex  # the stream of accounts and admins, as the read side names streams
 SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snapshot
 
 
-class Ledger(ImportCommands, Application):
+class Ledger(ImportCommands, AccessCommands, Application):
     """Meetings as event streams, one stream per meeting."""
 
     name = "Ledger"
@@ -83,7 +87,7 @@ class Ledger(ImportCommands, Application):
         """The ledger's database, for the read side and the audit (no SQL outside the adapter)."""
         return Storage(self)
 
-    def _save(self, meeting: Meeting, summary: str) -> Saved:
+    def _save(self, meeting: Meeting | Directory, summary: str) -> Saved:
         with appending():
             recordings = self.save(meeting)
         if recordings:
@@ -104,7 +108,7 @@ class Ledger(ImportCommands, Application):
         except DatabaseLocked as error:
             raise StorageError(f"database error: {error}") from None
 
-    def _snapshot(self, meeting: Meeting) -> None:
+    def _snapshot(self, meeting: Meeting | Directory) -> None:
         """Snapshot the state in memory and keep only that newest one.
 
         Each older snapshot is a whole copy of the meeting's state (a 10,000-event meeting
@@ -112,7 +116,7 @@ class Ledger(ImportCommands, Application):
         already, so failing here must not fail, or through the retry repeat, the command.
         """
         assert self.snapshots is not None
-        self.snapshots.put([Meeting.Snapshot.take(meeting)])
+        self.snapshots.put([type(meeting).Snapshot.take(meeting)])
         self.storage.prune_snapshots(meeting.id, meeting.version)
 
     def _retrying(self, command: Callable[[], T]) -> T:
@@ -136,9 +140,18 @@ class Ledger(ImportCommands, Application):
             time.sleep(RETRY_WAIT * (1 + random.random()) * min(attempt + 1, 10))  # noqa: S311
         raise StorageError("the meeting is too busy right now; nothing was written, try again")
 
-    def _update(self, slug: str, change: Callable[[Meeting], str]) -> Saved:
+    def _update(
+        self,
+        slug: str,
+        action: str,
+        change: Callable[[Meeting], str],
+        subject: Callable[[Meeting], Subject] | None = None,
+    ) -> Saved:
+        """Load the meeting, check the account may do `action` (to `subject`), change it, append."""
+
         def attempt() -> Saved:
             meeting = self.get_meeting(slug)
+            self._authorize(action, meeting, subject(meeting) if subject is not None else None)
             summary = change(meeting)
             return self._save(meeting, summary)
 
@@ -181,16 +194,13 @@ class Ledger(ImportCommands, Application):
         from ledger.timing import Schedule
 
         slug = text.check("slug", slug)
-        meeting = Meeting.schedule(
-            slug=slug,
-            title=text.check("title", title),
-            schedule=Schedule.from_input(start, end, zone, fold),
-            location=text.check("location", location),
-            video_url=text.check("video_url", video_url),
-            description=text.check("description", description),
-            capacity=check_capacity(capacity),
-        )
-        return self._save_new(meeting, f"created {slug}")
+        title = text.check("title", title)
+        schedule = Schedule.from_input(start, end, zone, fold)
+        location, video_url = text.check("location", location), text.check("video_url", video_url)
+        description, capacity = text.check("description", description), check_capacity(capacity)
+        self._authorize("create")  # before the meeting's first event, which records who acts
+        meeting = Meeting.schedule(slug, title, schedule, location, video_url, description, capacity)
+        return self._save_new(meeting, f"created {meeting.slug}")
 
     def edit_meeting(self, slug: str, **changes: Any) -> Saved:
         cleaned = {
@@ -203,7 +213,7 @@ class Ledger(ImportCommands, Application):
             meeting.edit(**cleaned)
             return f"edited {slug}"
 
-        return self._update(slug, change)
+        return self._update(slug, "edit", change)
 
     def reschedule(self, slug: str, start: str, end: str, zone: str | None, fold: Fold | None = None) -> Saved:
         from ledger.timing import Schedule
@@ -212,7 +222,7 @@ class Ledger(ImportCommands, Application):
             meeting.reschedule(Schedule.from_input(start, end, zone or meeting.timezone, fold))
             return f"rescheduled {slug}"
 
-        return self._update(slug, change)
+        return self._update(slug, "reschedule", change)
 
     def cancel(self, slug: str, reason: str = "") -> Saved:
         reason = text.check("reason", reason)
@@ -221,14 +231,14 @@ class Ledger(ImportCommands, Application):
             meeting.cancel(reason)
             return f"cancelled {slug}"
 
-        return self._update(slug, change)
+        return self._update(slug, "cancel", change)
 
     def reinstate(self, slug: str) -> Saved:
         def change(meeting: Meeting) -> str:
             meeting.reinstate()
             return f"reinstated {slug}"
 
-        return self._update(slug, change)
+        return self._update(slug, "reinstate", change)
 
     def change_capacity(self, slug: str, capacity: int | None) -> Saved:
         capacity = check_capacity(capacity)
@@ -237,7 +247,7 @@ class Ledger(ImportCommands, Application):
             meeting.change_capacity(capacity)
             return f"{slug} capacity is now {'unlimited' if capacity is None else capacity}"
 
-        return self._update(slug, change)
+        return self._update(slug, "capacity", change)
 
     # ----- attendance --------------------------------------------------------------------
 
@@ -254,7 +264,7 @@ class Ledger(ImportCommands, Application):
             attendee = meeting.find_attendee(email or name)
             return f"signed up {name} for {slug} {meeting.roster.describe(attendee)}"
 
-        return self._update(slug, change)
+        return self._update(slug, "signup", change, lambda _: Subject(name, email))
 
     def withdraw(self, slug: str, name: str, reason: str = "") -> Saved:
         name = people.display_name(name)
@@ -268,7 +278,7 @@ class Ledger(ImportCommands, Application):
             suffix = f"; promoted {', '.join(promoted)}" if promoted else ""
             return f"withdrew {attendee.name} from {slug}{suffix}"
 
-        return self._update(slug, change)
+        return self._update(slug, "withdraw", change, lambda meeting: entry_of(meeting, name))
 
     def change_attendance(self, slug: str, name: str, mode: str | None, remark: str | None) -> Saved:
         name = people.display_name(name)
@@ -282,7 +292,7 @@ class Ledger(ImportCommands, Application):
             attendee = meeting.change(name, mode, remark)
             return f"{attendee.name} is now {meeting.roster.describe(attendee)}"
 
-        return self._update(slug, change)
+        return self._update(slug, "change", change, lambda meeting: entry_of(meeting, name))
 
     # ----- agenda ----------------------------------------------------------------------
 
@@ -294,7 +304,7 @@ class Ledger(ImportCommands, Application):
             topic_id = meeting.propose_topic(title, proposer, parent_id)
             return f"proposed topic {topic_id} for {slug}"
 
-        return self._update(slug, change)
+        return self._update(slug, "topic-propose", change)
 
     def retitle_topic(self, slug: str, topic_id: int, title: str) -> Saved:
         title = text.check("topic_title", title)
@@ -303,14 +313,16 @@ class Ledger(ImportCommands, Application):
             meeting.retitle_topic(topic_id, title)
             return f"retitled topic {topic_id} of {slug}"
 
-        return self._update(slug, change)
+        return self._update(
+            slug, "topic-retitle", change, lambda meeting: Subject(meeting.find_topic(topic_id).proposer)
+        )
 
     def move_topic(self, slug: str, topic_id: int, position: int) -> Saved:
         def change(meeting: Meeting) -> str:
             meeting.move_topic(topic_id, position)
             return f"moved topic {topic_id} of {slug} to position {position}"
 
-        return self._update(slug, change)
+        return self._update(slug, "topic-move", change)
 
     def withdraw_topic(self, slug: str, topic_id: int, reason: str = "") -> Saved:
         reason = text.check("reason", reason)
@@ -319,7 +331,9 @@ class Ledger(ImportCommands, Application):
             meeting.withdraw_topic(topic_id, reason)
             return f"withdrew topic {topic_id} from {slug}"
 
-        return self._update(slug, change)
+        return self._update(
+            slug, "topic-withdraw", change, lambda meeting: Subject(meeting.find_topic(topic_id).proposer)
+        )
 
     # ----- notes -----------------------------------------------------------------------
 
@@ -330,7 +344,7 @@ class Ledger(ImportCommands, Application):
             revision = meeting.edit_notes(topic_id, new_text, base_revision, self._notes_history(meeting))
             return f"saved notes revision {revision} of {slug}"
 
-        return self._update(slug, change)
+        return self._update(slug, "notes-edit", change)
 
     def restore_notes(self, slug: str, topic_id: int | None, revision: int) -> Saved:
         """A restore is a new edit whose text is an old revision's."""
@@ -341,7 +355,31 @@ class Ledger(ImportCommands, Application):
             new_revision = meeting.edit_notes(topic_id, old, None)
             return f"restored revision {revision} of {slug} notes as revision {new_revision}"
 
-        return self._update(slug, change)
+        return self._update(slug, "notes-restore", change)
+
+
+def open_ledger(db: str | None, *, pool_size: int = 1) -> Ledger:
+    """The ledger named by `--db` (else MEETINGS_DB, else the user's default file), opened."""
+    from ledger import storage
+
+    app: Ledger = storage.open_ledger(storage.resolve(db), pool_size=pool_size)
+    return app
+
+
+def resolve_person(explicit: str | None) -> str | None:
+    """The person acted for: `--as NAME`, else MEETINGS_ACTOR, else None (the account's own)."""
+    return people.resolve_actor(explicit)
+
+
+def entry_of(meeting: Meeting, name: str) -> Subject:
+    """Whose entry a command about NAME touches (the lookup also refuses an unknown name)."""
+    attendee = meeting.find_attendee(name)
+    return Subject(attendee.name, attendee.email)
+
+
+def proposer_of(meeting: Meeting, topic_id: int) -> Subject:
+    """Whose topic a command touches: its proposer's."""
+    return Subject(meeting.find_topic(topic_id).proposer)
 
 
 def check_capacity(capacity: int | None) -> int | None:
@@ -352,4 +390,4 @@ def check_capacity(capacity: int | None) -> int | None:
     return capacity
 
 
-__all__ = ["Ledger", "Saved"]
+__all__ = ["DIRECTORY_STREAM", "Ledger", "Saved", "open_ledger", "people", "resolve_person"]

@@ -17,6 +17,10 @@ class RuleError(LedgerError):
     """A domain rule refuses the request (duplicate sign-up, cancelled meeting...)."""
 
 
+class PermissionDeniedError(RuleError):
+    """The authenticated account lacks the role an action needs (the message names the role)."""
+
+
 class NotesConflictError(RuleError):
     """A notes edit based on a stale revision overlaps a change made since."""
 

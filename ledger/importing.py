@@ -235,6 +235,7 @@ class ImportCommands:
 
     def import_meeting(self, plan: MeetingPlan, *, dry_run: bool = False) -> Imported:
         """Append the plan's meeting in one save; `dry_run` reports the outcome and writes nothing."""
+        cast("Ledger", self)._authorize("create")
         build = _Build(plan)
         meeting = build.meeting()
         build.sign_ups(meeting)

@@ -1,4 +1,4 @@
-"""The registry of event kinds: every event the Meeting aggregate records, and the verb people read it by.
+"""The registry of event kinds: every event the Meeting and Directory aggregates record, and its verb.
 
 Kinds are taken from the aggregate's own event classes, so a new event is registered by being
 defined; defining one without a verb here fails at import. Read models and the audit are held
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ledger.accounts import DIRECTORY_TOPIC, Directory
 from ledger.meeting import TOPIC_PREFIX, Meeting
 
 # Stored kinds as the verbs the audit shows and people filter by.
@@ -28,6 +29,14 @@ _ACTIONS = {
     "TopicMoved": "topic-moved",
     "TopicWithdrawn": "topic-withdrawn",
     "NotesEdited": "notes-edited",
+    "OrganizerAdded": "organizer-added",
+    "OrganizerRemoved": "organizer-removed",
+    # The directory of accounts (one stream per ledger).
+    "Opened": "directory-opened",
+    "AccountAdded": "account-added",
+    "AccountRevoked": "account-revoked",
+    "AdminGranted": "admin-granted",
+    "AdminRevoked": "admin-revoked",
 }
 
 
@@ -42,13 +51,14 @@ class Kind:
 
 def _registered() -> dict[str, Kind]:
     kinds = {}
-    for name, value in vars(Meeting).items():
-        # Only the events declared with their own fixed topic: eventsourcing's `Created`
-        # inherits the base class's topic, and the base class itself is never recorded.
-        if isinstance(value, type) and issubclass(value, Meeting.Event) and value is not Meeting.Event:
-            topic = getattr(value, "TOPIC", "")
-            if topic == f"{TOPIC_PREFIX}.{name}":
-                kinds[name] = Kind(name, topic, _ACTIONS[name])
+    for aggregate, prefix in ((Meeting, TOPIC_PREFIX), (Directory, DIRECTORY_TOPIC)):
+        for name, value in vars(aggregate).items():
+            # Only the events declared with their own fixed topic: eventsourcing's `Created`
+            # inherits the base class's topic, and the base class itself is never recorded.
+            if isinstance(value, type) and issubclass(value, aggregate.Event) and value is not aggregate.Event:
+                topic = getattr(value, "TOPIC", "")
+                if topic == f"{prefix}.{name}":
+                    kinds[name] = Kind(name, topic, _ACTIONS[name])
     return kinds
 
 

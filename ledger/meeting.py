@@ -37,7 +37,9 @@ class Meeting(Aggregate):
     # Version 2 keeps only each notes section's current text and revision number; an older
     # revision, needed only as the base of a stale edit or by a restore, is read from the
     # events. Version 1 kept every revision's text, so snapshots grew with every edit.
-    class_version = 2
+    # Version 3 adds the organizers (accounts). None until they first change: the organizer
+    # is then the account that created the meeting (recorded with its first event).
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -45,6 +47,10 @@ class Meeting(Aggregate):
         history: dict[str, list[str]] = state.pop("notes")
         state["notes"] = {section: texts[-1] for section, texts in history.items() if texts}
         state["notes_revisions"] = {section: len(texts) for section, texts in history.items() if texts}
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["organizers"] = None
 
     class Event(Aggregate.Event):
         """Every event records who performed it and as whom they were authenticated."""
@@ -96,6 +102,7 @@ class Meeting(Aggregate):
         self.agenda = Agenda()
         self.notes: dict[str, str] = {}  # section -> current text
         self.notes_revisions: dict[str, int] = {}  # section -> its latest revision number
+        self.organizers: list[str] | None = None  # None: only the creator (see Ledger.organizers_of)
 
     @classmethod
     def schedule(
@@ -178,6 +185,39 @@ class Meeting(Aggregate):
     @event("CapacityChanged", topic=f"{TOPIC_PREFIX}.CapacityChanged")
     def _change_capacity(self, capacity: int | None) -> None:
         self.roster.capacity = capacity
+
+    # ----- organizers ------------------------------------------------------------------------
+
+    def add_organizer(self, account: str, current: list[str]) -> None:
+        """Make an account an organizer; `current` is who organizes it now (for a meeting whose
+        organizers never changed, its creator, recorded here first)."""
+        if account in current:
+            raise RuleError(f"{account} already organizes {self.slug}")
+        if self.organizers is None:
+            for existing in current:
+                self._add_organizer(account=existing)
+        self._add_organizer(account=account)
+
+    @event("OrganizerAdded", topic=f"{TOPIC_PREFIX}.OrganizerAdded")
+    def _add_organizer(self, account: str) -> None:
+        if self.organizers is None:
+            self.organizers = []
+        self.organizers.append(account)
+
+    def remove_organizer(self, account: str, current: list[str]) -> None:
+        if account not in current:
+            raise NotFoundError(f"{account} does not organize {self.slug}")
+        if len(current) == 1:
+            raise RuleError(f"{account} is the only organizer of {self.slug}; add another organizer first")
+        if self.organizers is None:
+            for existing in current:
+                self._add_organizer(account=existing)
+        self._remove_organizer(account=account)
+
+    @event("OrganizerRemoved", topic=f"{TOPIC_PREFIX}.OrganizerRemoved")
+    def _remove_organizer(self, account: str) -> None:
+        assert self.organizers is not None
+        self.organizers.remove(account)
 
     # ----- attendance --------------------------------------------------------------------
 

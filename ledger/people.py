@@ -2,28 +2,34 @@
 
 from __future__ import annotations
 
-import getpass
 import os
 from contextvars import ContextVar
 
 from ledger import text
 
 # Set once per process by the CLI (or per request by a server); every event reads them.
+# The principal is the authenticated account; the actor is the person acted for (by default
+# the account's own person, see Ledger._authorize).
 actor_var: ContextVar[str] = ContextVar("actor", default="")
 principal_var: ContextVar[str] = ContextVar("principal", default="")
 
 
 def login_name() -> str:
+    """The OS account running this process, from its user id (LOGNAME and USER can be set by anyone)."""
+    import pwd
+
     try:
-        return getpass.getuser()
-    except (KeyError, OSError):  # no passwd entry, e.g. in some containers
-        return f"uid-{os.getuid()}"
+        return pwd.getpwuid(os.geteuid()).pw_name
+    except KeyError:  # no passwd entry, e.g. in some containers
+        return f"uid-{os.geteuid()}"
 
 
-def resolve_actor(explicit: str | None) -> str:
-    """`--as NAME`, else MEETINGS_ACTOR, else the login name."""
-    chosen = explicit if explicit is not None else os.environ.get("MEETINGS_ACTOR") or login_name()
-    return text.check("actor", chosen)
+def resolve_actor(explicit: str | None) -> str | None:
+    """The person acted for: `--as NAME`, else MEETINGS_ACTOR, else None (the account's own person)."""
+    chosen = explicit if explicit is not None else os.environ.get("MEETINGS_ACTOR")
+    if chosen is None:
+        return None
+    return display_name(text.check("actor", chosen))
 
 
 def display_name(name: str) -> str:

@@ -108,6 +108,7 @@ FIELDS: dict[str, Field] = {
     "name": Field("name", "name", NAME_MAX, required=True),
     "actor": Field("actor name", "line", NAME_MAX, required=True),
     "email": Field("email", "email", NAME_MAX, required=True),
+    "account": Field("account name", "line", NAME_MAX, required=True),
 }
 
 

@@ -16,6 +16,7 @@ from ledger.chain import FIRST
 from ledger.meeting import TOPIC_PREFIX
 
 _PREFIX = TOPIC_PREFIX + "."
+_LEDGER = "meeting-ledger:"
 
 
 class LedgerEvent(NamedTuple):
@@ -44,8 +45,16 @@ class LedgerEvent(NamedTuple):
 
 def decode(position: int, originator_id: Any, version: int, topic: str, state: bytes | memoryview) -> LedgerEvent:
     meeting_id = originator_id.hex if isinstance(originator_id, UUID) else str(originator_id).replace("-", "")
-    kind = topic[len(_PREFIX) :] if topic.startswith(_PREFIX) else topic
-    return LedgerEvent(position, meeting_id, version, kind, orjson.loads(state))
+    return LedgerEvent(position, meeting_id, version, kind_of(topic), orjson.loads(state))
+
+
+def kind_of(topic: str) -> str:
+    """A stored topic's event name: "meeting-ledger:Meeting.SignedUp" -> "SignedUp" (any aggregate)."""
+    if topic.startswith(_PREFIX):
+        return topic[len(_PREFIX) :]
+    if topic.startswith(_LEDGER):
+        return topic.rpartition(".")[2]
+    return topic
 
 
 def decode_rows(rows: list[Any]) -> list[LedgerEvent]:

@@ -144,12 +144,12 @@ def sqlite_cli(sqlite_db: Database, tmp_path: Path) -> Cli:
 
 @pytest.fixture
 def ledger(db: Database) -> Iterator[Any]:
-    """The application itself on the test database, acting as 'alice'."""
-    from ledger import people, storage
+    """The application itself on the test database: the account the CLI also authenticates as (the OS
+    login, or PostgreSQL's session user), acting for 'alice' as the CLI tests do."""
+    from ledger import storage
 
-    people.actor_var.set("alice")
-    people.principal_var.set("tester")
     app = storage.open_ledger(storage.resolve(db.url))
+    app.authenticate(for_person="alice")
     yield app
     app.close()
 

@@ -23,14 +23,32 @@ SEED_SLUG = "sig-node-f2f-2016"
 
 def open_ledger(url: str, actor: str = "alice") -> Ledger:
     """A Ledger on a SQLite file or PostgreSQL URL, acting as `actor` (the caller closes it)."""
-    people.actor_var.set(actor)
-    people.principal_var.set("tester")
-    return storage.open_ledger(storage.resolve(url))
+    app = storage.open_ledger(storage.resolve(url))
+    app.authenticate(for_person=actor)
+    return app
 
 
 @contextlib.contextmanager
-def acting_as(name: str) -> Iterator[None]:
-    """Commands inside the block are recorded as made by `name` (the CLI's --as)."""
+def acting_as(app: Ledger, account: str) -> Iterator[None]:
+    """Commands inside the block are made by the account `account`, acting as its own person.
+
+    The account is made an admin first (by whoever is acting now), so that a story about what
+    people did is not refused by the roles; tests of the roles themselves use `app.acting`.
+    """
+    known = app.account(account)
+    if known is None or not known.admin:
+        app.grant_admin(account)
+    principal, actor = people.principal_var.set(account), people.actor_var.set("")
+    try:
+        yield
+    finally:
+        people.principal_var.reset(principal)
+        people.actor_var.reset(actor)
+
+
+@contextlib.contextmanager
+def acting_for(name: str) -> Iterator[None]:
+    """Commands inside the block are made for the person `name` by the current account (`--as`)."""
     token = people.actor_var.set(name)
     try:
         yield

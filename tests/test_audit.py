@@ -39,6 +39,7 @@ VERBS = (
     "proposed",
     "retitled",
     "moved",
+    "made",
 )
 
 
@@ -46,16 +47,16 @@ VERBS = (
 def story(cli: Cli, ledger: Ledger) -> Cli:
     """The seed meeting (its script runs in test_golden_json.py), then changed by bob, carol and dave."""
     seed_meeting(ledger)
-    with acting_as("dave"):
+    with acting_as(ledger, "dave"):
         sign_up_many(ledger, SLUG, ["Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra"])  # the last waits
-    with acting_as("bob"):
+    with acting_as(ledger, "bob"):
         ledger.withdraw(SLUG, "Brandon Philips", "needs the room")
-    with acting_as("carol"):
+    with acting_as(ledger, "carol"):
         ledger.change_attendance(SLUG, "Dawn Chen", "remote", None)
         ledger.edit_notes(SLUG, None, "# Notes\n\nCRI first.\n")
-    with acting_as("dave"):
+    with acting_as(ledger, "dave"):
         ledger.edit_notes(SLUG, None, "# Notes\n\nCRI first.\nThen nodespec.\n")
-    with acting_as("bob"):
+    with acting_as(ledger, "bob"):
         ledger.retitle_topic(SLUG, 3, "Runtime-agnostic debugging tools")
     return cli
 
@@ -66,7 +67,8 @@ def test_audit_tells_every_event_as_json_csv_and_sentences(story: Cli) -> None:
     assert all(set(e) == FIELDS for e in entries)
     assert [e["position"] for e in entries] == sorted(e["position"] for e in entries)
     assert {e["actor"] for e in entries} == {"alice", "bob", "carol", "dave"}
-    assert {e["meeting"] for e in entries} == {SLUG}
+    # The accounts bob, carol and dave were made admins for the story: the directory's events.
+    assert {e["meeting"] for e in entries} == {SLUG, "the ledger"}
     withdrawal = next(e for e in entries if e["action"] == "withdrew")
     assert withdrawal["sentence"] == "bob withdrew Brandon Philips from sig-node-f2f-2016: needs the room"
     assert (withdrawal["actor"], withdrawal["person"], withdrawal["details"]) == (
@@ -94,6 +96,8 @@ def test_audit_tells_every_event_as_json_csv_and_sentences(story: Cli) -> None:
     lines = story.ok("audit").out.splitlines()
     assert len(lines) == len(entries)
     for line, entry in zip(lines, entries, strict=True):
+        if entry["meeting"] == "the ledger":
+            continue
         assert line.startswith(entry["time"][:10])
         assert entry["actor"] in line and SLUG in line
         assert any(verb in line for verb in VERBS), line
@@ -138,14 +142,17 @@ def mixed_ledger(tmp_path_factory: pytest.TempPathFactory) -> tuple[InProcess, l
 
     path = tmp_path_factory.mktemp("mixed") / "ledger.sqlite"
     app = storage.open_ledger(storage.resolve(str(path)))
-    people.principal_var.set("tester")
+    people.principal_var.set(people.login_name())
 
-    def act(actor: str) -> None:
-        people.actor_var.set(actor)
+    def act(account: str) -> None:
+        people.principal_var.set(account)
+        people.actor_var.set("")
 
-    act("alice")
-    for slug in ("alpha", "beta"):
-        app.create_meeting(slug, slug.title(), "2016-11-07T13:00", "2016-11-07T16:00", "UTC", capacity=2)
+    act("alice")  # the ledger's first account: its admin, who makes the others admins for the story
+    app.create_meeting("alpha", "Alpha", "2016-11-07T13:00", "2016-11-07T16:00", "UTC", capacity=2)
+    for account in ("bob", "Carol", "carol", "dave"):
+        app.grant_admin(account)
+    app.create_meeting("beta", "Beta", "2016-11-07T13:00", "2016-11-07T16:00", "UTC", capacity=2)
     for i, (actor, slug, name) in enumerate(
         [
             ("alice", "alpha", "Dawn Chen"),
@@ -199,7 +206,7 @@ def matches(entry: dict[str, Any], chosen: dict[str, Any]) -> bool:
 
     return (
         ("slug" not in chosen or entry["meeting"] == chosen["slug"])
-        and ("actor" not in chosen or entry["actor"].casefold() == chosen["actor"].casefold())
+        and ("actor" not in chosen or entry["principal"].casefold() == chosen["actor"].casefold())
         and ("person" not in chosen or name_key(entry["person"]) == name_key(chosen["person"]))
         and ("since" not in chosen or moment >= aware(chosen["since"]))
         and ("until" not in chosen or moment <= aware(chosen["until"]))
@@ -236,7 +243,7 @@ def build_big_ledger(path: Path, events: int) -> None:
     from ledger.timing import Schedule
 
     people.actor_var.set("loader")
-    people.principal_var.set("tester")
+    people.principal_var.set(people.login_name())
     app = storage.open_ledger(storage.resolve(str(path)))
     meeting = Meeting.schedule(
         slug="big", title="Big", schedule=Schedule.from_input("2016-11-07T13:00", "2016-11-07T16:00", "UTC", None)

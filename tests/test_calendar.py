@@ -54,7 +54,7 @@ def zoned_feed(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str
 
     path = tmp_path_factory.mktemp("zones") / "ledger.sqlite"
     people.actor_var.set("alice")
-    people.principal_var.set("tester")
+    people.principal_var.set(people.login_name())
     app = storage.open_ledger(storage.resolve(str(path)))
     for slug, start, end, zone, fold in TIMES:
         app.create_meeting(slug, f"Meeting {slug}", start, end, zone, fold=fold)

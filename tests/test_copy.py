@@ -29,9 +29,9 @@ def test_a_copied_ledger_verifies_and_reads_the_same(
 ) -> None:
     new_meeting(ledger, "c", capacity=1)
     for name in ("Ann", "Ben", "Cid"):
-        with acting_as(name.lower()):
+        with acting_as(ledger, name.lower()):
             ledger.sign_up("c", name)
-    with acting_as("bob"):
+    with acting_as(ledger, "bob"):
         ledger.withdraw("c", "Ann", "needs the room")
     ledger.propose_topic("c", "Topic", "Dawn")
     ledger.edit_notes("c", None, "hello\n")

@@ -34,6 +34,8 @@ PLACEHOLDERS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r'"principal": "[^"]*"'), '"principal": "<PRINCIPAL>"'),
     # ... and the fourth CSV column (position,time,actor,principal,...; no field before it has a comma)
     (re.compile(r"^(\d+,<TIME>,[^,\r\n]*,)[^,\r\n]*,", re.MULTILINE), r"\1<PRINCIPAL>,"),
+    # ... and the account named in audit sentences when it acted for someone: "root (for alice) withdrew"
+    (re.compile(r"[\w.-]+(?= \(for )"), "<PRINCIPAL>"),
 ]
 
 OUTPUTS: dict[str, tuple[str, ...]] = {

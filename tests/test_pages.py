@@ -272,7 +272,7 @@ def local_ledger(tmp_path: Path) -> Any:
     from projections.store import ReadStore
 
     people.actor_var.set("alice")
-    people.principal_var.set("tester")
+    people.principal_var.set(people.login_name())
     app = storage.open_ledger(storage.resolve(str(tmp_path / "roundtrip.sqlite")))
     yield app, ReadStore(app)
     app.close()

@@ -45,6 +45,7 @@ class LedgerMachine(RuleBasedStateMachine):
         super().__init__()
         self.dir = tempfile.mkdtemp()
         people.actor_var.set("alice")
+        people.principal_var.set(people.login_name())
         self.app = storage.open_ledger(storage.resolve(os.path.join(self.dir, "ledger.sqlite")))
         self.app.create_meeting("m", "M", "2030-01-01T10:00", "2030-01-01T11:00", "UTC", capacity=2)
         self.store = ReadStore(self.app)
@@ -204,6 +205,7 @@ store.catch_up(MODELS)
 def test_a_killed_catch_up_never_leaves_a_model_half_applied(sqlite_db: Any) -> None:
     path = sqlite_db.url
     people.actor_var.set("alice")
+    people.principal_var.set(people.login_name())
     app = storage.open_ledger(storage.resolve(path))
     app.create_meeting("k", "K", "2030-01-01T10:00", "2030-01-01T11:00", "UTC", capacity=3)
     for i in range(40):
@@ -246,6 +248,8 @@ def test_a_meeting_keeps_one_snapshot_and_loads_the_same_as_by_replay(db: Any) -
     from ledger.meeting import Meeting
 
     people.actor_var.set("alice")
+
+    people.principal_var.set(people.login_name())
     app = storage.open_ledger(storage.resolve(db.url))
     app.create_meeting("long", "Long", "2030-01-01T10:00", "2030-01-01T11:00", "UTC", capacity=5)
     for index in range(30):
@@ -344,6 +348,8 @@ def test_a_snapshot_from_before_notes_kept_only_their_current_text_still_loads(s
     from ledger.meeting import Meeting
 
     people.actor_var.set("alice")
+
+    people.principal_var.set(people.login_name())
     app = storage.open_ledger(storage.resolve(sqlite_db.url))
     app.create_meeting("m", "M", "2030-01-01T10:00", "2030-01-01T11:00", "UTC")
     texts = [f"agenda\n\nline {index}\n" for index in range(12)]
@@ -356,10 +362,11 @@ def test_a_snapshot_from_before_notes_kept_only_their_current_text_still_loads(s
         snapshot = json.loads(state)
         kept = snapshot["state"]
         edits = version - 1  # the meeting's creation, then one event per edit
-        assert kept.pop("class_version") == 2 and kept["notes"] == {"general": texts[edits - 1]}
-        # What version 1 stored: every revision's text, no revision numbers.
+        assert kept.pop("class_version") == 3 and kept["notes"] == {"general": texts[edits - 1]}
+        # What version 1 stored: every revision's text, no revision numbers, no organizers.
         kept["notes"] = {"general": texts[:edits]}
         del kept["notes_revisions"]
+        del kept["organizers"]
         conn.execute("UPDATE stored_snapshots SET state = ?", (json.dumps(snapshot).encode(),))
     app = storage.open_ledger(storage.resolve(sqlite_db.url))
     loaded = app.get_meeting("m")

@@ -228,9 +228,9 @@ def test_ambiguous_time_is_accepted_with_an_explicit_fold(ledger: Ledger) -> Non
 
 def test_every_event_records_actor_and_reason(ledger: Ledger) -> None:
     new_meeting(ledger, "who")
-    with acting_as("bob"):
+    with acting_as(ledger, "bob"):
         ledger.sign_up("who", "Brandon Philips")
-    with acting_as("carol"):
+    with acting_as(ledger, "carol"):
         ledger.withdraw("who", "Brandon Philips", "needs the room")
     withdrawn = attendees(ledger, "who")["withdrawn"]
     assert (withdrawn[0]["by"], withdrawn[0]["reason"]) == ("carol", "needs the room")
@@ -239,10 +239,10 @@ def test_every_event_records_actor_and_reason(ledger: Ledger) -> None:
 def test_notes_edits_merge_when_they_do_not_overlap_and_refuse_when_they_do(ledger: Ledger, db: Database) -> None:
     new_meeting(ledger, "n")
     ledger.edit_notes("n", None, "one\ntwo\nthree\nfour\nfive\n")
-    with acting_as("bob"):
+    with acting_as(ledger, "bob"):
         ledger.edit_notes("n", None, "ONE\ntwo\nthree\nfour\nfive\n")
     # Carol edited revision 1 while Bob was saving revision 2: different lines merge.
-    with acting_as("carol"):
+    with acting_as(ledger, "carol"):
         ledger.edit_notes("n", None, "one\ntwo\nthree\nfour\nFIVE\n", 1)
     assert queries.notes(store(ledger), "n").to_json()["text"] == "ONE\ntwo\nthree\nfour\nFIVE\n"
     # Dan also started from revision 1 and changed the first line: a conflict, nothing written.

@@ -17,7 +17,7 @@ import pytest
 from ledger import chain
 from ledger.application import Ledger
 from tests.conftest import Cli, Database
-from tests.support import acting_as
+from tests.support import acting_for
 
 SLUG = "sig-node-f2f-2016"
 
@@ -149,7 +149,7 @@ def test_verify_json_names_the_first_bad_position(cli: Cli, seeded: Raw) -> None
 
 def test_expect_reports_extending_rewritten_and_removed_histories(cli: Cli, seeded: Raw, ledger: Ledger) -> None:
     earlier = str(check(ledger).head)
-    with acting_as("bob"):
+    with acting_for("bob"):
         ledger.sign_up(SLUG, "Brandon Philips")
     assert cli.ok("verify", "--expect", earlier).out.startswith(f"ok: 9 events extend {earlier}, head 9:")
     state = bytes(seeded.row(3)[3]).replace(b"Derek Carr", b"Derek Karr")
@@ -218,9 +218,9 @@ def test_a_forged_row_sealed_by_the_published_recipe_is_found(ledger: Ledger, se
 
 def test_a_digest_taken_earlier_is_accepted_after_more_events(ledger: Ledger, seeded: Raw) -> None:
     earlier = str(check(ledger).head)
-    with acting_as("bob"):
+    with acting_for("bob"):
         ledger.sign_up(SLUG, "Brandon Philips")
-    with acting_as("carol"):
+    with acting_for("carol"):
         ledger.withdraw(SLUG, "Dawn Chen", "travel")
     result = check(ledger, earlier)
     assert (result.intact, result.expected, result.count, result.head.position) == (True, "extends", 10, 10)
@@ -234,7 +234,7 @@ def test_the_current_head_and_the_empty_history_are_accepted(ledger: Ledger, see
 
 def test_a_digest_from_a_history_later_rewritten_is_refused(ledger: Ledger, seeded: Raw) -> None:
     earlier = str(check(ledger).head)
-    with acting_as("bob"):
+    with acting_for("bob"):
         ledger.sign_up(SLUG, "Brandon Philips")
     # Rewrite event 3 and recompute every seal after it: the chain is consistent again...
     state = bytes(seeded.row(3)[3]).replace(b"Derek Carr", b"Derek Karr")

@@ -1,9 +1,8 @@
-"""Sign-in, sessions and tokens through the accounts interface the Ledger offers, in-process (Flask's test client)
-on a real ledger whose accounts are stood in for by a small table here."""
+"""Sign-in, sessions and tokens through the Ledger's real accounts, in-process (Flask's test client):
+an organizer (olga) and a participant (zoe), each with a one-time sign-in link and a personal API token."""
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,72 +10,37 @@ from typing import Any
 
 import pytest
 
-from ledger import people, storage
-from ledger.errors import RuleError
+from ledger import storage
 
 
-class PermissionDeniedError(RuleError):
-    """As the Ledger raises it: the message names the role needed."""
+@dataclass
+class Site:
+    """The web app, its ledger, and each account's secrets as `meetings account link|token` print them."""
 
+    web: Any
+    ledger: Any
+    links: dict[str, str]
+    tokens: dict[str, str]
 
-@dataclass(frozen=True)
-class Account:
-    name: str
-    email: str | None
-    person: str
-    revoked: bool = False
-    admin: bool = False
-
-
-class WithAccounts:
-    """A real Ledger with accounts, one-time links, tokens and roles, as the accounts issue describes them."""
-
-    def __init__(self, ledger: Any) -> None:
-        self.ledger = ledger
-        self.accounts = {"olga": Account("olga", None, "Olga Organizer"), "zoe": Account("zoe", None, "Zoe Quinn")}
-        self.links = {"link-zoe": "zoe", "link-olga": "olga"}
-        self.tokens = {"token-olga": "olga", "token-zoe": "zoe"}
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.ledger, name)
-
-    def account(self, name: str) -> Account | None:
-        return self.accounts.get(name)
-
-    def account_for_token(self, token: str) -> Account | None:
-        return self.accounts.get(self.tokens.get(token, ""))
-
-    def redeem_sign_in_token(self, token: str) -> Account | None:
-        return self.accounts.get(self.links.pop(token, ""))
-
-    def roles(self, slug: str, name: str) -> frozenset[str]:
-        return frozenset({"participant", "organizer"} if name == "olga" else {"participant"})
-
-    @contextlib.contextmanager
-    def acting(self, name: str, for_person: str | None = None) -> Iterator[None]:
-        token = people.principal_var.set(name)
-        try:
-            yield
-        finally:
-            people.principal_var.reset(token)
-
-    def change_capacity(self, slug: str, capacity: int | None) -> Any:
-        if "organizer" not in self.roles(slug, people.principal_var.get()):
-            raise PermissionDeniedError("changing the capacity needs the organizer role")
-        return self.ledger.change_capacity(slug, capacity)
+    def bearer(self, name: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[name]}"}
 
 
 @pytest.fixture
-def site(tmp_path: Path) -> Iterator[tuple[Any, WithAccounts]]:
+def site(tmp_path: Path) -> Iterator[Site]:
     from exports.web import create_app
     from projections.store import ReadStore
 
-    people.actor_var.set("alice")
     app = storage.open_ledger(storage.resolve(str(tmp_path / "ledger.sqlite")))
+    app.authenticate("founder")  # the ledger's first account: its admin
     app.create_meeting("room", "Room", "2099-03-01T10:00", "2099-03-01T12:00", "UTC", capacity=2)
-    ledger = WithAccounts(app)
-    web = create_app(ledger, ReadStore(app), base_url="https://meetings.example.org")
-    yield web, ledger
+    app.add_account("olga", person="Olga Organizer")
+    app.add_account("zoe", person="Zoe Quinn")
+    app.add_organizer("room", "olga")
+    links = {name: app.issue_sign_in_token(name) for name in ("olga", "zoe")}
+    tokens = {name: app.issue_api_token(name) for name in ("olga", "zoe")}
+    web = create_app(app, ReadStore(app), base_url="https://meetings.example.org")
+    yield Site(web, app, links, tokens)
     app.close()
 
 
@@ -94,63 +58,59 @@ def sign_in(client: Any, link: str) -> Any:
     return client.post("/sign-in", data={"csrf_token": csrf(client, f"/sign-in/{link}"), "token": link})
 
 
-def test_a_sign_in_link_starts_a_session_once_and_sign_out_ends_it(site: tuple[Any, WithAccounts]) -> None:
-    web, _ = site
+def test_a_sign_in_link_starts_a_session_once_and_sign_out_ends_it(site: Site) -> None:
+    web = site.web
     client = web.test_client()
-    reply = sign_in(client, "link-zoe")
+    reply = sign_in(client, site.links["zoe"])
     assert reply.status_code == 303
     cookie = reply.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" in cookie
     assert b"Signed in as <strong>zoe</strong>" in client.get("/").data
     other = web.test_client()
-    assert sign_in(other, "link-zoe").status_code == 403  # single use
+    assert sign_in(other, site.links["zoe"]).status_code == 403  # single use
     token = csrf(client, "/")
     assert client.post("/sign-out", data={"csrf_token": token}).status_code == 303
     assert b"Not signed in" in client.get("/").data
 
 
-def test_a_revoked_account_is_signed_out_and_its_token_gets_401(site: tuple[Any, WithAccounts]) -> None:
-    web, ledger = site
+def test_a_revoked_account_is_signed_out_and_its_token_gets_401(site: Site) -> None:
+    web = site.web
     client = web.test_client()
-    sign_in(client, "link-zoe")
-    ledger.accounts["zoe"] = Account("zoe", None, "Zoe Quinn", revoked=True)
+    sign_in(client, site.links["zoe"])
+    zoe = site.bearer("zoe")
+    assert web.test_client().get("/api/meetings/room", headers=zoe).status_code == 200
+    site.ledger.revoke_account("zoe")
     assert b"Not signed in" in client.get("/meetings/room").data
-    reply = web.test_client().get("/api/meetings/room", headers={"Authorization": "Bearer token-zoe"})
+    reply = web.test_client().get("/api/meetings/room", headers=zoe)
     assert reply.status_code == 401 and "token" in reply.get_json()["error"]
 
 
-def test_a_participant_is_refused_an_organizer_action_and_sees_no_organizer_controls(
-    site: tuple[Any, WithAccounts],
-) -> None:
-    web, ledger = site
+def test_a_participant_is_refused_an_organizer_action_and_sees_no_organizer_controls(site: Site) -> None:
+    web, ledger = site.web, site.ledger
     api = web.test_client()
-    zoe = {"Authorization": "Bearer token-zoe"}
+    zoe = site.bearer("zoe")
     assert api.post("/api/meetings/room/signup", json={}, headers=zoe).status_code == 201
     refused = api.post("/api/meetings/room/capacity", json={"seats": 5}, headers=zoe)
     assert refused.status_code == 403 and "organizer" in refused.get_json()["error"]
-    olga = {"Authorization": "Bearer token-olga"}
+    olga = site.bearer("olga")
     assert api.post("/api/meetings/room/capacity", json={"seats": 5}, headers=olga).status_code == 200
     browser = web.test_client()
-    sign_in(browser, "link-zoe")
+    sign_in(browser, site.links["zoe"])
     assert b"Organizer controls" not in browser.get("/meetings/room").data
     page = browser.post("/meetings/room/capacity", data={"csrf_token": csrf(browser, "/meetings/room"), "seats": "1"})
     assert page.status_code == 303
-    assert b"Not saved: changing the capacity needs the organizer role" in browser.get("/meetings/room").data
+    assert b"Not saved: zoe may not change the capacity of room: that needs the organizer role" in (
+        browser.get("/meetings/room").data
+    )
     assert ledger.get_meeting("room").roster.capacity == 5
 
 
-def test_emails_are_shown_to_organizers_only(site: tuple[Any, WithAccounts]) -> None:
-    web, ledger = site
+def test_emails_are_shown_to_organizers_only(site: Site) -> None:
+    web, ledger = site.web, site.ledger
     ledger.sign_up("room", "Dawn Chen", "in-person", "dawn@example.org", "")
     api = web.test_client()
     public = api.get("/api/meetings/room/attendees")
     assert b"dawn@example.org" not in public.data and public.get_json()["attendees"][0]["email"] is None
-    assert (
-        b"dawn@example.org"
-        not in api.get("/api/meetings/room/attendees", headers={"Authorization": "Bearer token-zoe"}).data
-    )
-    assert (
-        b"dawn@example.org"
-        in api.get("/api/meetings/room/attendees", headers={"Authorization": "Bearer token-olga"}).data
-    )
-    assert b"dawn@example.org" not in api.get("/meetings/room", headers={"Authorization": "Bearer token-olga"}).data
+    assert b"dawn@example.org" not in api.get("/api/meetings/room/attendees", headers=site.bearer("zoe")).data
+    assert b"dawn@example.org" in api.get("/api/meetings/room/attendees", headers=site.bearer("olga")).data
+    assert b"dawn@example.org" not in api.get("/meetings/room", headers=site.bearer("olga")).data

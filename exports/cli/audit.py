@@ -15,7 +15,7 @@ from exports.cli.support import session
 
 @click.command("audit")
 @click.argument("slug", required=False)
-@click.option("--actor", metavar="NAME", help="Only events performed by NAME (ignoring case).")
+@click.option("--actor", metavar="ACCOUNT", help="Only events performed by ACCOUNT (ignoring case).")
 @click.option(
     "--person", metavar="NAME", help="Only events about NAME, attendee or proposer (ignoring case and repeated spaces)."
 )
@@ -60,7 +60,8 @@ def audit(
     first = next(events, None)
     if slug and first is None:
         raise NotFoundError(f"no meeting {slug!r}")
-    found = trail.entries(_prepend(first, events), filters, diffs)
+    persons = {account.name: account.person for account in session().app.accounts()}
+    found = trail.entries(_prepend(first, events), filters, diffs, persons)
     write(trail.render(found, fmt, diffs))
 
 

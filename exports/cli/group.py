@@ -122,6 +122,9 @@ COMMANDS: dict[str, str] = {
     "verify": "exports.cli.audit:verify",
     "rebuild": "exports.cli.admin:rebuild",
     "copy": "exports.cli.admin:copy_ledger",
+    "account": "exports.cli.accounts:account",
+    "admin": "exports.cli.accounts:admin",
+    "organizers": "exports.cli.accounts:organizers",
 }
 
 # `export` spans calendars and pages: `export ics` does not import the page code, nor the other way round.
@@ -141,7 +144,12 @@ def export_group() -> None:
 @click.option(
     "--db", metavar="PATH|URL", help="SQLite file or postgresql:// URL (else $MEETINGS_DB, else the user data dir)."
 )
-@click.option("--as", "actor", metavar="NAME", help="Who is acting (else $MEETINGS_ACTOR, else the login name).")
+@click.option(
+    "--as",
+    "actor",
+    metavar="NAME",
+    help="The person acted for (else $MEETINGS_ACTOR, else your account's own); for others, organizers only.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output for every command.")
 @click.version_option(package_name="meeting-ledger")
 @click.pass_context

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -38,12 +39,10 @@ class Session:
     @property
     def app(self) -> Ledger:
         if self._app is None:
-            from ledger import people, storage
+            from ledger.application import open_ledger, resolve_person
 
-            database = storage.resolve(self.db_option)
-            people.actor_var.set(people.resolve_actor(self.actor_option))
-            app = storage.open_ledger(database, pool_size=self.pool_size)
-            people.principal_var.set(principal_of(app, database))
+            app = open_ledger(self.db_option, pool_size=self.pool_size)
+            app.authenticate(for_person=resolve_person(self.actor_option))
             self._app = app
         return self._app
 
@@ -56,13 +55,6 @@ class Session:
             if catch_up:
                 self._store.catch_up(MODELS)
         return self._store
-
-
-def principal_of(app: Any, database: Any) -> str:
-    """Who the storage knows us as: the database session user, else the login name."""
-    from ledger import people
-
-    return app.storage.session_user() or people.login_name()
 
 
 def session() -> Session:
@@ -79,6 +71,16 @@ def echo_error(message: str, code: int) -> int:
     """Print the one `Error:` line a refusal gets and return its exit code."""
     click.echo(f"Error: {' '.join(message.split())}", err=True)
     return code
+
+
+@dataclass(frozen=True)
+class Plain:
+    """A command's own small JSON answer (a token, a list of names) given the results' shape."""
+
+    data: Any
+
+    def to_json(self) -> Any:
+        return self.data
 
 
 def emit(result: Shaped | Sequence[Shaped], text: Callable[[], None]) -> None:

@@ -1,7 +1,7 @@
 """Who is signed in, as the web sees it, and running a command as that account.
 
-The Ledger owns accounts, tokens and roles; this module only asks it. Until a Ledger knows accounts,
-the account named by a trusted proxy header stands for itself and acts as the event's actor.
+The Ledger owns accounts, tokens, sign-in links and roles; this module only asks it, and turns
+what it answers into the small `Viewer` the templates and routes use.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ledger import people
+SECRET_MAX = 256  # longer than any token we issue: refused before any lookup
 
 
 @dataclass(frozen=True)
@@ -24,28 +24,25 @@ class Viewer:
 
 
 def _viewer(account: Any) -> Viewer | None:
-    if account is None or getattr(account, "revoked", False):
+    if account is None or account.revoked:
         return None
-    person = getattr(account, "person", None) or account.name
-    return Viewer(account.name, str(getattr(person, "name", person)), bool(getattr(account, "admin", False)))
+    return Viewer(account.name, account.person or account.name, account.admin)
 
 
 def by_name(app: Any, name: str) -> Viewer | None:
-    """The live account of that name, or None (unknown or revoked)."""
-    if not hasattr(app, "account"):
-        return Viewer(name, name)
+    """The live account of that name, or None (revoked). A name nobody registered is an account of its own."""
     return _viewer(app.account(name))
 
 
 def by_api_token(app: Any, token: str) -> Viewer | None:
-    if not token or len(token) > 256 or not hasattr(app, "account_for_token"):
+    if not token or len(token) > SECRET_MAX:
         return None
     return _viewer(app.account_for_token(token))
 
 
 def redeem_sign_in(app: Any, token: str) -> Viewer | None:
     """The account a one-time sign-in link was issued for; the link is used up by this call."""
-    if not token or len(token) > 256 or not hasattr(app, "redeem_sign_in_token"):
+    if not token or len(token) > SECRET_MAX:
         return None
     return _viewer(app.redeem_sign_in_token(token))
 
@@ -54,22 +51,11 @@ def roles(app: Any, slug: str, viewer: Viewer | None) -> frozenset[str]:
     """What the viewer may do in this meeting, to decide which controls to show (the Ledger enforces)."""
     if viewer is None:
         return frozenset()
-    if not hasattr(app, "roles"):
-        return frozenset({"participant", "organizer"})
     return frozenset(app.roles(slug, viewer.name))
 
 
 @contextlib.contextmanager
 def acting(app: Any, viewer: Viewer, for_person: str | None = None) -> Iterator[None]:
     """Run the commands inside as the signed-in account."""
-    if hasattr(app, "acting"):
-        with app.acting(viewer.name, for_person=for_person):
-            yield
-        return
-    actor = people.actor_var.set(for_person or viewer.name)
-    principal = people.principal_var.set(viewer.name)
-    try:
+    with app.acting(viewer.name, for_person=for_person):
         yield
-    finally:
-        people.actor_var.reset(actor)
-        people.principal_var.reset(principal)

@@ -15,7 +15,7 @@ from exports.server.pages import listing, subscribe_links
 from exports.web import accounts, context, queries, times
 from exports.web.auth import login_required
 from exports.web.markdown import render as markdown
-from ledger.errors import BadInputError, LedgerError, NotFoundError
+from ledger.errors import BadInputError, LedgerError, NotFoundError, PermissionDeniedError, StorageError
 from ledger.people import name_key
 
 bp = Blueprint("pages", __name__)
@@ -157,9 +157,9 @@ def status_of(error: LedgerError) -> int:
         return 400
     if isinstance(error, NotFoundError):
         return 404
-    if type(error).__name__ == "PermissionDeniedError":
+    if isinstance(error, PermissionDeniedError):
         return 403
-    if type(error).__name__ == "StorageError":
+    if isinstance(error, StorageError):
         return 503
     return 409
 

@@ -1,0 +1,136 @@
+"""Accounts: who can be authenticated, which person each one is, and who administers the ledger.
+
+An account is who acted (the OS login on a SQLite file, PostgreSQL's session_user, a web
+account signed in by link or token); the person is whom the sign-up sheet lists. The
+Directory aggregate, one per ledger, records every account, link and admin grant as an
+event in the hash chain, so "who may do what" is as tamper-evident as what they did.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import NAMESPACE_URL, UUID, uuid5
+
+from eventsourcing.domain import Aggregate, event
+
+from ledger import people
+from ledger.errors import NotFoundError, RuleError
+
+DIRECTORY_TOPIC = "meeting-ledger:Directory"
+DIRECTORY_ID: UUID = uuid5(NAMESPACE_URL, "/directory")
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as the edges see it: its name, the person it signs up as, and its standing."""
+
+    name: str
+    email: str | None
+    person: str  # the display name it acts as (its own name when no person is linked)
+    revoked: bool = False
+    admin: bool = False
+
+
+class Directory(Aggregate):
+    """The ledger's accounts and admins."""
+
+    TOPIC = DIRECTORY_TOPIC
+
+    class Event(Aggregate.Event):
+        """Every directory event records who performed it, as meeting events do."""
+
+        TOPIC = f"{DIRECTORY_TOPIC}.Event"
+        actor: str = field(default_factory=people.actor_var.get, init=False)
+        principal: str = field(default_factory=people.principal_var.get, init=False)
+
+    @staticmethod
+    def create_id() -> UUID:
+        return DIRECTORY_ID
+
+    @event("Opened", topic=f"{DIRECTORY_TOPIC}.Opened")
+    def __init__(self, founder: str) -> None:
+        # The founder is the account that created the ledger: its first admin.
+        self.accounts: dict[str, dict[str, Any]] = {}
+        self.admins: list[str] = [founder]
+
+    # ----- questions ---------------------------------------------------------------------
+
+    def account(self, name: str) -> Account:
+        """The account, known or not: an unregistered login acts as a person of its own name."""
+        stored = self.accounts.get(name)
+        if stored is None:
+            return Account(name, None, name, admin=name in self.admins)
+        return Account(
+            name,
+            stored["email"],
+            stored["person"] or name,
+            revoked=stored["revoked"],
+            admin=name in self.admins and not stored["revoked"],
+        )
+
+    def registered(self, name: str) -> bool:
+        return name in self.accounts
+
+    # ----- accounts ----------------------------------------------------------------------
+
+    def add_account(self, name: str, email: str | None, person: str | None) -> None:
+        stored = self.accounts.get(name)
+        if stored is not None and not stored["revoked"]:
+            raise RuleError(f"account {name!r} already exists")
+        self._add_account(name=name, email=email, person=person or "")
+
+    @event("AccountAdded", topic=f"{DIRECTORY_TOPIC}.AccountAdded")
+    def _add_account(self, name: str, email: str | None, person: str) -> None:
+        self.accounts[name] = {"email": email, "person": person, "revoked": False}
+
+    def revoke_account(self, name: str) -> None:
+        stored = self.accounts.get(name)
+        if stored is None or stored["revoked"]:
+            raise NotFoundError(f"no account {name!r} to revoke")
+        if name in self.admins and len(self.admins) == 1:
+            raise RuleError(f"{name} is the ledger's only admin; grant another admin first")
+        self._revoke_account(name=name)
+
+    @event("AccountRevoked", topic=f"{DIRECTORY_TOPIC}.AccountRevoked")
+    def _revoke_account(self, name: str) -> None:
+        self.accounts[name]["revoked"] = True
+        if name in self.admins:
+            self.admins.remove(name)
+
+    # ----- admins ------------------------------------------------------------------------
+
+    def grant_admin(self, name: str) -> None:
+        if name in self.admins:
+            raise RuleError(f"{name} is already an admin")
+        if self.account(name).revoked:
+            raise RuleError(f"account {name!r} is revoked")
+        self._grant_admin(name=name)
+
+    @event("AdminGranted", topic=f"{DIRECTORY_TOPIC}.AdminGranted")
+    def _grant_admin(self, name: str) -> None:
+        self.admins.append(name)
+
+    def revoke_admin(self, name: str) -> None:
+        if name not in self.admins:
+            raise NotFoundError(f"{name} is not an admin")
+        if len(self.admins) == 1:
+            raise RuleError(f"{name} is the ledger's only admin; grant another admin first")
+        self._revoke_admin(name=name)
+
+    @event("AdminRevoked", topic=f"{DIRECTORY_TOPIC}.AdminRevoked")
+    def _revoke_admin(self, name: str) -> None:
+        self.admins.remove(name)
+
+
+def acts_as_self(account: Account, person: str, email: str | None = None) -> bool:
+    """Whether a named person (and email, when the entry has one) is the account's own person.
+
+    An email identifies a person when given (PRODUCT.md section 2), so an entry with an email
+    is the account's own only when the account has that email too.
+    """
+    if email and account.email:
+        return email.casefold() == account.email.casefold()
+    if email and not account.email:
+        return False
+    return people.name_key(person) == people.name_key(account.person)

@@ -1,0 +1,106 @@
+"""Who may do what (PRODUCT.md section 9): the one table of rules, and the one check of it.
+
+Three roles: admins of the ledger may do anything; organizers of a meeting may do anything
+to that meeting; everyone else is a participant, who may act on their own entry and their own
+topics, propose topics and edit the notes. Acting for someone else (`--as`) is an
+organizer's right.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+
+from ledger.accounts import Account, acts_as_self
+from ledger.errors import PermissionDeniedError
+
+PARTICIPANT, ORGANIZER, ADMIN = "participant", "organizer", "admin"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """The least role an action needs, and what a participant may do it to on their own."""
+
+    role: str
+    what: str  # how a refusal names the action
+    own: str | None = None  # "entry" or "topic": a participant's own one is allowed
+
+
+RULES: dict[str, Rule] = {
+    "create": Rule(PARTICIPANT, "create a meeting"),
+    "edit": Rule(ORGANIZER, "edit"),
+    "reschedule": Rule(ORGANIZER, "reschedule"),
+    "cancel": Rule(ORGANIZER, "cancel"),
+    "reinstate": Rule(ORGANIZER, "reinstate"),
+    "capacity": Rule(ORGANIZER, "change the capacity of"),
+    "signup": Rule(ORGANIZER, "sign someone else up for", own="entry"),
+    "withdraw": Rule(ORGANIZER, "withdraw someone else from", own="entry"),
+    "change": Rule(ORGANIZER, "change someone else's entry in", own="entry"),
+    "topic-propose": Rule(PARTICIPANT, "propose a topic for"),
+    "topic-retitle": Rule(ORGANIZER, "retitle someone else's topic in", own="topic"),
+    "topic-move": Rule(ORGANIZER, "move topics of"),
+    "topic-withdraw": Rule(ORGANIZER, "withdraw someone else's topic from", own="topic"),
+    "notes-edit": Rule(PARTICIPANT, "edit the notes of"),
+    "notes-restore": Rule(ORGANIZER, "restore notes revisions of"),
+    "organizers": Rule(ORGANIZER, "change the organizers of"),
+    "act-for": Rule(ORGANIZER, "act for someone else in"),
+    "accounts": Rule(ADMIN, "manage accounts of"),
+    "admins": Rule(ADMIN, "grant or revoke admins of"),
+    "erase": Rule(ADMIN, "erase people from"),
+}
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What an action is done to, when a participant may do it to their own: a person or a topic's proposer."""
+
+    person: str
+    email: str | None = None
+
+
+def roles_of(account: Account, organizers: Collection[str]) -> frozenset[str]:
+    """The roles an account holds in a meeting (or in the ledger, with no organizers)."""
+    held = {PARTICIPANT}
+    if account.name in organizers and not account.revoked:
+        held.add(ORGANIZER)
+    if account.admin:
+        held.update((ADMIN, ORGANIZER))
+    return frozenset(held)
+
+
+def authorize(
+    action: str,
+    account: Account,
+    *,
+    where: str,
+    organizers: Collection[str] = (),
+    acting_for: str | None = None,
+    subject: Subject | None = None,
+) -> None:
+    """Refuse (PermissionDeniedError, naming the role needed) unless the account may do `action`.
+
+    `where` names the meeting (or "the ledger"); `acting_for` is the person named by `--as`
+    when it is not the account's own; `subject` is whose entry or topic the action touches.
+    """
+    if account.revoked:
+        raise PermissionDeniedError(f"account {account.name!r} has been revoked")
+    held = roles_of(account, organizers)
+    if acting_for is not None and not acts_as_self(account, acting_for):
+        _require(RULES["act-for"], account, held, where)
+    rule = RULES[action]
+    if rule.role in held:
+        return
+    if rule.own is not None and subject is not None:
+        email = subject.email if rule.own == "entry" else None
+        if acts_as_self(account, acting_for or subject.person, None) and acts_as_self(account, subject.person, email):
+            return
+    _require(rule, account, held, where)
+
+
+def _require(rule: Rule, account: Account, held: frozenset[str], where: str) -> None:
+    if rule.role in held:
+        return
+    needed = "an admin of the ledger" if rule.role == ADMIN else f"an organizer of {where} or an admin"
+    raise PermissionDeniedError(
+        f"{account.name} may not {rule.what} {where}: that needs the {rule.role} role ({needed})"
+    )
