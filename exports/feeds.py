@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from exports import calendar
 from ledger import people
 from ledger.errors import BadInputError, NotFoundError
+from ledger.storage.adapter import FEED_TOKENS
 from projections.store import ReadStore
 from projections.views import everyone, person_meetings
 
@@ -44,13 +45,7 @@ class FeedTokens:
         if self._ensured:
             return
         with self.store.transaction(write=True) as cursor:
-            cursor.execute(
-                self.sql(
-                    "CREATE TABLE IF NOT EXISTS {p}feed_tokens ("
-                    " person_key TEXT PRIMARY KEY, name TEXT NOT NULL,"
-                    " token_hash TEXT NOT NULL UNIQUE, issued_at TEXT NOT NULL)"
-                )
-            )
+            cursor.execute(self.sql(FEED_TOKENS.create))
         self._ensured = True
 
     def issue(self, person: Person) -> str:
