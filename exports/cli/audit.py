@@ -148,7 +148,9 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
             data["ok"] = False
             more = f" (and {len(findings) - 1} more; --json lists them all)" if len(findings) > 1 else ""
             problem = problem or f"the ledger's cached state has been tampered with: {findings[0].message}{more}"
-        deep_line = f"ok: {checked_snapshots} meetings' snapshots and {documents} read-model documents match the events"
+        deep_line = (
+            f"ok: the snapshots of {checked_snapshots} meetings and {documents} read-model documents match the events"
+        )
     if as_json or session().as_json:
         click.echo(json.dumps(data, indent=2))
         if problem:

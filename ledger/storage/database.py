@@ -172,6 +172,8 @@ def _create_postgres_tables(app) -> None:  # type: ignore[no-untyped-def]
     """
     import psycopg
 
+    from ledger.storage.adapter import SIDE_TABLES
+
     datastore = app.recorder.datastore
     with datastore.transaction(commit=False) as cursor:
         # A ledger made before the append-only trigger existed gets it on its next open (by its owner).
@@ -196,5 +198,8 @@ def _create_postgres_tables(app) -> None:  # type: ignore[no-untyped-def]
             app.recorder.create_table()
             if app.snapshots is not None:
                 app.snapshots.recorder.create_table()
+            # Side tables too, so a role without CREATE rights can use a ledger its owner opened once.
+            for table in SIDE_TABLES:
+                lock_connection.execute(app.storage.sql(table.create))
         finally:
             lock_connection.execute("SELECT pg_advisory_unlock(727001)")

@@ -63,6 +63,14 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
             ).format(Identifier(f"{self.append_only_trigger}_truncate"), table, function),
         ]
         self._table = table
+        # Appends are serialised so positions follow commit order. eventsourcing takes the table's
+        # EXCLUSIVE lock, which PostgreSQL grants only to a role with UPDATE or DELETE rights on the
+        # whole table; every writer here takes this transaction-scoped advisory lock instead, so the
+        # application role needs only INSERT, SELECT and UPDATE of the chain column.
+        self.lock_table_statements = [
+            SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
+            SQL("SELECT pg_advisory_xact_lock(727003)"),
+        ]
         self._select_previous = SQL(
             "SELECT chain FROM {0} WHERE notification_id < %s ORDER BY notification_id DESC LIMIT 1"
         ).format(table)
@@ -79,7 +87,7 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        # Still inside the insert's transaction, which holds the table's EXCLUSIVE lock:
+        # Still inside the insert's transaction, which holds the append lock (see __init__):
         # no other writer can append between reading the previous seal and writing ours.
         positions = super()._fetch_ids_after_insert_events(curs, canonical(stored_events), **kwargs)
         if not positions:
