@@ -45,7 +45,7 @@ class FeedTokens:
         if self._ensured:
             return
         with self.store.transaction(write=True) as cursor:
-            cursor.execute(self.sql(FEED_TOKENS.create))
+            self.store.storage.ensure_side_table(cursor, FEED_TOKENS)
         self._ensured = True
 
     def issue(self, person: Person) -> str:

@@ -44,7 +44,13 @@ def deep_findings(app: Any) -> tuple[list[Finding], int, int]:
         checked_snapshots += 1
         if problem is not None:
             version, why = problem
-            found.append(Finding("snapshot", slugs[meeting_id], f"the snapshot at version {version} is forged: {why}"))
+            found.append(
+                Finding(
+                    "snapshot",
+                    slugs[meeting_id],
+                    f"the snapshot of {slugs[meeting_id]} at version {version} is forged: {why}",
+                )
+            )
     model_findings, documents = _read_model_findings(app, events, slugs)
     return found + model_findings, checked_snapshots, documents
 

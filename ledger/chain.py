@@ -123,7 +123,7 @@ def seal(previous: bytes, position: int, originator_id: UUID | str, version: int
 
 def link_of(stored: bytes | memoryview | None) -> bytes:
     """The link part of a stored seal; a missing or mangled seal chains on from nothing."""
-    if stored is None or len(stored) != SEAL_SIZE:
+    if not isinstance(stored, bytes | memoryview) or len(stored) != SEAL_SIZE:
         return GENESIS
     return bytes(stored)[32:]
 

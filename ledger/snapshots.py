@@ -51,8 +51,8 @@ register_topic(SealedSnapshot.TOPIC, SealedSnapshot)
 def take(app: Any, meeting: Meeting) -> bool:
     """Store a snapshot of the meeting as it is in memory (its events are stored already)."""
     seal = app.storage.select_seal(meeting.id, meeting.version)
-    if seal is None:
-        return False
+    if not isinstance(seal, bytes):
+        return False  # no seal, or one re-typed by a forger: `verify` says which
     app.snapshots.put([SealedSnapshot.of(meeting, seal)])
     return True
 
@@ -73,7 +73,7 @@ def trusted(app: Any, meeting_id: UUID, lte: int | None = None) -> SealedSnapsho
     if snapshot.originator_id != meeting_id or not isinstance(snapshot.seal, str):
         return None
     seal = app.storage.select_seal(meeting_id, snapshot.originator_version)
-    if seal is None or seal.hex() != snapshot.seal:
+    if not isinstance(seal, bytes) or seal.hex() != snapshot.seal:
         return None  # taken of another history than the one the chain now holds
     return snapshot
 

@@ -175,16 +175,25 @@ class Storage:
 
     # ----- side tables ------------------------------------------------------------------------
 
+    def ensure_side_table(self, cursor: Any, table: SideTable) -> None:
+        """Create a side table if it is missing; a role without CREATE rights may use one that exists."""
+        if self.postgres:
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{self.prefix}{table.name}",))
+            row = cursor.fetchone()
+            if row and row["ok"]:
+                return
+        cursor.execute(self.sql(table.create))
+
     def side_rows(self, table: SideTable) -> list[tuple[Any, ...]]:
         """Every row of a side table (none when it was never created)."""
         with self.transaction(write=True) as cursor:
-            cursor.execute(self.sql(table.create))
+            self.ensure_side_table(cursor, table)
             cursor.execute(self.sql(f"SELECT {', '.join(table.columns)} FROM {{p}}{table.name}"))
             return [tuple(r[c] for c in table.columns) for r in cursor.fetchall()]
 
     def insert_side_rows(self, table: SideTable, rows: Sequence[tuple[Any, ...]]) -> None:
         with self.transaction(write=True) as cursor:
-            cursor.execute(self.sql(table.create))
+            self.ensure_side_table(cursor, table)
             if rows:
                 marks = ", ".join("?" * len(table.columns))
                 cursor.executemany(

@@ -10,7 +10,7 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from eventsourcing import postgres
-from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.persistence import DataError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
@@ -20,6 +20,7 @@ from ledger import chain
 from ledger.storage.recorders import canonical
 
 APPEND_ONLY = "stored events are append-only"
+VERIFY_HINT = "nothing was written; run 'meetings verify'"
 # The column types eventsourcing creates (and the chain column added below), as information_schema names them.
 COLUMN_TYPES = {
     "originator_id": "uuid",
@@ -92,6 +93,8 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
         positions = super()._fetch_ids_after_insert_events(curs, canonical(stored_events), **kwargs)
         if not positions:
             return positions
+        if not all(isinstance(p, int) for p in positions):
+            raise DataError(f"the events table's positions are not numbers any more; {VERIFY_HINT}")
         curs.execute(self._select_previous, (min(positions),))
         row = curs.fetchone()
         previous = chain.link_of(row["chain"] if row else None)
