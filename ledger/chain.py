@@ -40,6 +40,7 @@ GENESIS = bytes(32)
 FIRST = -(2**63) + 1  # the lowest position either backend can store, bar one
 SEAL_SIZE = 64
 _DIGEST = re.compile(r"^(\d{1,19}):([0-9a-f]{64})$")
+_CANONICAL_ID = re.compile(r"[0-9a-f]{32}")
 
 
 class StoredRow(NamedTuple):
@@ -55,6 +56,40 @@ class StoredRow(NamedTuple):
     topic: str
     state: bytes
     seal: bytes | None
+
+
+def as_bytes(value: Any) -> Any:
+    """A stored binary value as bytes; anything else (a forger's text or number) as it is, for `verify` to name."""
+    return bytes(value) if isinstance(value, memoryview | bytearray) else value
+
+
+def stored_row(position: Any, originator_id: Any, version: Any, topic: Any, state: Any, seal: Any) -> StoredRow:
+    """A row as the database returned it, binary columns as bytes, nothing else converted."""
+    return StoredRow(position, originator_id, version, topic, as_bytes(state), as_bytes(seal))
+
+
+def canonical_id(originator_id: UUID | str) -> str:
+    """A meeting id in the one spelling the ledger stores and queries on SQLite: 32 lower-case hex digits."""
+    return originator_id.hex if isinstance(originator_id, UUID) else UUID(str(originator_id)).hex
+
+
+def _type_problem(row: StoredRow) -> str | None:
+    """How a row's stored values differ in type or spelling from what the ledger writes, if they do.
+
+    The seal hashes values, not their stored form: a meeting id re-spelled in upper case or with
+    dashes, or a state re-typed as text, hashes the same but is read differently (or not at all).
+    """
+    if not isinstance(row.originator_id, UUID) and not (
+        isinstance(row.originator_id, str) and _CANONICAL_ID.fullmatch(row.originator_id)
+    ):
+        return f"its meeting id is stored as {str(row.originator_id)[:40]!r}, not in the ledger's own spelling"
+    expected = (("version", row.version, int), ("topic", row.topic, str), ("state", row.state, bytes))
+    for name, value, kind in expected:
+        if not isinstance(value, kind) or isinstance(value, bool):
+            return f"its {name} is stored as {type(value).__name__}, not {kind.__name__}"
+    if row.seal is not None and not isinstance(row.seal, bytes):
+        return f"its seal is stored as {type(row.seal).__name__}, not bytes"
+    return None
 
 
 def _uuid_bytes(originator_id: UUID | str) -> bytes:
@@ -88,7 +123,7 @@ def seal(previous: bytes, position: int, originator_id: UUID | str, version: int
 
 def link_of(stored: bytes | memoryview | None) -> bytes:
     """The link part of a stored seal; a missing or mangled seal chains on from nothing."""
-    if stored is None or len(stored) != SEAL_SIZE:
+    if not isinstance(stored, bytes | memoryview) or len(stored) != SEAL_SIZE:
         return GENESIS
     return bytes(stored)[32:]
 
@@ -131,6 +166,7 @@ class Break(NamedTuple):
     position: int
     kind: str  # "altered", "inserted", "removed" or "unsealed"
     message: str
+    meeting_id: str | None = None  # the stream of the event named, as 32 hex digits
 
 
 @dataclass(frozen=True)
@@ -157,23 +193,49 @@ def verify(rows: Iterable[StoredRow], expect: Digest | None = None) -> Verificat
     count = 0
     before_previous = previous = GENESIS
     previous_position: int | None = None
+    previous_id: Any = None
     expected = None if expect is None else "extends" if expect == EMPTY else "missing"
     for row in rows:
         problem = _check(row, previous, before_previous, previous_position)
         if problem is not None:
+            named = previous_id if problem.kind == "inserted" else row.originator_id
+            problem = problem._replace(meeting_id=_id_text(named))
             return Verification(count, Digest(previous_position or 0, previous), problem, expected)
         content = content_hash(row.position, row.originator_id, row.version, row.topic, row.state)
         current = link(previous, content)
         if expect is not None and row.position == expect.position:
             expected = "extends" if current == expect.link else "differs"
-        before_previous, previous, previous_position = previous, current, row.position
+        before_previous, previous, previous_position, previous_id = previous, current, row.position, row.originator_id
         count += 1
     return Verification(count, Digest(previous_position or 0, previous), None, expected)
 
 
+def verify_ledger(recorder: Any, expect: Digest | None = None) -> Verification:
+    """`verify` over every stored row, after checking that the events table still has its column types.
+
+    A column re-typed by ALTER TABLE changes every event's stored form at once (and can make the
+    rows unreadable), so it is reported at the first event rather than as a database error.
+    """
+    retyped = recorder.schema_problem()
+    if retyped is not None:
+        first, problem = retyped
+        return Verification(0, EMPTY, Break(first, "altered", f"event at position {first} was altered: {problem}"))
+    return verify(stored_rows(recorder), expect)
+
+
+def _id_text(originator_id: Any) -> str | None:
+    try:
+        return canonical_id(originator_id)
+    except (TypeError, ValueError):
+        return None
+
+
 def _check(row: StoredRow, previous: bytes, before_previous: bytes, previous_position: int | None) -> Break | None:
-    stored = bytes(row.seal) if row.seal is not None else None
     at = row.position
+    retyped = _type_problem(row)
+    if retyped is not None:
+        return Break(at, "altered", f"event at position {at} was altered: {retyped}")
+    stored = row.seal
     if stored is None or len(stored) != SEAL_SIZE:
         return Break(at, "unsealed", f"event at position {at} has no chain seal: it was inserted outside the ledger")
     content = content_hash(at, row.originator_id, row.version, row.topic, row.state)

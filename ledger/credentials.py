@@ -12,10 +12,12 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ledger.storage.adapter import ACCOUNT_CREDENTIALS
+
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG
 API_TOKEN, SIGN_IN = "api", "sign-in"
 SIGN_IN_LIFETIME = timedelta(minutes=15)
-TABLE = "account_credentials"
+TABLE = ACCOUNT_CREDENTIALS.name
 
 
 def digest(secret: str) -> str:
@@ -34,13 +36,7 @@ class Credentials:
         if self._ensured:
             return
         with self.storage.transaction(write=True) as cursor:
-            cursor.execute(
-                self.sql(
-                    "CREATE TABLE IF NOT EXISTS {p}" + TABLE + " ("
-                    " token_hash TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL,"
-                    " issued_at TEXT NOT NULL, expires_at TEXT, used_at TEXT)"
-                )
-            )
+            self.storage.ensure_side_table(cursor, ACCOUNT_CREDENTIALS)
         self._ensured = True
 
     def issue(self, account: str, kind: str, lifetime: timedelta | None = None) -> str:

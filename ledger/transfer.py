@@ -5,40 +5,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from eventsourcing.persistence import StoredEvent
-
+from ledger import chain
 from ledger.errors import RuleError
+from ledger.storage.adapter import SIDE_TABLES
 
 COPY_BATCH = 1_000
 
 
 def copy_events(source: Any, destination: Any, progress: Callable[[int], None] | None = None) -> int:
-    """Append every stored event of `source` to the empty `destination`, in global order.
+    """Store every event row of `source` in the empty `destination`, at the same position, with its seal.
 
-    The stored bytes are copied as they are (no decode and re-encode), so the events, their
-    recorded actors and times, and anything derived from the bytes stay identical. Snapshots
-    are not copied: they are caches that the destination takes again as it needs them.
+    The stored bytes are copied as they are (no decode and re-encode), and positions are kept
+    (PostgreSQL's may have gaps), so the copy's hash chain and head digest are the source's own.
+    Side tables (feed tokens and the like) follow the events. Snapshots and read models are
+    not copied: they are caches that the destination rebuilds from the events.
     """
     if destination.recorder.max_notification_id():
         raise RuleError("the destination ledger already holds events; copy only into an empty one")
     copied = 0
-    start = 1
+    after = chain.FIRST - 1  # rows before position 1 are copied too: the copy is the source, as it is
     while True:
-        batch = source.recorder.select_notifications(start=start, limit=COPY_BATCH)
+        batch = source.recorder.select_sealed(after, COPY_BATCH)
         if not batch:
-            return copied
-        destination.recorder.insert_events(
-            [
-                StoredEvent(
-                    originator_id=n.originator_id,
-                    originator_version=n.originator_version,
-                    topic=n.topic,
-                    state=n.state,
-                )
-                for n in batch
-            ]
-        )
+            break
+        destination.storage.insert_sealed(batch)
         copied += len(batch)
-        start = batch[-1].id + 1
+        after = batch[-1].position
         if progress is not None:
             progress(len(batch))
+    for table in SIDE_TABLES:
+        destination.storage.insert_side_rows(table, source.storage.side_rows(table))
+    return copied

@@ -44,7 +44,7 @@ class LedgerEvent(NamedTuple):
 
 
 def decode(position: int, originator_id: Any, version: int, topic: str, state: bytes | memoryview) -> LedgerEvent:
-    meeting_id = originator_id.hex if isinstance(originator_id, UUID) else str(originator_id).replace("-", "")
+    meeting_id = originator_id.hex if isinstance(originator_id, UUID) else str(originator_id).replace("-", "").lower()
     return LedgerEvent(position, meeting_id, version, kind_of(topic), orjson.loads(state))
 
 
@@ -69,7 +69,7 @@ def decode_rows(rows: list[Any]) -> list[LedgerEvent]:
         return [
             new(
                 r["position"],
-                r["originator_id"].replace("-", ""),
+                r["originator_id"].replace("-", "").lower(),
                 r["originator_version"],
                 r["topic"][cut:],
                 loads(r["state"]),

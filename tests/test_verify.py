@@ -32,16 +32,23 @@ class Raw:
         self.position = "notification_id" if self.postgres else "rowid"
 
     def run(self, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        """Run one statement as an attacker with the database's own rights: append-only triggers dropped first.
+
+        Every open of the ledger puts the triggers back, so they are dropped before each statement.
+        """
         statement = statement.replace("{t}", self.table).replace("{p}", self.position)
         if self.postgres:
             import psycopg
 
             with psycopg.connect(self.db.url) as conn:
+                conn.execute(f"DROP TRIGGER IF EXISTS {self.table}_append_only ON {self.table}")
                 cur = conn.execute(statement.replace("?", "%s"), params)
                 return cur.fetchall() if cur.description else []
         import sqlite3
 
         with sqlite3.connect(self.db.url) as conn:
+            for trigger in ("no_update", "no_delete"):
+                conn.execute(f"DROP TRIGGER IF EXISTS {self.table}_{trigger}")
             return conn.execute(statement, params).fetchall()
 
     def row(self, position: int) -> tuple[Any, ...]:

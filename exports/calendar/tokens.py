@@ -11,6 +11,7 @@ import secrets
 from datetime import UTC, datetime
 
 from exports.calendar.feeds import Person
+from ledger.storage.adapter import FEED_TOKENS
 from projections.store import ReadStore
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG: not guessable, not enumerable
@@ -32,13 +33,7 @@ class FeedTokens:
         if self._ensured:
             return
         with self.store.transaction(write=True) as cursor:
-            cursor.execute(
-                self.sql(
-                    "CREATE TABLE IF NOT EXISTS {p}feed_tokens ("
-                    " person_key TEXT PRIMARY KEY, name TEXT NOT NULL,"
-                    " token_hash TEXT NOT NULL UNIQUE, issued_at TEXT NOT NULL)"
-                )
-            )
+            self.store.storage.ensure_side_table(cursor, FEED_TOKENS)
         self._ensured = True
 
     def issue(self, person: Person) -> str:

@@ -32,9 +32,14 @@ def rebuild(names: tuple[str, ...]) -> None:
 
 @click.command("copy")
 @click.option("--to", "destination", required=True, metavar="PATH|URL", help="The empty ledger to copy into.")
-def copy_ledger(destination: str) -> None:
-    """Copy the whole ledger, event for event, into another database (SQLite or PostgreSQL)."""
-    from ledger import storage
+@click.option("--force", is_flag=True, help="Copy even a ledger that fails `meetings verify`, damage and all.")
+def copy_ledger(destination: str, force: bool) -> None:
+    """Copy the whole ledger, event for event, into another database (SQLite or PostgreSQL).
+
+    Positions and seals are kept, so the copy has the same head digest; feed tokens come too.
+    A ledger that fails `meetings verify` is refused unless --force.
+    """
+    from ledger import chain, storage
     from ledger.transfer import copy_events
     from projections.queries import MODELS
     from projections.store import ReadStore
@@ -44,6 +49,19 @@ def copy_ledger(destination: str) -> None:
     source_db = storage.resolve(session().db_option)
     if target_db.location == source_db.location:
         fail("the destination is the ledger itself", 2)
+    checked = chain.verify_ledger(source.recorder)
+    if checked.broken is not None:
+        if not force:
+            fail(
+                f"the ledger fails verify ({checked.broken.message}); nothing was copied"
+                " (--force copies it as stored, damage and all)",
+                1,
+            )
+        click.echo(
+            f"Warning: copying a ledger that fails verify, as stored: {checked.broken.message};"
+            " the copy fails verify the same way.",
+            err=True,
+        )
     target = storage.open_ledger(target_db)
     total = source.recorder.max_notification_id() or 0
     if sys.stderr.isatty():
@@ -53,3 +71,8 @@ def copy_ledger(destination: str) -> None:
         copied = copy_events(source, target)
     ReadStore(target).catch_up(MODELS)
     click.echo(f"Copied {copied} events to {target_db.location}.")
+    if checked.broken is None:
+        proof = chain.verify_ledger(target.recorder, checked.head)
+        if proof.broken is not None or proof.expected != "extends":
+            fail(f"the copy does not verify as the ledger did: {proof.broken.message if proof.broken else ''}", 1)
+        click.echo(f"Verified: the copy extends {checked.head} (meetings verify --expect {checked.head}).")

@@ -91,8 +91,13 @@ def write(chunks: Iterable[str]) -> None:
 @click.option(
     "--expect", metavar="DIGEST", help="Also check that the history still extends the one DIGEST was taken from."
 )
+@click.option(
+    "--deep",
+    is_flag=True,
+    help="Also check that every meeting's newest snapshot and every read model equal the events.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
-def verify(head_only: bool, expect: str | None, as_json: bool) -> None:
+def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> None:
     """Recompute the hash chain over every event and report the first one altered,
     removed, reordered or inserted (exit 1); print the head digest when intact.
 
@@ -102,13 +107,21 @@ def verify(head_only: bool, expect: str | None, as_json: bool) -> None:
     from ledger import chain
     from ledger.errors import LedgerError
 
+    app = session().app
     expected = chain.Digest.parse(expect) if expect else None
-    result = chain.verify(chain.stored_rows(session().app.recorder), expected)
+    result = chain.verify_ledger(app.recorder, expected)
     data: dict[str, Any] = {"ok": result.intact, "events": result.count, "head": str(result.head)}
     problem = None
     if result.broken is not None:
-        data.update(position=result.broken.position, problem=result.broken.kind, message=result.broken.message)
-        problem = f"the ledger has been tampered with: {result.broken.message}"
+        from exports.verification import meeting_named
+
+        broken = result.broken
+        meeting = meeting_named(app, broken.meeting_id, broken.position)
+        data.update(position=broken.position, problem=broken.kind, message=broken.message)
+        if meeting is not None:
+            data["meeting"] = meeting
+        where = f" (meeting {meeting})" if meeting is not None else ""
+        problem = f"the ledger has been tampered with: {broken.message}{where}"
     elif expected is not None:
         data.update(expect=str(expected), extends=result.expected == "extends")
         if result.expected == "differs":
@@ -122,6 +135,25 @@ def verify(head_only: bool, expect: str | None, as_json: bool) -> None:
                 f"{expected.position} any more (removed)"
             )
         data["ok"] = problem is None
+    deep_line = ""
+    if deep and result.broken is not None:
+        data["deep"] = None  # the events themselves are in doubt: nothing to compare the caches with
+    elif deep:
+        from exports.verification import deep_findings
+
+        findings, checked_snapshots, documents = deep_findings(app)
+        data["deep"] = {
+            "snapshots": checked_snapshots,
+            "documents": documents,
+            "findings": [f.to_dict() for f in findings],
+        }
+        if findings:
+            data["ok"] = False
+            more = f" (and {len(findings) - 1} more; --json lists them all)" if len(findings) > 1 else ""
+            problem = problem or f"the ledger's cached state has been tampered with: {findings[0].message}{more}"
+        deep_line = (
+            f"ok: the snapshots of {checked_snapshots} meetings and {documents} read-model documents match the events"
+        )
     if as_json or session().as_json:
         click.echo(json.dumps(data, indent=2))
         if problem:
@@ -131,7 +163,10 @@ def verify(head_only: bool, expect: str | None, as_json: bool) -> None:
         raise LedgerError(problem)
     if head_only:
         click.echo(str(result.head))
-    elif expected is not None:
+        return
+    if expected is not None:
         click.echo(f"ok: {result.count} events extend {expected}, head {result.head}")
     else:
         click.echo(f"ok: {result.count} events, head {result.head}")
+    if deep_line:
+        click.echo(deep_line)

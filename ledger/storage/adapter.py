@@ -8,9 +8,9 @@ a change of table, column or backend touches this module and the recorders besid
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
 
@@ -20,6 +20,31 @@ T = TypeVar("T")
 
 # The columns every event read returns, under the names the read side decodes.
 EVENT_COLUMNS = "originator_id, originator_version, topic, state"
+
+
+class SideTable(NamedTuple):
+    """A table kept beside the events that is no cache: `meetings copy` carries its rows over."""
+
+    name: str
+    columns: tuple[str, ...]
+    create: str  # CREATE TABLE IF NOT EXISTS, written for `Storage.sql` ({p} before the name)
+
+
+FEED_TOKENS = SideTable(
+    "feed_tokens",
+    ("person_key", "name", "token_hash", "issued_at"),
+    "CREATE TABLE IF NOT EXISTS {p}feed_tokens ("
+    " person_key TEXT PRIMARY KEY, name TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE, issued_at TEXT NOT NULL)",
+)
+ACCOUNT_CREDENTIALS = SideTable(
+    "account_credentials",
+    ("token_hash", "account", "kind", "issued_at", "expires_at", "used_at"),
+    "CREATE TABLE IF NOT EXISTS {p}account_credentials ("
+    " token_hash TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL,"
+    " issued_at TEXT NOT NULL, expires_at TEXT, used_at TEXT)",
+)
+# Every side table. Snapshots and read models are not here: they are rebuilt from the events.
+SIDE_TABLES: tuple[SideTable, ...] = (FEED_TOKENS, ACCOUNT_CREDENTIALS)
 
 
 class WriteConflict(Exception):
@@ -145,6 +170,42 @@ class Storage:
             cursor.execute(f"SELECT MAX({self.position}) AS last FROM {self.events}")
             row = cursor.fetchone()
         return int(row["last"] or 0) if row else 0
+
+    def insert_sealed(self, rows: Sequence[Any]) -> None:
+        """Store event rows with the positions and seals they carry (copying a ledger, whose chain must not change)."""
+        if rows:
+            self.recorder.insert_sealed(rows)
+
+    def select_seal(self, meeting_id: Any, version: int) -> bytes | None:
+        """The seal stored with a meeting's event at one version, None when there is no such event."""
+        return self.recorder.select_seal(meeting_id, version)
+
+    # ----- side tables ------------------------------------------------------------------------
+
+    def ensure_side_table(self, cursor: Any, table: SideTable) -> None:
+        """Create a side table if it is missing; a role without CREATE rights may use one that exists."""
+        if self.postgres:
+            cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{self.prefix}{table.name}",))
+            row = cursor.fetchone()
+            if row and row["ok"]:
+                return
+        cursor.execute(self.sql(table.create))
+
+    def side_rows(self, table: SideTable) -> list[tuple[Any, ...]]:
+        """Every row of a side table (none when it was never created)."""
+        with self.transaction(write=True) as cursor:
+            self.ensure_side_table(cursor, table)
+            cursor.execute(self.sql(f"SELECT {', '.join(table.columns)} FROM {{p}}{table.name}"))
+            return [tuple(r[c] for c in table.columns) for r in cursor.fetchall()]
+
+    def insert_side_rows(self, table: SideTable, rows: Sequence[tuple[Any, ...]]) -> None:
+        with self.transaction(write=True) as cursor:
+            self.ensure_side_table(cursor, table)
+            if rows:
+                marks = ", ".join("?" * len(table.columns))
+                cursor.executemany(
+                    self.sql(f"INSERT INTO {{p}}{table.name} ({', '.join(table.columns)}) VALUES ({marks})"), rows
+                )
 
     def open_watch(self) -> Any:
         """A separate SQLite connection whose `PRAGMA data_version` changes after others commit."""

@@ -108,7 +108,7 @@ def open_ledger(database: Database, *, pool_size: int = 1):
     if database.is_postgres:
         env["POSTGRES_POOL_SIZE"] = str(pool_size)
     else:
-        Path(env["SQLITE_DBNAME"]).parent.mkdir(parents=True, exist_ok=True)
+        _prepare_sqlite_file(Path(env["SQLITE_DBNAME"]))
     try:
         app = Ledger(env=env)
         if database.is_postgres:
@@ -116,6 +116,42 @@ def open_ledger(database: Database, *, pool_size: int = 1):
     except (PersistenceError, sqlite3.Error) as error:  # eventsourcing lets sqlite3's own errors through
         raise StorageError(f"cannot open {database.location}: {error}{_read_only_hint(database)}") from None
     return app
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create a new ledger file readable by its owner only, in a folder of its own if that is new.
+
+    SQLite gives its -wal and -shm files the main file's permissions. An existing file that
+    belongs to someone else and cannot be written is refused here with one clear line, rather
+    than by SQLite's "attempt to write a readonly database" halfway through a command.
+    """
+    from ledger.errors import StorageError
+
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.exists():
+        owner = path.stat().st_uid
+        if hasattr(os, "geteuid") and owner != os.geteuid() and not os.access(path, os.W_OK):
+            raise StorageError(
+                f"{path} belongs to OS user {_user_name(owner)}, and you ({_user_name(os.geteuid())}) cannot write it;"
+                " run meetings as its owner, or ask them to copy the ledger for you (meetings copy)"
+            )
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+    except FileExistsError:
+        pass  # another process created it first
+    except OSError:
+        pass  # an unwritable folder: SQLite's own error, with the read-only hint, says so
+
+
+def _user_name(uid: int) -> str:
+    try:
+        import pwd
+
+        return pwd.getpwuid(uid).pw_name
+    except (ImportError, KeyError):
+        return f"uid {uid}"
 
 
 def _read_only_hint(database: Database) -> str:
@@ -136,9 +172,15 @@ def _create_postgres_tables(app) -> None:
     """
     import psycopg
 
+    from ledger.storage.adapter import SIDE_TABLES
+
     datastore = app.recorder.datastore
     with datastore.transaction(commit=False) as cursor:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{datastore.schema}.ledger_events",))
+        # A ledger made before the append-only trigger existed gets it on its next open (by its owner).
+        cursor.execute(
+            "SELECT EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = %s AND tgrelid = to_regclass(%s)) AS ok",
+            (app.recorder.append_only_trigger, f"{datastore.schema}.ledger_events"),
+        )
         row = cursor.fetchone()
         if row and row["ok"]:
             return
@@ -156,5 +198,8 @@ def _create_postgres_tables(app) -> None:
             app.recorder.create_table()
             if app.snapshots is not None:
                 app.snapshots.recorder.create_table()
+            # Side tables too, so a role without CREATE rights can use a ledger its owner opened once.
+            for table in SIDE_TABLES:
+                lock_connection.execute(app.storage.sql(table.create))
         finally:
             lock_connection.execute("SELECT pg_advisory_unlock(727001)")

@@ -1,4 +1,8 @@
-"""PostgreSQL: eventsourcing's recorder, with a `chain` column sealed in the insert's transaction."""
+"""PostgreSQL: eventsourcing's recorder, with a `chain` column sealed in the insert's transaction.
+
+A trigger makes the table append-only: the one UPDATE it lets through is the recorder's own,
+writing a new event's seal into its empty `chain` column; DELETE and TRUNCATE are refused.
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,26 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from eventsourcing import postgres
-from eventsourcing.persistence import ProgrammingError, StoredEvent
+from eventsourcing.persistence import DataError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from ledger import chain
+from ledger.storage.recorders import canonical
+
+APPEND_ONLY = "stored events are append-only"
+VERIFY_HINT = "nothing was written; run 'meetings verify'"
+# The column types eventsourcing creates (and the chain column added below), as information_schema names them.
+COLUMN_TYPES = {
+    "originator_id": "uuid",
+    "originator_version": "bigint",
+    "topic": "text",
+    "state": "bytea",
+    "notification_id": "bigint",
+    "chain": "bytea",
+}
 
 
 class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
@@ -26,6 +43,35 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
         table = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.events_table_name))
         # Added after eventsourcing's own CREATE TABLE, so its statement stays untouched.
         self.sql_create_statements.append(SQL("ALTER TABLE {0} ADD COLUMN IF NOT EXISTS chain bytea").format(table))
+        self.append_only_trigger = f"{self.events_table_name}_append_only"
+        function = SQL("{0}.{1}").format(Identifier(self.datastore.schema), Identifier(self.append_only_trigger))
+        self.sql_create_statements += [
+            SQL(
+                "CREATE OR REPLACE FUNCTION {0}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                " IF TG_OP = 'UPDATE' AND OLD.chain IS NULL AND NEW.chain IS NOT NULL AND"
+                " (NEW.notification_id, NEW.originator_id, NEW.originator_version, NEW.topic, NEW.state)"
+                " IS NOT DISTINCT FROM"
+                " (OLD.notification_id, OLD.originator_id, OLD.originator_version, OLD.topic, OLD.state)"
+                " THEN RETURN NEW; END IF;"
+                " RAISE EXCEPTION '{1}: % refused', TG_OP USING ERRCODE = 'insufficient_privilege';"
+                " END $$"
+            ).format(function, SQL(APPEND_ONLY)),
+            SQL(
+                "CREATE OR REPLACE TRIGGER {0} BEFORE UPDATE OR DELETE ON {1} FOR EACH ROW EXECUTE FUNCTION {2}()"
+            ).format(Identifier(self.append_only_trigger), table, function),
+            SQL(
+                "CREATE OR REPLACE TRIGGER {0} BEFORE TRUNCATE ON {1} FOR EACH STATEMENT EXECUTE FUNCTION {2}()"
+            ).format(Identifier(f"{self.append_only_trigger}_truncate"), table, function),
+        ]
+        self._table = table
+        # Appends are serialised so positions follow commit order. eventsourcing takes the table's
+        # EXCLUSIVE lock, which PostgreSQL grants only to a role with UPDATE or DELETE rights on the
+        # whole table; every writer here takes this transaction-scoped advisory lock instead, so the
+        # application role needs only INSERT, SELECT and UPDATE of the chain column.
+        self.lock_table_statements = [
+            SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
+            SQL("SELECT pg_advisory_xact_lock(727003)"),
+        ]
         self._select_previous = SQL(
             "SELECT chain FROM {0} WHERE notification_id < %s ORDER BY notification_id DESC LIMIT 1"
         ).format(table)
@@ -42,11 +88,13 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
     def _fetch_ids_after_insert_events(
         self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        # Still inside the insert's transaction, which holds the table's EXCLUSIVE lock:
+        # Still inside the insert's transaction, which holds the append lock (see __init__):
         # no other writer can append between reading the previous seal and writing ours.
-        positions = super()._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+        positions = super()._fetch_ids_after_insert_events(curs, canonical(stored_events), **kwargs)
         if not positions:
             return positions
+        if not all(isinstance(p, int) for p in positions):
+            raise DataError(f"the events table's positions are not numbers any more; {VERIFY_HINT}")
         curs.execute(self._select_previous, (min(positions),))
         row = curs.fetchone()
         previous = chain.link_of(row["chain"] if row else None)
@@ -62,20 +110,72 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
         return (bytes(r["state"]) for r in rows)
 
     def select_sealed(self, after: int, limit: int) -> list[chain.StoredRow]:
-        """Rows after a position, in position order, with their seals (for verification)."""
+        """Rows after a position, in position order, with their seals, as stored (for verification)."""
         with self.datastore.transaction(commit=False) as curs:
             curs.execute(self._select_sealed, (after, limit))
             return [
-                chain.StoredRow(
+                chain.stored_row(
                     r["notification_id"],
                     r["originator_id"],
                     r["originator_version"],
                     r["topic"],
-                    bytes(r["state"]),
-                    None if r["chain"] is None else bytes(r["chain"]),
+                    r["state"],
+                    r["chain"],
                 )
                 for r in curs.fetchall()
             ]
+
+    def select_seal(self, originator_id: Any, version: int) -> bytes | None:
+        """The seal stored with one event of a stream (a snapshot records the one it was taken at)."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                SQL("SELECT chain FROM {0} WHERE originator_id = %s AND originator_version = %s").format(self._table),
+                (originator_id, version),
+            )
+            row = curs.fetchone()
+        return chain.as_bytes(row["chain"]) if row else None
+
+    def insert_sealed(self, rows: Sequence[chain.StoredRow]) -> None:
+        """Store rows exactly as given, positions and seals included, then move the position sequence past them."""
+        with self.datastore.transaction(commit=True) as curs:
+            for statement in self.lock_table_statements:
+                curs.execute(statement, prepare=False)
+            curs.executemany(
+                SQL(
+                    "INSERT INTO {0} (notification_id, originator_id, originator_version, topic, state, chain)"
+                    " VALUES (%s, %s, %s, %s, %s, %s)"
+                ).format(self._table),
+                [(r.position, r.originator_id, r.version, r.topic, r.state, r.seal) for r in rows],
+            )
+            curs.execute(
+                SQL(
+                    "SELECT setval(pg_get_serial_sequence(%s, 'notification_id'),"
+                    " GREATEST((SELECT MAX(notification_id) FROM {0}), 1))"
+                ).format(self._table),
+                (f"{self.datastore.schema}.{self.events_table_name}",),
+            )
+
+    def schema_problem(self) -> tuple[int, str] | None:
+        """A column of the events table whose type is no longer the one the ledger created, if any."""
+        with self.datastore.transaction(commit=False) as curs:
+            curs.execute(
+                "SELECT column_name, data_type FROM information_schema.columns"
+                " WHERE table_schema = %s AND table_name = %s",
+                (self.datastore.schema, self.events_table_name),
+            )
+            found = {r["column_name"]: r["data_type"] for r in curs.fetchall()}
+            changed = [(c, t, found.get(c, "missing")) for c, t in COLUMN_TYPES.items() if found.get(c) != t]
+            if not changed:
+                return None
+            curs.execute(SQL("SELECT MIN(notification_id::text) AS first FROM {0}").format(self._table))
+            row = curs.fetchone()
+        first = str(row["first"]) if row and row["first"] is not None else "0"
+        column, expected, actual = changed[0]
+        return (
+            int(first) if first.lstrip("-").isdigit() else 0,
+            f"the events table's {column} column was changed from {expected} to {actual},"
+            " so every stored event was rewritten",
+        )
 
 
 # The module, not the class, is imported: eventsourcing picks the one factory class defined here.

@@ -1,15 +1,23 @@
-"""SQLite: eventsourcing's recorder, with a `chain` column sealed in the insert's transaction."""
+"""SQLite: eventsourcing's recorder, with a `chain` column sealed in the insert's transaction.
+
+Triggers make the table append-only: the one UPDATE they let through is the recorder's own,
+writing a new event's seal into its empty `chain` column; every DELETE is refused.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing import sqlite
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
 
 from ledger import chain
+from ledger.storage.recorders import canonical
+
+APPEND_ONLY = "stored events are append-only"
 
 
 class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -23,10 +31,19 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         )
 
     def construct_create_table_statements(self) -> list[str]:
+        t = self.events_table_name
         return [
-            f"CREATE TABLE IF NOT EXISTS {self.events_table_name} ("
+            f"CREATE TABLE IF NOT EXISTS {t} ("
             "originator_id TEXT, originator_version INTEGER, topic TEXT, state BLOB, chain BLOB, "
-            "PRIMARY KEY (originator_id, originator_version))"
+            "PRIMARY KEY (originator_id, originator_version))",
+            # Run on every open, so a ledger made before the triggers existed gets them too.
+            f"CREATE TRIGGER IF NOT EXISTS {t}_no_update BEFORE UPDATE ON {t}"
+            " WHEN NOT (OLD.chain IS NULL AND NEW.chain IS NOT NULL AND NEW.rowid = OLD.rowid"
+            " AND NEW.originator_id IS OLD.originator_id AND NEW.originator_version IS OLD.originator_version"
+            " AND NEW.topic IS OLD.topic AND NEW.state IS OLD.state)"
+            f" BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}: UPDATE refused'); END",
+            f"CREATE TRIGGER IF NOT EXISTS {t}_no_delete BEFORE DELETE ON {t}"
+            f" BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}: DELETE refused'); END",
         ]
 
     def _insert_events(
@@ -34,6 +51,7 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
     ) -> Sequence[int] | None:
         # The first INSERT took SQLite's write lock, so no other writer can slip an event in
         # between reading the previous seal and writing ours.
+        stored_events = canonical(stored_events)
         positions = super()._insert_events(c, stored_events, **kwargs)
         if not positions:
             return positions
@@ -47,6 +65,15 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         c.executemany(f"UPDATE {self.events_table_name} SET chain = ? WHERE rowid = ?", sealed)
         return positions
 
+    def insert_sealed(self, rows: Sequence[chain.StoredRow]) -> None:
+        """Store rows exactly as given, positions and seals included (copying a ledger)."""
+        with self.datastore.transaction(commit=True) as c:
+            c.executemany(
+                f"INSERT INTO {self.events_table_name}"
+                " (rowid, originator_id, originator_version, topic, state, chain) VALUES (?,?,?,?,?,?)",
+                [(r.position, _as_stored(r.originator_id), r.version, r.topic, r.state, r.seal) for r in rows],
+            )
+
     def select_states(self, originator_id: Any, topic: str, up_to_version: int) -> Iterator[bytes]:
         """One stream's stored states of one topic, newest first (only those rows are read)."""
         with self.datastore.transaction(commit=False) as c:
@@ -58,20 +85,34 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             rows = c.fetchall()
         return (bytes(r["state"]) for r in rows)
 
+    def select_seal(self, originator_id: Any, version: int) -> bytes | None:
+        """The seal stored with one event of a stream (a snapshot records the one it was taken at)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT chain FROM {self.events_table_name} WHERE originator_id = ? AND originator_version = ?",
+                (originator_id.hex, version),
+            )
+            row = c.fetchone()
+        return chain.as_bytes(row["chain"]) if row else None
+
     def select_sealed(self, after: int, limit: int) -> list[chain.StoredRow]:
-        """Rows after a position, in position order, with their seals (for verification)."""
+        """Rows after a position, in position order, with their seals, as stored (for verification)."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(
                 f"SELECT rowid, originator_id, originator_version, topic, state, chain"
                 f" FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
                 (after, limit),
             )
-            return [
-                chain.StoredRow(
-                    r["rowid"], r["originator_id"], r["originator_version"], r["topic"], bytes(r["state"]), r["chain"]
-                )
-                for r in c.fetchall()
-            ]
+            return [chain.stored_row(*r) for r in c.fetchall()]
+
+    def schema_problem(self) -> tuple[int, str] | None:
+        """SQLite keeps each value's own type, which `chain.verify` checks row by row."""
+        return None
+
+
+def _as_stored(originator_id: Any) -> Any:
+    # A copied id keeps its stored spelling: a copy must not mend (or hide) what `verify` found.
+    return originator_id.hex if isinstance(originator_id, UUID) else originator_id
 
 
 # The module, not the class, is imported: eventsourcing picks the one factory class defined here.

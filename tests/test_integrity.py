@@ -1,0 +1,322 @@
+"""Nothing outside the chain changes what people see unnoticed: the database refuses edits of stored events,
+`verify` names every tampered event (re-spelled ids, re-typed columns), and `verify --deep` every forged
+snapshot and read-model document, with its meeting; reads never crash on any of it.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Cli, Database, Result
+from tests.test_verify import Raw
+
+SLUG = "sig-node-f2f-2016"
+VIDEO = "https://meet.example.org/sig-node"
+READS = (("show", SLUG), ("attendees", SLUG), ("agenda", SLUG), ("audit", SLUG), ("list",))
+
+
+@pytest.fixture
+def seeded(cli: Cli, db: Database) -> Iterator[Raw]:
+    """The seed meeting with eleven events (a snapshot at ten) and its read models built."""
+    cli.ok(
+        "new", SLUG, "--title", "Sig-node F2F", "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00",
+        "--tz", "UTC", "--capacity", "25", "--video-url", VIDEO,
+    )  # fmt: skip
+    for name in ("Dawn Chen", "Derek Carr", "Paul Morie", "Harry Zhang", "Euan Kemp", "Jeremy Eder"):
+        cli.ok("signup", SLUG, name)
+    for name in ("Yifan Gu", "Caleb Miles", "Xu Wang", "Pengfei Ni"):
+        cli.ok("signup", SLUG, name)
+    cli.ok("attendees", SLUG)  # builds the read models
+    yield Raw(db)
+
+
+def no_crash(result: Result) -> None:
+    assert "internal error" not in result.err and "Traceback" not in result.err, result.err
+    assert result.code in (0, 1), result.err
+
+
+def reads_do_not_crash(cli: Cli) -> None:
+    for read in READS:
+        no_crash(cli(*read))
+    no_crash(cli("signup", SLUG, "Late Comer"))
+
+
+# ----- the database refuses to change stored events ---------------------------------------------------
+
+
+def test_update_and_delete_of_stored_events_are_refused_by_sqlite(sqlite_cli: Cli) -> None:
+    sqlite_cli.ok("new", "m", "--title", "T", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC")
+    for statement in (
+        "UPDATE stored_events SET topic = 'x'",
+        "DELETE FROM stored_events",
+        "UPDATE stored_events SET chain = NULL",
+    ):
+        done = subprocess.run(["sqlite3", sqlite_cli.db.url, statement], capture_output=True, text=True, timeout=30)
+        assert done.returncode != 0 and "stored events are append-only" in done.stderr, (statement, done.stderr)
+    assert sqlite_cli.db.event_count() == 1
+    sqlite_cli.ok("verify")
+
+
+def test_update_delete_and_truncate_of_stored_events_are_refused_by_postgres(cli: Cli, db: Database) -> None:
+    if db.backend != "postgres":
+        pytest.skip("psql against PostgreSQL")
+    cli.ok("new", "m", "--title", "T", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC")
+    for statement in ("UPDATE ledger_events SET topic = 'x'", "DELETE FROM ledger_events", "TRUNCATE ledger_events"):
+        done = subprocess.run(["psql", db.url, "-c", statement], capture_output=True, text=True, timeout=30)
+        assert "stored events are append-only" in done.stderr, (statement, done.stderr)
+    assert db.event_count() == 1
+    cli.ok("verify")
+
+
+def test_an_existing_ledger_gets_the_triggers_when_opened(sqlite_cli: Cli) -> None:
+    sqlite_cli.ok("new", "m", "--title", "T", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC")
+    with sqlite3.connect(sqlite_cli.db.url) as conn:
+        conn.execute("DROP TRIGGER stored_events_no_update")
+        conn.execute("DROP TRIGGER stored_events_no_delete")
+    sqlite_cli.ok("verify")
+    with sqlite3.connect(sqlite_cli.db.url) as conn, pytest.raises(sqlite3.IntegrityError, match="append-only"):
+        conn.execute("DELETE FROM stored_events")
+
+
+def test_the_application_role_of_the_readme_appends_but_cannot_rewrite(cli: Cli, db: Database, tmp_path: Path) -> None:
+    if db.backend != "postgres":
+        pytest.skip("PostgreSQL roles")
+    import psycopg
+
+    role = f"app_{os.urandom(4).hex()}"
+    cli.ok("rebuild")  # the owner opens the ledger once: every table exists
+    with psycopg.connect(db.url, autocommit=True) as owner:
+        owner.execute(f"CREATE ROLE {role} LOGIN PASSWORD 'secret'")
+        for grant in README_GRANTS:
+            owner.execute(grant.replace("meetings_app", role))
+    app_url = db.url.replace("postgres@", f"{role}:secret@")
+    try:
+        app = Cli(Database("postgres", app_url), tmp_path)
+        app.ok("new", "m", "--title", "T", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC")
+        for name in ("Ann", "Ben", "Cid", "Dee", "Eve", "Fay", "Gus", "Hal", "Ida", "Jo"):
+            app.ok("signup", "m", name)
+        app.ok("feed-token", "issue", "Ann")
+        assert "ok: 11 events" in app.ok("verify", "--deep").out
+        for statement in ("UPDATE ledger_events SET topic = 'x'", "UPDATE ledger_events SET chain = NULL"):
+            done = subprocess.run(["psql", app_url, "-c", statement], capture_output=True, text=True, timeout=30)
+            assert "ERROR" in done.stderr, done.stderr
+        done = subprocess.run(["psql", app_url, "-c", "DELETE FROM ledger_events"], capture_output=True, text=True)
+        assert "permission denied" in done.stderr
+        assert db.event_count() == 11
+    finally:
+        with psycopg.connect(db.url, autocommit=True) as owner:
+            owner.execute(f"DROP OWNED BY {role}")
+            owner.execute(f"DROP ROLE {role}")
+
+
+def _readme_grants() -> list[str]:
+    """The GRANT statements of the README's PostgreSQL set-up, so the test runs what users are told to run."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    block = text.split("```sql\n", 1)[1].split("```", 1)[0]
+    return [s.strip() for s in block.split(";") if s.strip().upper().startswith("GRANT")]
+
+
+README_GRANTS = _readme_grants()
+
+
+# ----- verify names every tampered event -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spelling", ["upper", "dashes"])
+def test_a_respelled_meeting_id_is_an_altered_event_and_reads_survive(
+    sqlite_cli: Cli, sqlite_db: Database, spelling: str
+) -> None:
+    cli = sqlite_cli
+    for name in ("Dawn Chen", "Derek Carr"):
+        if name == "Dawn Chen":
+            cli.ok(
+                "new", SLUG, "--title", "T", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC"
+            )
+        cli.ok("signup", SLUG, name)
+    raw = Raw(sqlite_db)
+    stored = raw.row(2)[0]
+    respelled = stored.upper() if spelling == "upper" else str(__import__("uuid").UUID(hex=stored))
+    raw.run("UPDATE {t} SET originator_id = ? WHERE {p} = ?", (respelled, 2))
+    result = cli("verify", "--json")
+    assert result.code == 1
+    report = result.json()
+    assert (report["position"], report["problem"], report["meeting"]) == (2, "altered", SLUG)
+    text = cli("verify")
+    assert "event at position 2 was altered" in text.err and f"(meeting {SLUG})" in text.err
+    reads_do_not_crash(cli)
+
+
+def test_the_recorder_stores_any_spelling_of_an_id_in_the_one_spelling(ledger: Any, db: Database) -> None:
+    from uuid import uuid4
+
+    from eventsourcing.persistence import StoredEvent
+
+    meeting_id = uuid4()
+    ledger.recorder.insert_events([StoredEvent(str(meeting_id).upper(), 1, "t", b"{}")])
+    stored = Raw(db).row(1)[0]
+    assert str(stored) in (meeting_id.hex, str(meeting_id))  # SQLite's text, PostgreSQL's uuid
+
+
+SQLITE_RETYPES = {
+    "state": "UPDATE {t} SET state = CAST(state AS TEXT) WHERE {p} = 3",
+    "seal": "UPDATE {t} SET chain = hex(chain) WHERE {p} = 3",
+    "version": "UPDATE {t} SET originator_version = 'v3' WHERE {p} = 3",
+}
+POSTGRES_RETYPES = {
+    "state": "ALTER TABLE {t} ALTER COLUMN state TYPE text USING encode(state, 'escape')",
+    "seal": "ALTER TABLE {t} ALTER COLUMN chain TYPE text USING encode(chain, 'hex')",
+    "position": "ALTER TABLE {t} ALTER COLUMN notification_id TYPE text",
+    "meeting id": "ALTER TABLE {t} ALTER COLUMN originator_id TYPE text",
+}
+
+
+@pytest.mark.parametrize("column", sorted({*SQLITE_RETYPES, *POSTGRES_RETYPES}))
+def test_a_changed_column_type_names_the_altered_event(cli: Cli, seeded: Raw, column: str) -> None:
+    retypes = POSTGRES_RETYPES if seeded.postgres else SQLITE_RETYPES
+    if column not in retypes:
+        pytest.skip(f"no {column} type change on {seeded.db.backend}")
+    seeded.run(retypes[column])
+    result = cli("verify")
+    no_crash(result)
+    assert result.code == 1
+    position = 3 if not seeded.postgres else 1
+    assert f"event at position {position} was altered" in result.err, result.err
+    no_crash(cli("verify", "--json"))
+    reads_do_not_crash(cli)
+
+
+# ----- verify --deep: snapshots -------------------------------------------------------------------------
+
+
+class Snapshots:
+    """The snapshot rows, tampered with directly (they have no trigger: they are a cache)."""
+
+    def __init__(self, raw: Raw) -> None:
+        self.raw = raw
+        self.table = "ledger_snapshots" if raw.postgres else "stored_snapshots"
+
+    def state(self) -> bytes:
+        return bytes(self.raw.run(f"SELECT state FROM {self.table}")[0][0])
+
+    def set(self, column: str, value: Any) -> None:
+        self.raw.run(f"UPDATE {self.table} SET {column} = ?", (value,))
+
+
+@pytest.mark.parametrize(
+    "forgery",
+    ["capacity", "cancelled", "stored type", "state type", "seal"],
+)
+def test_a_forged_snapshot_is_named_with_its_meeting(cli: Cli, seeded: Raw, forgery: str) -> None:
+    snapshots = Snapshots(seeded)
+    state = snapshots.state()
+    assert b'"capacity":25' in state and b'"cancelled":false' in state
+    if forgery == "capacity":
+        snapshots.set("state", state.replace(b'"capacity":25', b'"capacity":2'))
+    elif forgery == "cancelled":
+        snapshots.set("state", state.replace(b'"cancelled":false', b'"cancelled":true'))
+    elif forgery == "stored type":
+        snapshots.set("topic", "os:system")
+    elif forgery == "state type":
+        snapshots.set("state", state.replace(b'"topic":"meeting-ledger:Meeting"', b'"topic":"os:system"'))
+    else:
+        snapshots.set("state", state.replace(b'"seal":"', b'"seal":"00'))
+    assert cli.ok("verify").code == 0, "the events themselves are intact"
+    result = cli("verify", "--deep")
+    assert result.code == 1
+    assert "snapshot" in result.err and SLUG in result.err, result.err
+    finding = cli("verify", "--deep", "--json").json()["deep"]["findings"][0]
+    assert (finding["kind"], finding["meeting"]) == ("snapshot", SLUG)
+    reads_do_not_crash(cli)
+
+
+def test_a_load_ignores_a_snapshot_of_another_type_or_history(ledger: Any, seeded: Raw) -> None:
+    snapshots = Snapshots(seeded)
+    state = snapshots.state()
+    snapshots.set("state", state.replace(b'"capacity":25', b'"capacity":2').replace(b'"seal":"', b'"seal":"00'))
+    assert ledger.get_meeting(SLUG).roster.capacity == 25, "a snapshot not matching the chain is replayed over"
+    snapshots.set("state", state.replace(b'"capacity":25', b'"capacity":2'))
+    snapshots.set("topic", "os:system")
+    assert ledger.get_meeting(SLUG).roster.capacity == 25, "a snapshot of another type is never decoded"
+
+
+# ----- verify --deep: read models -------------------------------------------------------------------------
+
+
+def forge_document(raw: Raw, model: str, old: str, new: str) -> None:
+    rows = raw.run("SELECT doc_key, body FROM read_model_docs WHERE model = ?", (model,))
+    key, body = next((k, b) for k, b in rows if old in b)
+    raw.run("UPDATE read_model_docs SET body = ? WHERE model = ? AND doc_key = ?", (body.replace(old, new), model, key))
+
+
+@pytest.mark.parametrize("forgery", ["attendee name", "video link"])
+def test_a_forged_read_model_document_is_named_with_its_meeting(cli: Cli, seeded: Raw, forgery: str) -> None:
+    if forgery == "attendee name":
+        forge_document(seeded, "attendees", "Dawn Chen", "Eve Forger")
+    else:
+        forge_document(seeded, "meetings", VIDEO, "https://evil.example.com/")
+    result = cli("verify", "--deep")
+    assert result.code == 1
+    model = "attendees" if forgery == "attendee name" else "meetings"
+    assert f"read model '{model}' of {SLUG} is forged" in result.err, result.err
+    reads_do_not_crash(cli)
+
+
+def test_a_read_model_position_moved_ahead_is_found(cli: Cli, seeded: Raw) -> None:
+    seeded.run("UPDATE read_model_positions SET position = position + 1 WHERE model = 'attendees'")
+    result = cli("verify", "--deep")
+    assert result.code == 1 and "read model 'attendees' claims position 12, after the last event (11)" in result.err
+    # The next sign-up lands exactly where the forged position stands: the model skips it...
+    cli.ok("signup", SLUG, "Late Comer")
+    assert "Late Comer" not in cli.ok("attendees", SLUG).out
+    # ...and --deep names the meeting whose attendees now differ from the events.
+    result = cli("verify", "--deep")
+    assert result.code == 1 and f"read model 'attendees' of {SLUG} is forged" in result.err, result.err
+
+
+def test_deep_verify_passes_on_an_untouched_ledger(cli: Cli, seeded: Raw) -> None:
+    out = cli.ok("verify", "--deep").out.splitlines()
+    assert out[0].startswith("ok: 11 events, head 11:")
+    assert out[1].startswith("ok: the snapshots of 1 meetings and ")
+    report = cli.ok("verify", "--deep", "--json").json()
+    assert report["ok"] and report["deep"]["findings"] == []
+
+
+# ----- who may open a SQLite ledger ----------------------------------------------------------------------
+
+
+def test_a_new_ledger_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    path = tmp_path / "new-folder" / "ledger.sqlite"
+    cli = Cli(Database("sqlite", str(path)), tmp_path)
+    cli.ok("new", "m", "--title", "T", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+
+
+@pytest.mark.skipif(not hasattr(os, "geteuid") or os.geteuid() != 0, reason="needs root to act as another user")
+def test_another_user_is_told_the_ledger_is_not_theirs(tmp_path: Path) -> None:
+    import shutil
+    import tempfile
+
+    from tests.conftest import meetings_executable
+
+    shared = Path(tempfile.mkdtemp(prefix="shared-ledger-"))  # pytest's own folders are the owner's only
+    try:
+        shared.chmod(0o755)
+        path = shared / "ledger.sqlite"
+        cli = Cli(Database("sqlite", str(path)), shared)
+        cli.ok("new", "m", "--title", "T", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC")
+        path.chmod(0o644)  # readable by others, writable by its owner only
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *meetings_executable(), "list"]
+        done = subprocess.run(command, capture_output=True, text=True, env=cli.env, timeout=60)
+        assert done.returncode == 1
+        assert done.stderr.count("\n") == 1 and "belongs to OS user root" in done.stderr, done.stderr
+    finally:
+        shutil.rmtree(shared)
