@@ -300,12 +300,13 @@ class Ledger(ImportCommands, AccessCommands, Application):
 
     # ----- agenda ----------------------------------------------------------------------
 
-    def propose_topic(self, slug: str, title: str, proposer: str, parent_id: int | None = None) -> Saved:
+    def propose_topic(self, slug: str, title: str, proposer: str | None, parent_id: int | None = None) -> Saved:
+        """Add a topic; its proposer is the person named, else whoever is acting."""
         title = text.check("topic_title", title)
-        proposer = people.display_name(proposer)
+        named = people.display_name(proposer) if proposer else None
 
         def change(meeting: Meeting) -> str:
-            topic_id = meeting.propose_topic(title, proposer, parent_id)
+            topic_id = meeting.propose_topic(title, named or people.actor_var.get(), parent_id)
             return f"proposed topic {topic_id} for {slug}"
 
         return self._update(slug, "topic-propose", change)

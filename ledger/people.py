@@ -26,7 +26,7 @@ def login_name() -> str:
 
 def resolve_actor(explicit: str | None) -> str | None:
     """The person acted for: `--as NAME`, else MEETINGS_ACTOR, else None (the account's own person)."""
-    chosen = explicit if explicit is not None else os.environ.get("MEETINGS_ACTOR")
+    chosen = explicit if explicit is not None else os.environ.get("MEETINGS_ACTOR") or None
     if chosen is None:
         return None
     return display_name(text.check("actor", chosen))

@@ -19,10 +19,9 @@ def topic() -> None:
 @click.option("--under", "parent", type=int, metavar="TOPIC_ID", help="Make it a sub-topic of this topic.")
 def topic_propose(slug: str, title: str, proposer: str | None, parent: int | None) -> None:
     """Add TITLE to the agenda."""
-    from ledger import people
 
     app = session().app
-    report(app.propose_topic(slug, title, proposer or people.actor_var.get(), parent))
+    report(app.propose_topic(slug, title, proposer, parent))
 
 
 @topic.command("retitle")
