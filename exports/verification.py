@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from projections.views import MODELS
+from projections.queries import MODELS
 
 from ledger import snapshots
 from ledger.difference import first_difference
