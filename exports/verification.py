@@ -12,12 +12,12 @@ from typing import Any
 from uuid import UUID
 
 import orjson
-from projections.queries import MODELS
 
 from ledger import snapshots
 from ledger.difference import first_difference
 from ledger.errors import LedgerError
 from projections.events import LedgerEvent, stream_events
+from projections.queries import MODELS
 from projections.store import ReadStore, fold
 
 

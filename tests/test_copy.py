@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from ledger.application import Ledger
-from tests.conftest import POSTGRES_URL, Cli, Database, _postgres_database
 from ledger.people import login_name
+from tests.conftest import POSTGRES_URL, Cli, Database, _postgres_database
 from tests.support import acting_for, new_meeting, open_ledger
 
 
