@@ -203,9 +203,9 @@ def lines_as_read(value: str) -> str:
 def test_notes_come_back_as_typed(run: InProcess, notes: str) -> None:
     if attempt(run, ("notes", "edit", "target", "--file", "-"), input=notes) is None:
         return
-    assert run.ok("notes", "show", "target", "--json").json()["text"] == lines_as_read(notes)
-    if notes.strip():
-        assert lines_as_read(notes).strip() in page(run, "target")
+    assert run.ok("notes", "show", "target", "--json").json()["text"] == lines_as_read(notes).strip("\ufeff")
+    if notes.strip("\ufeff").strip():
+        assert lines_as_read(notes).strip("\ufeff").strip() in page(run, "target")
 
 
 def test_notes_that_are_not_utf8_are_refused_in_one_line(process_cli: Cli, tmp_path: Path) -> None:
