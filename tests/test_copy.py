@@ -71,7 +71,9 @@ def test_copy_refuses_the_ledger_itself(sqlite_cli: Cli, sqlite_db: Database) ->
 def _token_rows(db: Database) -> list[tuple[str, ...]]:
     from tests.test_verify import Raw
 
-    return sorted(tuple(r) for r in Raw(db).run("SELECT person_key, name, token_hash, issued_at FROM feed_tokens"))
+    feed = Raw(db).run("SELECT person_key, name, token_hash, issued_at FROM feed_tokens")
+    api = Raw(db).run("SELECT token_hash, account, kind, issued_at FROM account_credentials")
+    return sorted(tuple(r) for r in [*feed, *api])
 
 
 def test_a_copy_there_and_back_keeps_the_head_digest_and_the_tokens(
@@ -81,11 +83,14 @@ def test_a_copy_there_and_back_keeps_the_head_digest_and_the_tokens(
     for name in ("Ann", "Ben", "Cid", "Dee", "Eve", "Fay", "Gus", "Hal", "Ida", "Jo"):
         cli.ok("signup", "c", name)
     cli.ok("feed-token", "issue", "Ann")
+    cli.ok("account", "add", "dawn", "--person", "Dawn Chen")
+    cli.ok("account", "token", "dawn")
     head = cli.ok("verify", "--head").out.strip()
     out = cli.ok("copy", "--to", other_backend.url).out
     assert f"Verified: the copy extends {head}" in out
     there = Cli(other_backend, tmp_path)
-    assert there.ok("verify", "--expect", head).out.startswith(f"ok: 11 events extend {head}")
+    assert there.ok("verify", "--expect", head).out.startswith(f"ok: 13 events extend {head}")
+    assert there.ok("account", "list", "--json").json() == cli.ok("account", "list", "--json").json()
     there.ok("verify", "--deep")
     back_db = (
         Database("sqlite", str(tmp_path / "back.sqlite")) if cli.db.backend == "sqlite" else None
