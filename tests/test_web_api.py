@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -244,3 +245,26 @@ def test_a_hundred_sessions_signing_up_at_once_for_25_seats(cli: Cli, tmp_path: 
     attendees = cli.ok("--json", "attendees", "race").json()
     assert attendees["counts"]["seated"] == 25 and attendees["counts"]["waitlisted"] == 75
     assert attendees["counts"]["total"] == 100
+
+
+def test_the_public_page_has_a_strong_etag_and_shows_a_cancellation_after_the_change(
+    web: Server, sqlite_cli: Cli
+) -> None:
+    from exports.server import app as server_app
+
+    anonymous = Browser(web)
+    first = anonymous.request(f"/meetings/{SLUG}")
+    etag = first.headers["etag"]
+    assert first.status == 200 and etag.startswith('"') and not etag.startswith("W/")
+    again = anonymous.request(f"/meetings/{SLUG}")  # from the render cache: the same bytes and headers
+    assert again.body == first.body and again.headers["etag"] == etag
+    assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
+    unchanged = anonymous.request(f"/meetings/{SLUG}", headers={"If-None-Match": etag})
+    assert unchanged.status == 304 and unchanged.body == b"" and unchanged.headers["etag"] == etag
+    sqlite_cli.ok("cancel", SLUG, "--reason", "snowed in")
+    time.sleep(server_app.CHECK_INTERVAL * 2)
+    changed = anonymous.request(f"/meetings/{SLUG}", headers={"If-None-Match": etag})
+    assert changed.status == 200 and changed.headers["etag"] != etag
+    assert b"This meeting is cancelled: snowed in" in changed.body
+    signed_in = as_user(web, "Zoe Quinn").request(f"/meetings/{SLUG}")
+    assert b"Signed in as <strong>Zoe Quinn</strong>" in signed_in.body and "etag" not in signed_in.headers
