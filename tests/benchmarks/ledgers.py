@@ -16,11 +16,12 @@ SAVE_EVERY = 25  # meetings appended per app.save call
 
 
 def open_app(path: Path, *, snapshots: bool = True) -> Any:
-    """The real Ledger on a SQLite file, acting as the benchmark's loader."""
+    """The real Ledger on a SQLite file, acting for the benchmark's loader as the OS login's account: the
+    ledger's admin, so the `meetings` commands the bars run (that account, acting for $MEETINGS_ACTOR) may write."""
     from ledger import people, storage
 
     people.actor_var.set("bench-loader")
-    people.principal_var.set("bench")
+    people.principal_var.set(people.login_name())
     database = storage.resolve(str(path))
     if snapshots:
         return storage.open_ledger(database)
