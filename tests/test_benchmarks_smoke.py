@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import REPO
 
-BARS = ["1a", "1b", "2", "3", "4a", "4b", "5", "6a", "6b", "7a", "7b", "8"]
+BARS = ["1a", "1b", "2", "3", "4a", "4b", "5", "6a", "6b", "7a", "7b", "8", "9a", "9b", "9c", "9d"]
 
 
 @pytest.mark.slow
@@ -37,6 +37,7 @@ def test_benchmark_prints_every_bar_with_figure_baseline_ratio_target_and_verdic
             assert row["figure"] is not None and row["target"], (bar, row)
     assert rows["1b"]["status"] == "SKIPPED"  # --no-khal
     assert rows["7a"]["status"] == "PASS", rows["7a"]  # correctness, not speed: 3 seated, 5 waitlisted
+    assert "3 seated, 5 waitlisted, 0 answers other than 201" in rows["9c"]["note"], rows["9c"]
 
 
 def test_importing_the_benchmark_package_runs_nothing() -> None:
@@ -44,7 +45,8 @@ def test_importing_the_benchmark_package_runs_nothing() -> None:
         [
             sys.executable,
             "-c",
-            "import tests.benchmarks, tests.benchmarks.bars, tests.benchmarks.runner; print('imported')",
+            "import tests.benchmarks, tests.benchmarks.bars, tests.benchmarks.web, tests.benchmarks.runner;"
+            " print('imported')",
         ],
         cwd=REPO,
         capture_output=True,

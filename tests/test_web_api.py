@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -244,3 +245,107 @@ def test_a_hundred_sessions_signing_up_at_once_for_25_seats(cli: Cli, tmp_path: 
     attendees = cli.ok("--json", "attendees", "race").json()
     assert attendees["counts"]["seated"] == 25 and attendees["counts"]["waitlisted"] == 75
     assert attendees["counts"]["total"] == 100
+
+
+def test_the_public_page_has_a_strong_etag_and_shows_a_cancellation_after_the_change(
+    web: Server, sqlite_cli: Cli
+) -> None:
+    from exports.server import app as server_app
+
+    anonymous = Browser(web)
+    first = anonymous.request(f"/meetings/{SLUG}")
+    etag = first.headers["etag"]
+    assert first.status == 200 and etag.startswith('"') and not etag.startswith("W/")
+    again = anonymous.request(f"/meetings/{SLUG}")  # from the render cache: the same bytes and headers
+    assert again.body == first.body and again.headers["etag"] == etag
+    assert again.headers["content-security-policy"] == first.headers["content-security-policy"]
+    unchanged = anonymous.request(f"/meetings/{SLUG}", headers={"If-None-Match": etag})
+    assert unchanged.status == 304 and unchanged.body == b"" and unchanged.headers["etag"] == etag
+    sqlite_cli.ok("cancel", SLUG, "--reason", "snowed in")
+    time.sleep(server_app.CHECK_INTERVAL * 2)
+    changed = anonymous.request(f"/meetings/{SLUG}", headers={"If-None-Match": etag})
+    assert changed.status == 200 and changed.headers["etag"] != etag
+    assert b"This meeting is cancelled: snowed in" in changed.body
+    signed_in = as_user(web, "Zoe Quinn").request(f"/meetings/{SLUG}")
+    assert b"Signed in as <strong>Zoe Quinn</strong>" in signed_in.body and "etag" not in signed_in.headers
+
+
+@pytest.fixture
+def accounts(cli: Cli, tmp_path: Path) -> Iterator[tuple[Server, dict[str, str]]]:
+    """The seed meeting with one sign-up that has an email, on either backend; olga organizes it, zoe takes
+    part; each has a real API token from `meetings account token`. No proxy header is trusted."""
+    seeded(cli)
+    cli.ok("signup", SLUG, "Eve Mail", "--email", "eve@example.org", "--remark", "late")
+    cli.ok("notes", "edit", SLUG, "--file", "-", input="General notes.\n")
+    cli.ok("account", "add", "olga", "--person", "Olga Organizer")
+    cli.ok("account", "add", "zoe", "--person", "Zoe Quinn")
+    cli.ok("organizers", "add", SLUG, "olga")
+    tokens = {name: cli.ok("account", "token", name).out.strip() for name in ("olga", "zoe")}
+    for server in server_for(cli, tmp_path):
+        yield server, tokens
+
+
+READS = {
+    f"/api/meetings/{SLUG}": ("--json", "show", SLUG),
+    f"/api/meetings/{SLUG}/attendees": ("--json", "attendees", SLUG),
+    f"/api/meetings/{SLUG}/agenda": ("--json", "agenda", SLUG),
+    f"/api/meetings/{SLUG}/notes": ("--json", "notes", "show", SLUG),
+    f"/api/meetings/{SLUG}/notes?topic=1": ("--json", "notes", "show", SLUG, "--topic", "1"),
+    f"/api/meetings/{SLUG}/audit": ("audit", SLUG, "--format", "json"),
+}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def hidden(data: object) -> object:
+    """The CLI's answer with every email hidden, as PRODUCT.md section 10 has it for anyone but organizers."""
+    if isinstance(data, dict):
+        return {k: (None if k == "email" else hidden(v)) for k, v in data.items()}
+    if isinstance(data, list):
+        return [hidden(v) for v in data]
+    return data
+
+
+def test_an_organizers_token_reads_the_cli_json_byte_for_byte_and_others_see_no_email(
+    accounts: tuple[Server, dict[str, str]], cli: Cli
+) -> None:
+    server, tokens = accounts
+    organizer, participant, anonymous = Browser(server), Browser(server), Browser(server)
+    for path, command in READS.items():
+        expected = cli.ok(*command).out  # the CLI's account created the ledger: its admin
+        reply = organizer.request(path, headers=bearer(tokens["olga"]))
+        assert reply.status == 200, (path, reply.body[:300])
+        assert reply.body == expected.encode(), path
+        for who, headers in (("zoe", bearer(tokens["zoe"])), ("anonymous", {})):
+            other = (participant if who == "zoe" else anonymous).request(path, headers=headers)
+            assert other.status == 200, (who, path)
+            assert b"eve@example.org" not in other.body, (who, path)
+            assert json.loads(other.body) == hidden(json.loads(expected)), (who, path)
+    assert (
+        b"eve@example.org" in organizer.request(f"/api/meetings/{SLUG}/attendees", headers=bearer(tokens["olga"])).body
+    )
+
+
+def test_a_revoked_token_and_a_revoked_account_get_401_over_http(
+    accounts: tuple[Server, dict[str, str]], cli: Cli
+) -> None:
+    server, tokens = accounts
+    client = Browser(server)
+    path = f"/api/meetings/{SLUG}/attendees"
+    assert client.request(path, headers=bearer(tokens["zoe"])).status == 200
+    assert cli.ok("account", "token", "zoe", "--revoke").out.strip() == "Revoked the API token of zoe."
+    revoked = client.request(path, headers=bearer(tokens["zoe"]))
+    assert revoked.status == 401 and "token" in revoked.json()["error"]
+    assert revoked.headers["www-authenticate"].startswith("Bearer")
+    write = client.request(f"/api/meetings/{SLUG}/signup", body={}, headers=bearer(tokens["zoe"]))
+    assert write.status == 401
+    fresh = cli.ok("account", "token", "olga").out.strip()  # replaces olga's first token
+    assert client.request(path, headers=bearer(tokens["olga"])).status == 401
+    assert client.request(path, headers=bearer(fresh)).status == 200
+    cli.ok("account", "revoke", "olga")
+    assert client.request(path, headers=bearer(fresh)).status == 401
+    before = cli.db.event_count()
+    refused = client.request(f"/api/meetings/{SLUG}/capacity", body={"seats": 3}, headers=bearer(fresh))
+    assert refused.status == 401 and cli.db.event_count() == before

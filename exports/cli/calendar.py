@@ -137,11 +137,22 @@ def serve_feeds(
     store = session().store()
     feeds = FeedApp(store, base_url=base_url, past_days=past_days)
     web = create_app(
-        session().app, store, base_url=base_url, proxy_user_header=trust_proxy_header, refresh=feeds.refresh
+        session().app,
+        store,
+        base_url=base_url,
+        proxy_user_header=trust_proxy_header,
+        refresh=feeds.refresh,
+        position=lambda: feeds.position,
     )
 
     def listening(bound_host: str, bound_port: int) -> None:
         feeds.allow_hosts(own_hosts(bound_host, bound_port))
         click.echo(f"Serving calendar feeds on {url_of(host, bound_port)} (Ctrl-C to stop)", err=True)
 
-    run(Dispatcher(feeds, web), host, port, access_log=not quiet, on_listening=listening)
+    run(
+        Dispatcher(feeds, web, web.extensions["meetings"].pages),
+        host,
+        port,
+        access_log=not quiet,
+        on_listening=listening,
+    )

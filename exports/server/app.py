@@ -60,6 +60,11 @@ class FeedApp:
         self._checked_at = -CHECK_INTERVAL
         self.cache = RenderCache()
 
+    @property
+    def position(self) -> int:
+        """The ledger position the read models were last caught up to (by `refresh`)."""
+        return self._position
+
     def allow_hosts(self, hosts: Sequence[str]) -> None:
         """The Host values links may be built from (without --base-url); any other gets the first one's."""
         self.hosts = frozenset(host.lower() for host in hosts)

@@ -14,14 +14,16 @@ from typing import Any
 from exports.server import logs
 from exports.server.app import FeedApp, StartResponse
 from exports.server.serve import WSGIApp
+from exports.web.cache import PageCache
 
 
 class Dispatcher:
     """Feeds to `feeds`, the rest to `web`, on the same waitress server and behind the same guards."""
 
-    def __init__(self, feeds: FeedApp, web: WSGIApp) -> None:
+    def __init__(self, feeds: FeedApp, web: WSGIApp, pages: PageCache | None = None) -> None:
         self.feeds = feeds
         self.web = web
+        self.pages = pages
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO") or "/"
@@ -38,6 +40,8 @@ class Dispatcher:
         environ["meetings.base"] = base
         environ["HTTP_HOST"] = base.split("://", 1)[-1].split("/", 1)[0]
         try:
+            if self.pages is not None:  # an anonymous meeting page: from its render cache when current
+                return self.pages.serve(self.web, environ, start_response, base)
             return self.web(environ, start_response)
         except Exception:  # noqa: BLE001 - the edge: logged with the path redacted, the client gets a 500
             logs.ERRORS.exception("error while serving %s", logs.redact(path))

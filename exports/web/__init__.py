@@ -15,6 +15,8 @@ from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
 
+from exports.web.cache import PageCache
+
 MAX_FORM_BYTES = 2 * 1024 * 1024  # a notes section of 200,000 characters, percent-encoded
 # No inline script or style anywhere: the one script and the stylesheet are files of ours.
 CONTENT_SECURITY_POLICY = (
@@ -41,6 +43,8 @@ class Context:
     base_url: str | None
     proxy_user_header: str | None  # the WSGI environ key of a trusted proxy's user header, when enabled
     refresh: Callable[[], None]
+    position: Callable[[], int]  # the ledger position the read models were last brought to
+    pages: PageCache
 
 
 def context() -> Context:
@@ -62,9 +66,11 @@ def create_app(
     base_url: str | None = None,
     proxy_user_header: str | None = None,
     refresh: Callable[[], None] | None = None,
+    position: Callable[[], int] | None = None,
     secret_key: str | None = None,
 ) -> Flask:
-    """The web app on one ledger; `refresh` brings the read models up to date before a page is read."""
+    """The web app on one ledger; `refresh` brings the read models up to date before a page is read, and
+    `position` tells which ledger position that was (the feed server's, when served beside it)."""
     from exports.web import actions, api, auth, pages, queries
     from exports.web.secret import session_key
 
@@ -84,13 +90,11 @@ def create_app(
     header = None
     if proxy_user_header:
         header = "HTTP_" + proxy_user_header.upper().replace("-", "_")
-    app.extensions["meetings"] = Context(
-        ledger,
-        store,
-        base_url.rstrip("/") if base_url else None,
-        header,
-        refresh or (lambda: queries.catch_up(store)),
-    )
+    base = base_url.rstrip("/") if base_url else None
+    refresh = refresh or (lambda: queries.catch_up(store))
+    position = position or store.last_position
+    cache = PageCache(refresh, position, app.config["SESSION_COOKIE_NAME"], header, base)
+    app.extensions["meetings"] = Context(ledger, store, base, header, refresh, position, cache)
     csrf.init_app(app)
     for blueprint in (auth.bp, pages.bp, actions.bp, api.bp):
         app.register_blueprint(blueprint)

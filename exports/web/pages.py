@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, Flask, g, render_template, request
+from flask import Blueprint, Flask, g, make_response, render_template, request, session
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from exports.calendar import feeds, tokens
+from exports.server.cache import Rendered
 from exports.server.pages import listing, subscribe_links
 from exports.web import accounts, context, queries, times
 from exports.web.auth import login_required
@@ -111,7 +112,16 @@ def page_state(slug: str) -> dict[str, Any]:
 
 @bp.get("/meetings/<slug>")
 def meeting(slug: str) -> Any:
-    return render_template("meeting.html", **page_state(slug))
+    """The page; an anonymous view is the same for everyone, so it gets a strong ETag and is kept per position."""
+    ctx = context()
+    if g.viewer is not None or session or not ctx.pages.anonymous(request.environ):
+        return render_template("meeting.html", **page_state(slug))
+    ctx.refresh()
+    position = ctx.position()  # before reading: a page is never kept for a position it may not show
+    response = make_response(render_template("meeting.html", **page_state(slug)))
+    response.set_etag(Rendered.of(response.get_data(), "", None).etag.strip('"'))
+    request.environ["meetings.page_position"] = position  # the page cache keeps it (exports/web/cache.py)
+    return response.make_conditional(request)
 
 
 @bp.get("/meetings/<slug>/history")

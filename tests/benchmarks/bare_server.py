@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -15,7 +16,9 @@ def make_app(body: bytes, etag: str, last_modified: str, content_type: str) -> C
     """Answers every GET with the body, or 304 when If-None-Match names its ETag."""
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        headers = [("ETag", etag), ("Cache-Control", "no-cache"), ("Last-Modified", last_modified)]
+        headers = [("ETag", etag), ("Cache-Control", "no-cache")]
+        if last_modified:
+            headers.append(("Last-Modified", last_modified))
         if environ.get("HTTP_IF_NONE_MATCH") == etag:
             start_response("304 Not Modified", headers)
             return []
@@ -23,6 +26,20 @@ def make_app(body: bytes, etag: str, last_modified: str, content_type: str) -> C
         return [body]
 
     return app
+
+
+def start(port: int, body_file: Path, headers: dict[str, str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """This server in its own process, with the validators and type of the answer it stands beside."""
+    from tests.benchmarks.processes import REPO
+
+    argv = [str(port), str(body_file), headers["etag"], headers.get("last-modified", ""), headers["content-type"]]
+    return subprocess.Popen(
+        [sys.executable, "-m", "tests.benchmarks.bare_server", *argv],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+    )
 
 
 def main(argv: list[str]) -> None:

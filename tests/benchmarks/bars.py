@@ -6,6 +6,7 @@ medians over several runs, interleaved with their baseline's runs.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import statistics
@@ -14,13 +15,13 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tests.benchmarks import http_load, khal, ledgers, pages, processes
+from tests.benchmarks import bare_server, http_load, khal, ledgers, pages, processes
 from tests.benchmarks.table import Row, compare, skipped
 
 
@@ -41,6 +42,10 @@ class Size:
     load_seconds: float
     racers: int
     seats: int
+    web_attendees: int = 200  # the web page bar's meeting: attendees, topics and as many notes sections
+    web_topics: int = 50
+    web_racers: int = 100  # browser sessions signing up at once for web_seats
+    web_seats: int = 25
 
     @property
     def events(self) -> int:
@@ -49,7 +54,7 @@ class Size:
 
 SIZES = {
     # Only proves the machinery end to end (the smoke test); its figures mean nothing.
-    "tiny": Size("tiny", 20, 20, 5, 1, 2, 1, 299, 30, 20, 1, 8, 3),
+    "tiny": Size("tiny", 20, 20, 5, 1, 2, 1, 299, 30, 20, 1, 8, 3, 30, 10, 8, 3),
     # PRODUCT.md's sizes: 1,000 meetings and 100,000 events.
     "small": Size("small", 1_000, 100, 10, 7, 9, 3, 10_099, 1_000, 500, 5, 60, 25),
     # The million-event figures.
@@ -419,79 +424,47 @@ def bar_serve(ctx: Context) -> list[Row]:
     ours_port, bare_port = processes.free_port(), processes.free_port()
     servers: list[subprocess.Popen[bytes]] = []
     try:
-        servers.append(
-            subprocess.Popen(
-                [*processes.meetings_command(), "serve", "--port", str(ours_port)],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                cwd=processes.REPO,
-            )
-        )
-        processes.wait_for_port(ours_port)
+        servers.append(processes.start_serving(env, ours_port))
         body, headers = fetch(ours_port, "/calendar.ics")
         if body.count(b"BEGIN:VEVENT") != ctx.size.serve_meetings:
             raise RuntimeError(f"the feed has {body.count(b'BEGIN:VEVENT')} events, not {ctx.size.serve_meetings}")
         body_file = ctx.work / "feed.ics"
         body_file.write_bytes(body)
-        servers.append(
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "tests.benchmarks.bare_server",
-                    str(bare_port),
-                    str(body_file),
-                    headers["etag"],
-                    headers["last-modified"],
-                    headers["content-type"],
-                ],
-                env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                cwd=processes.REPO,
-            )
-        )
+        servers.append(bare_server.start(bare_port, body_file, headers, env))
         processes.wait_for_port(bare_port)
         bare_body, _ = fetch(bare_port, "/calendar.ics")
         assert bare_body == body
-        rows = []
-        for bar, status, extra in (("6a", 200, {}), ("6b", 304, {"If-None-Match": headers["etag"]})):
-            ours: list[float] = []
-            bare: list[float] = []
-            tool = ""
-            for _ in range(2):
-                rate, tool = http_load.requests_per_second(
-                    ours_port, "/calendar.ics", extra, status, ctx.size.load_seconds
-                )
-                ours.append(rate)
-                rate, tool = http_load.requests_per_second(
-                    bare_port, "/calendar.ics", extra, status, ctx.size.load_seconds
-                )
-                bare.append(rate)
-            rows.append(
-                compare(
-                    bar,
-                    f"serve {ctx.size.serve_meetings}-meeting feed, {status} answers",
-                    statistics.median(ours),
-                    "req/s",
-                    statistics.median(bare),
-                    "bare waitress app, same bytes",
-                    0.7,
-                    at_most=False,
-                    note=f"{tool}, 16 keep-alive connections, {ctx.size.load_seconds:g}s x 2 each,"
-                    f" loopback; feed {len(body):,} bytes",
-                )
-            )
+        what = f"serve {ctx.size.serve_meetings}-meeting feed"
+        rows = serve_rows(ctx, (ours_port, bare_port), "/calendar.ics", headers["etag"], ("6a", "6b"), what)
+        for row in rows:
+            row.note += f"; feed {len(body):,} bytes"
         return rows
     finally:
-        for server in servers:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+        processes.stop(servers)
+
+
+def serve_rows(
+    ctx: Context, ports: tuple[int, int], path: str, etag: str, bars: tuple[str, str], what: str
+) -> list[Row]:
+    """Two rows: requests/s of our server (ports[0]) beside the bare app (ports[1]), for 200 and for 304."""
+    rows = []
+    for bar, status, extra in ((bars[0], 200, {}), (bars[1], 304, {"If-None-Match": etag})):
+        ours, bare, tool = http_load.interleaved(*ports, path, extra, status, ctx.size.load_seconds)
+        note = f"{tool}, 16 keep-alive connections, {ctx.size.load_seconds:g}s x 2 each, loopback, GET {path}"
+        rows.append(
+            compare(
+                bar,
+                f"{what}, {status} answers",
+                ours,
+                "req/s",
+                bare,
+                "bare waitress app, same bytes",
+                0.7,
+                at_most=False,
+                note=note,
+            )
+        )
+    return rows
 
 
 def fetch(port: int, path: str) -> tuple[bytes, dict[str, str]]:
@@ -526,17 +499,24 @@ def bar_concurrency(ctx: Context) -> list[Row]:
             )
         )
         return rows
+    with postgres_database(ctx.postgres) as url:
+        rows.append(race(ctx, "7b", "PostgreSQL", url))
+    return rows
+
+
+@contextlib.contextmanager
+def postgres_database(server: str) -> Iterator[str]:
+    """A fresh database on the server, dropped afterwards."""
     import psycopg
 
     name = f"bench_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(ctx.postgres, autocommit=True) as admin:
+    with psycopg.connect(server, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        rows.append(race(ctx, "7b", "PostgreSQL", f"{ctx.postgres.rsplit('/', 1)[0]}/{name}"))
+        yield f"{server.rsplit('/', 1)[0]}/{name}"
     finally:
-        with psycopg.connect(ctx.postgres, autocommit=True) as admin:
+        with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    return rows
 
 
 def race(ctx: Context, bar: str, backend: str, db: str) -> Row:

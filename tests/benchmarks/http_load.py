@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import re
 import shutil
+import statistics
 import subprocess
 import threading
 import time
@@ -30,6 +31,19 @@ def requests_per_second(
             raise RuntimeError(f"cannot read wrk's output: {done.stdout}")
         return float(found.group(1)), "wrk"
     return python_load(port, path, headers, expect, seconds, connections), "python client"
+
+
+def interleaved(
+    ours: int, bare: int, path: str, headers: dict[str, str], expect: int, seconds: float, rounds: int = 2
+) -> tuple[float, float, str]:
+    """Median requests/s of our server and of the bare one, their runs interleaved so drift hits both alike."""
+    rates: dict[int, list[float]] = {ours: [], bare: []}
+    tool = ""
+    for _ in range(rounds):
+        for port in (ours, bare):
+            rate, tool = requests_per_second(port, path, headers, expect, seconds)
+            rates[port].append(rate)
+    return statistics.median(rates[ours]), statistics.median(rates[bare]), tool
 
 
 def check(port: int, path: str, headers: dict[str, str], expect: int) -> None:

@@ -116,3 +116,26 @@ def wait_for_port(port: int, timeout: float = 60) -> None:
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+def start_serving(env: dict[str, str], port: int) -> subprocess.Popen[bytes]:
+    """`meetings serve` on loopback, as a user runs it, once it listens."""
+    server = subprocess.Popen(
+        [*meetings_command(), "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=REPO,
+    )
+    wait_for_port(port)
+    return server
+
+
+def stop(servers: Sequence[subprocess.Popen[bytes]]) -> None:
+    for server in servers:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.benchmarks import bars
+from tests.benchmarks import bars, web
 from tests.benchmarks.table import Row, render, write_json
 
 CACHE = Path(__file__).resolve().parents[2] / ".bench-cache"
@@ -100,6 +100,16 @@ def main(argv: list[str] | None = None) -> int:
             "bar 7: concurrency",
             [("7a", "concurrency SQLite"), ("7b", "concurrency PostgreSQL")],
             lambda: bars.bar_concurrency(ctx),
+        )
+        attempt(
+            "bar 9: the web page",
+            [("9a", "web page 200"), ("9b", "web page 304")],
+            lambda: web.bar_page(ctx),
+        )
+        attempt(
+            "bar 9: web sessions signing up at once",
+            [("9c", "web signups SQLite"), ("9d", "web signups PostgreSQL")],
+            lambda: web.bar_web_signups(ctx),
         )
         attempt(
             "bar 8: a million events",
