@@ -72,6 +72,10 @@ class LedgerGroup(LazyGroup):
             sys.exit(done.exit_code)
         except click.exceptions.Abort:
             sys.exit(echo_error("aborted", 1))
+        except click.exceptions.NoArgsIsHelpError as bare:
+            # A bare group (`meetings`, `meetings topic`) is asking what it can do: its help, as --help gives it.
+            click.echo(bare.ctx.get_help())
+            sys.exit(0)
         except click.UsageError as error:
             hint = f" (see '{error.ctx.command_path} --help')" if error.ctx else ""
             sys.exit(echo_error(error.format_message() + hint, 2))
