@@ -24,7 +24,7 @@ from ledger.meeting import TOPIC_PREFIX, Meeting
 from ledger.roles import Subject
 from ledger.storage.adapter import DatabaseLocked, Storage, WriteConflict, appending, best_effort
 from ledger.transcoding import AsDict, LedgerTranscoder
-from ledger.vocabulary import check_mode
+from ledger.vocabulary import check_attendee_list, check_mode
 
 if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
     from ledger.timing import Fold
@@ -207,11 +207,9 @@ class Ledger(ImportCommands, AccessCommands, Application):
         return self._save_new(meeting, f"created {meeting.slug}")
 
     def edit_meeting(self, slug: str, **changes: Any) -> Saved:
-        cleaned = {
-            k: bool(v) if k == "publish_emails" else text.check(k, v) for k, v in changes.items() if v is not None
-        }
+        cleaned = {k: _edited_value(k, v) for k, v in changes.items() if v is not None}
         if not cleaned:
-            raise BadInputError("give at least one of --title, --location, --video-url, --description")
+            raise BadInputError("give at least one of --title, --location, --video-url, --description, --attendee-list")
 
         def change(meeting: Meeting) -> str:
             meeting.edit(**cleaned)
@@ -318,9 +316,7 @@ class Ledger(ImportCommands, AccessCommands, Application):
             meeting.retitle_topic(topic_id, title)
             return f"retitled topic {topic_id} of {slug}"
 
-        return self._update(
-            slug, "topic-retitle", change, lambda meeting: Subject(meeting.find_topic(topic_id).proposer)
-        )
+        return self._update(slug, "topic-retitle", change, lambda meeting: proposer_of(meeting, topic_id))
 
     def move_topic(self, slug: str, topic_id: int, position: int) -> Saved:
         def change(meeting: Meeting) -> str:
@@ -336,9 +332,7 @@ class Ledger(ImportCommands, AccessCommands, Application):
             meeting.withdraw_topic(topic_id, reason)
             return f"withdrew topic {topic_id} from {slug}"
 
-        return self._update(
-            slug, "topic-withdraw", change, lambda meeting: Subject(meeting.find_topic(topic_id).proposer)
-        )
+        return self._update(slug, "topic-withdraw", change, lambda meeting: proposer_of(meeting, topic_id))
 
     # ----- notes -----------------------------------------------------------------------
 
@@ -385,6 +379,14 @@ def entry_of(meeting: Meeting, name: str) -> Subject:
 def proposer_of(meeting: Meeting, topic_id: int) -> Subject:
     """Whose topic a command touches: its proposer's."""
     return Subject(meeting.find_topic(topic_id).proposer)
+
+
+def _edited_value(name: str, value: Any) -> Any:
+    if name == "publish_emails":
+        return bool(value)
+    if name == "attendee_list":
+        return check_attendee_list(str(value))
+    return text.check(name, value)
 
 
 def check_capacity(capacity: int | None) -> int | None:
