@@ -397,4 +397,4 @@ def check_capacity(capacity: int | None) -> int | None:
     return capacity
 
 
-__all__ = ["DIRECTORY_STREAM", "Ledger", "Saved", "open_ledger", "people", "resolve_person"]
+__all__ = ["DIRECTORY_STREAM", "Ledger", "Saved", "open_ledger", "people", "resolve_person", "text"]

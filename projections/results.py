@@ -92,7 +92,7 @@ class AttendeeList:
 
         def shown(entry: AttendeeEntry) -> AttendeeEntry | None:
             if own is not None and own(entry):
-                return entry
+                return replace(entry, email=None)
             if level == "full":
                 return replace(entry, email=None, remark=mask_emails(entry.remark))
             return replace(entry, email=None, remark="") if level == "names" else None
