@@ -193,3 +193,23 @@ def test_the_level_is_an_organizers_change_recorded_in_the_audit(cli: Cli) -> No
     assert "Public:    attendee list hidden" in cli.ok("show", SLUG).out
     same = cli("edit", SLUG, "--attendee-list", "hidden")
     assert same.code == 1 and "nothing to change" in same.err
+
+
+def test_audit_json_and_csv_show_emails_only_to_admins(cli: Cli) -> None:
+    build(cli)
+    as_admin = {fmt: cli.ok("audit", "--format", fmt).out for fmt in ("json", "csv", "text")}
+    assert "ann@example.org" in as_admin["json"] and "ann@example.org" in as_admin["csv"]
+    assert "bob@example.org" in as_admin["text"]  # the remark as written
+    me = json.loads(as_admin["json"])[0]["principal"]  # the CLI's own account, the ledger's first admin
+    cli.ok("account", "add", "ada")
+    cli.ok("admin", "grant", "ada")
+    cli.ok("admin", "revoke", me)
+    for fmt in ("json", "csv", "text"):
+        shown = cli.ok("audit", "--format", fmt).out
+        assert not any(email in shown for email in EMAILS), fmt
+        assert "[email hidden]" in shown and "Ann Alder" in shown, fmt
+    entries = json.loads(cli.ok("audit", "--format", "json").out)
+    signed = next(e for e in entries if e["action"] == "signed-up" and e["person"] == "Ann Alder")
+    assert signed["details"]["email"] is None
+    assert signed["details"]["remark"] == "Bob Smith ([email hidden]) joins me"
+    assert len(entries) == len(json.loads(as_admin["json"])) + 4  # the same events and the four about accounts
