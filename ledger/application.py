@@ -21,6 +21,7 @@ from ledger.attendance import Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.importing import ImportCommands
 from ledger.meeting import TOPIC_PREFIX, Meeting
+from ledger.muting import MuteCommands
 from ledger.roles import Subject
 from ledger.storage.adapter import DatabaseLocked, Storage, WriteConflict, appending, best_effort
 from ledger.transcoding import AsDict, LedgerTranscoder
@@ -48,7 +49,7 @@ DIRECTORY_STREAM = DIRECTORY_ID.hex  # the stream of accounts and admins, as the
 SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snapshot
 
 
-class Ledger(ImportCommands, AccessCommands, Application):
+class Ledger(ImportCommands, AccessCommands, MuteCommands, Application):
     """Meetings as event streams, one stream per meeting."""
 
     name = "Ledger"
