@@ -127,7 +127,6 @@ class Directory(Aggregate):
     def _revoke_admin(self, name: str) -> None:
         self.admins.remove(name)
 
-
     # ----- mail -------------------------------------------------------------------------------
 
     def mute(self, person_key: str, person: str) -> None:

@@ -36,6 +36,7 @@ class MuteCommands:
     _directory: Callable[[], Directory | None]
     _founders: Callable[[], list[str]]
     get_meeting: Callable[[str], Meeting]
+    current_account: Callable[[], Any]
 
     def mute(self, person: str, *, muted: bool = True, meeting: str | None = None) -> Saved:
         """Mute (or unmute) a person, named by email or by name; `meeting` names where they sign up."""
@@ -71,6 +72,11 @@ class MuteCommands:
     def is_muted(self, person_key: str) -> bool:
         directory = self._directory()
         return directory is not None and directory.is_muted(person_key)
+
+    def check_may_configure_notifier(self) -> None:
+        from ledger.roles import authorize
+
+        authorize("notify-configure", self.current_account(), where="the ledger")
 
     # ----- unsubscribe links -------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ feed shows it after the event (its UID and SEQUENCE for the mail's iTIP part).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import time
 from collections.abc import Iterator
@@ -35,7 +36,7 @@ NAME = "notifier"
 VERSION = 1
 MUTED = "muted"  # the state document of who is muted
 START = "start-position"  # setting: events up to here were recorded before the notifier ran
-DOMAIN = "meeting-ledger.invalid"  # Message-IDs name no real host
+DOMAIN = "meetings.invalid"  # Message-IDs name no real host
 _MEETINGS, _ATTENDEES = MeetingsModel(), AttendeesModel()
 DIRECTORY = frozenset({"Muted", "Unmuted"})
 FOLDED = _MEETINGS.kinds | _ATTENDEES.kinds | DIRECTORY
@@ -62,7 +63,9 @@ class State:
 def message_id(event: LedgerEvent, recipient_key: str) -> str:
     """Stable across retries, restarts, rebuilds and copies: the meeting, its version, the recipient."""
     who = hashlib.sha256(recipient_key.encode()).hexdigest()[:16]
-    return f"<{event.meeting_id}.{event.version}.{who}@{DOMAIN}>"
+    # The meeting's 128-bit id in 22 characters, so the header fits one line and is never folded.
+    meeting = base64.urlsafe_b64encode(bytes.fromhex(event.meeting_id)).decode().rstrip("=")
+    return f"<{meeting}.{event.version}.{who}@{DOMAIN}>"
 
 
 def is_muted(muted: set[str], key: str, name: str) -> bool:
