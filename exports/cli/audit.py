@@ -61,8 +61,18 @@ def audit(
     if slug and first is None:
         raise NotFoundError(f"no meeting {slug!r}")
     persons = {account.name: account.person for account in session().app.accounts()}
-    found = trail.entries(_prepend(first, events), filters, diffs, persons)
+    found = trail.entries(_prepend(first, events), filters, diffs, persons, _not_notified(meeting_id))
     write(trail.render(found, fmt, diffs))
+
+
+def _not_notified(meeting_id: str | None) -> dict[int, list[tuple[str, str]]]:
+    """Whom the notifier skipped, by event position (its outbox; nothing before it first ran)."""
+    from projections.notices import SKIPPED, Outbox
+
+    found: dict[int, list[tuple[str, str]]] = {}
+    for row in Outbox(session().store(catch_up=False)).rows(status=SKIPPED, meeting_id=meeting_id):
+        found.setdefault(row.position, []).append((row.recipient, row.reason))
+    return found
 
 
 def _prepend(first: Any, rest: Iterable[Any]) -> Iterable[Any]:

@@ -42,6 +42,16 @@ def ensure(storage: Any, cursor: Any) -> None:
     storage.ensure_side_table(cursor, SETTINGS)
 
 
+def exists(storage: Any, cursor: Any) -> bool:
+    """Whether the notifier ever ran here (read-only callers such as the audit must not create tables)."""
+    if storage.postgres:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{storage.prefix}{OUTBOX.name}",))
+    else:
+        cursor.execute("SELECT count(*) > 0 AS ok FROM sqlite_master WHERE name = ?", (OUTBOX.name,))
+    row = cursor.fetchone()
+    return bool(row and row["ok"])
+
+
 def insert(storage: Any, cursor: Any, rows: Sequence[OutboxRow]) -> None:
     """New messages; one already there (a follower replaying after a copy) keeps its row and status."""
     if not rows:
@@ -106,8 +116,9 @@ def select(storage: Any, *, status: str | None = None, meeting_id: str | None = 
         where.append("meeting_id = ?")
         params.append(meeting_id)
     clause = (" WHERE " + " AND ".join(where)) if where else ""
-    with storage.transaction(write=True) as cursor:
-        ensure(storage, cursor)
+    with storage.transaction(write=False) as cursor:
+        if not exists(storage, cursor):
+            return []
         cursor.execute(
             storage.sql(
                 f"SELECT {', '.join(OUTBOX.columns)} FROM {{p}}{OUTBOX.name}{clause} ORDER BY position, message_id"
@@ -118,8 +129,9 @@ def select(storage: Any, *, status: str | None = None, meeting_id: str | None = 
 
 
 def counts(storage: Any) -> dict[str, int]:
-    with storage.transaction(write=True) as cursor:
-        ensure(storage, cursor)
+    with storage.transaction(write=False) as cursor:
+        if not exists(storage, cursor):
+            return {}
         cursor.execute(storage.sql(f"SELECT status, count(*) AS n FROM {{p}}{OUTBOX.name} GROUP BY status"))
         return {r["status"]: int(r["n"]) for r in cursor.fetchall()}
 
