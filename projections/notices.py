@@ -84,12 +84,9 @@ def _everyone(roster: Roster) -> list[dict[str, Any]]:
     return [{"key": a.key, "name": a.name, "email": a.email} for a in roster.attendees.values()]
 
 
-def notices(event: LedgerEvent, meeting: dict[str, Any] | None, roster: Roster | None) -> list[dict[str, Any]]:
-    """The notices an event calls for, given the meeting and roster before it: kind, recipient, reason."""
+def meeting_changes(event: LedgerEvent, meeting: dict[str, Any]) -> list[str]:
+    """What an event changed that every attendee hears of (and the changes feed lists), given the meeting before it."""
     data = event.data
-    if meeting is None or roster is None:
-        return []
-    found: list[dict[str, Any]] = []
     kinds: list[str] = []
     if event.kind == "Rescheduled":
         kinds.append("rescheduled")
@@ -103,6 +100,16 @@ def notices(event: LedgerEvent, meeting: dict[str, Any] | None, roster: Roster |
         kinds.append("cancelled")
     elif event.kind == "Reinstated":
         kinds.append("reinstated")
+    return kinds
+
+
+def notices(event: LedgerEvent, meeting: dict[str, Any] | None, roster: Roster | None) -> list[dict[str, Any]]:
+    """The notices an event calls for, given the meeting and roster before it: kind, recipient, reason."""
+    data = event.data
+    if meeting is None or roster is None:
+        return []
+    found: list[dict[str, Any]] = []
+    kinds = meeting_changes(event, meeting)
     if kinds:
         # One message per attendee for the event, whatever it changed.
         for person in _everyone(roster):
@@ -191,6 +198,24 @@ def rows_for(event: LedgerEvent, state: State, emit: bool) -> Iterator[OutboxRow
             created_at=datetime.now(UTC).isoformat(),
             sent_at=None,
         )
+
+
+def changes(events: list[LedgerEvent]) -> list[dict[str, Any]]:
+    """A meeting's changes, oldest first, from its stream: its creation, then every change attendees hear of.
+
+    Each is the kind(s), the event's version and time, who made it, and the meeting as it was after.
+    """
+    found: list[dict[str, Any]] = []
+    meeting: dict[str, Any] | None = None
+    for event in events:
+        if event.kind not in _MEETINGS.kinds:
+            continue
+        kinds = ["scheduled"] if event.kind == "Scheduled" else meeting_changes(event, meeting) if meeting else []
+        meeting = _MEETINGS.apply(meeting, event)
+        if kinds and meeting is not None:
+            entry = {"kinds": kinds, "version": event.version, "at": event.timestamp, "actor": event.actor}
+            found.append({**entry, "reason": event.data.get("reason", ""), "meeting": dict(meeting)})
+    return found
 
 
 # ----- following the log -------------------------------------------------------------------------
