@@ -53,7 +53,10 @@ class MuteCommands:
             else:
                 key, name = people.typed_person_key(typed), typed
                 email = typed if people.is_email(typed) else None
-                self._authorize("mute", None, Subject(typed, email))
+                account = self.current_account()
+                # An email names its owner: the account with that email mutes itself.
+                own = email and account.email and email.casefold() == account.email.casefold()
+                self._authorize("mute", None, Subject(account.person if own else typed, email))
             return self._record_mute(key, name, muted)
 
         saved: Saved = self._retrying(attempt)
