@@ -42,12 +42,12 @@ def ensure(storage: Any, cursor: Any) -> None:
     storage.ensure_side_table(cursor, SETTINGS)
 
 
-def exists(storage: Any, cursor: Any) -> bool:
-    """Whether the notifier ever ran here (read-only callers such as the audit must not create tables)."""
+def exists(storage: Any, cursor: Any, table: Any = OUTBOX) -> bool:
+    """Whether the table is there yet (read-only callers such as the audit must not create tables)."""
     if storage.postgres:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{storage.prefix}{OUTBOX.name}",))
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{storage.prefix}{table.name}",))
     else:
-        cursor.execute("SELECT count(*) > 0 AS ok FROM sqlite_master WHERE name = ?", (OUTBOX.name,))
+        cursor.execute("SELECT count(*) > 0 AS ok FROM sqlite_master WHERE name = ?", (table.name,))
     row = cursor.fetchone()
     return bool(row and row["ok"])
 
@@ -72,8 +72,9 @@ def _rows(cursor: Any) -> list[OutboxRow]:
 
 def due(storage: Any, now: float, limit: int) -> list[OutboxRow]:
     """Pending messages whose next attempt is due, oldest event first."""
-    with storage.transaction(write=True) as cursor:
-        ensure(storage, cursor)
+    with storage.transaction(write=False) as cursor:
+        if not exists(storage, cursor):
+            return []
         cursor.execute(
             storage.sql(
                 f"SELECT {', '.join(OUTBOX.columns)} FROM {{p}}{OUTBOX.name}"
@@ -137,8 +138,9 @@ def counts(storage: Any) -> dict[str, int]:
 
 
 def setting(storage: Any, name: str) -> str | None:
-    with storage.transaction(write=True) as cursor:
-        ensure(storage, cursor)
+    with storage.transaction(write=False) as cursor:
+        if not exists(storage, cursor, SETTINGS):
+            return None
         cursor.execute(storage.sql(f"SELECT value FROM {{p}}{SETTINGS.name} WHERE name = ?"), (name,))
         row = cursor.fetchone()
     return str(row["value"]) if row else None
