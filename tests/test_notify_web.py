@@ -127,3 +127,43 @@ def test_the_changes_feed_is_atom_with_stable_ids_newest_first(cli: Cli, served:
     assert [e.id for e in again.entries][1:] == ids  # the same ids, the new change on top
     assert again.entries[0].title == "On again: Daily standup"
     assert browser.request("/meetings/nosuch/changes.atom").status == 404
+    assert browser.request("/series/standup/changes.atom").status == 404  # no occurrences standup/DATE
+
+
+def test_a_series_feed_merges_its_occurrences_changes_newest_first() -> None:
+    from exports.notifier import atom
+
+    def change(mid: str, slug: str, version: int, at: str, kind: str) -> dict[str, Any]:
+        m = {"slug": slug, "title": "Weekly", "start": "2099-05-01T10:00:00+00:00", "end": "2099-05-01T11:00:00+00:00"}
+        m |= {"timezone": "UTC", "location": "", "video_url": ""}
+        page = f"http://h/meetings/{slug}"
+        return {
+            "kinds": [kind],
+            "version": version,
+            "at": at,
+            "actor": "alice",
+            "meeting": m,
+            "meeting_id": mid,
+            "page": page,
+        }
+
+    one, two = "a" * 32, "b" * 32
+    body = atom.render(
+        atom.series_feed_id("weekly"),
+        "Changes to Weekly",
+        "http://h/series/weekly",
+        [
+            change(one, "weekly/2099-05-01", 1, "2026-01-01T10:00:00+00:00", "scheduled"),
+            change(two, "weekly/2099-05-08", 1, "2026-01-01T10:00:01+00:00", "scheduled"),
+            change(one, "weekly/2099-05-01", 3, "2026-01-02T09:00:00+00:00", "cancelled"),
+        ],
+    )
+    parsed = feedparser.parse(body)
+    assert not parsed.bozo and parsed.version == "atom10"
+    assert [e.title for e in parsed.entries] == ["Cancelled: Weekly", "Scheduled: Weekly", "Scheduled: Weekly"]
+    assert [e.link for e in parsed.entries] == [
+        "http://h/meetings/weekly/2099-05-01",
+        "http://h/meetings/weekly/2099-05-08",
+        "http://h/meetings/weekly/2099-05-01",
+    ]
+    assert len({e.id for e in parsed.entries}) == 3

@@ -1,8 +1,9 @@
 """A meeting's changes as an Atom 1.0 feed (RFC 4287): the same changes the notifier mails to attendees.
 
-Entries are newest first. Each entry's id is a `urn:uuid:` derived from the meeting's id and the
-version of the event, so it never changes; its `updated` is the event's time. Only what the meeting's
-public page shows is said (no attendee names or emails).
+Entries are newest first. A series' feed holds the changes of every occurrence (the meetings whose
+slug is the series' slug, a slash, and the occurrence's date). Each entry's id is a `urn:uuid:`
+derived from the meeting's id and the version of the event, so it never changes; its `updated` is
+the event's time. Only what the meeting's public page shows is said (no attendee names or emails).
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ def describe(change: dict[str, Any]) -> tuple[str, str]:
     return subject_and_text(notice)
 
 
-def render(meeting_id: str, slug: str, title: str, changes: list[dict[str, Any]], base_url: str) -> bytes:
+def render(feed_id: str, title: str, page: str, changes: list[dict[str, Any]]) -> bytes:
+    """The feed; each change carries its meeting's `meeting_id` (entry ids are unique across meetings)."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
 
@@ -45,23 +47,31 @@ def render(meeting_id: str, slug: str, title: str, changes: list[dict[str, Any]]
             element.text = text
         return element
 
-    page = f"{base_url}/meetings/{slug}"
-    sub(feed, "id", f"urn:uuid:{uuid.UUID(hex=meeting_id)}")
-    sub(feed, "title", f"Changes to {title}")
-    sub(feed, "updated", rfc3339(changes[-1]["at"]) if changes else "1970-01-01T00:00:00+00:00")
+    ordered = sorted(changes, key=lambda c: (c["at"], c["meeting_id"], c["version"]))
+    sub(feed, "id", feed_id)
+    sub(feed, "title", title)
+    sub(feed, "updated", rfc3339(ordered[-1]["at"]) if ordered else "1970-01-01T00:00:00+00:00")
     sub(feed, "link", rel="self", type="application/atom+xml", href=f"{page}/changes.atom")
     sub(feed, "link", rel="alternate", type="text/html", href=page)
     author = sub(feed, "author")
     sub(author, "name", "meeting-ledger")
     sub(feed, "generator", "meeting-ledger")
-    for change in reversed(changes):
+    for change in reversed(ordered):
         heading, text = describe(change)
         entry = sub(feed, "entry")
-        sub(entry, "id", entry_id(meeting_id, change["version"]))
+        sub(entry, "id", entry_id(change["meeting_id"], change["version"]))
         sub(entry, "title", heading)
         sub(entry, "updated", rfc3339(change["at"]))
-        sub(entry, "link", rel="alternate", type="text/html", href=page)
+        sub(entry, "link", rel="alternate", type="text/html", href=change["page"])
         if change.get("actor"):
             sub(sub(entry, "author"), "name", change["actor"])
         sub(entry, "content", text, type="text")
     return b'<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="utf-8", xml_declaration=False)
+
+
+def meeting_feed_id(meeting_id: str) -> str:
+    return f"urn:uuid:{uuid.UUID(hex=meeting_id)}"
+
+
+def series_feed_id(slug: str) -> str:
+    return f"urn:uuid:{uuid.uuid5(uuid.NAMESPACE_URL, f'/series/{slug}/changes')}"
