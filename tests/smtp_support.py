@@ -11,6 +11,7 @@ import email
 import email.policy
 import socket
 import threading
+import warnings
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -61,12 +62,33 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+class Authenticator:
+    """Accepts one login and password (AUTH PLAIN or LOGIN), as a submission server does."""
+
+    def __init__(self, login: str, password: str) -> None:
+        self.login, self.password = login.encode(), password.encode()
+        self.tried: list[bytes] = []
+
+    def __call__(self, server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> Any:
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        if not isinstance(auth_data, LoginPassword):
+            return AuthResult(success=False, handled=False)
+        self.tried.append(auth_data.login)
+        ok = auth_data.login == self.login and auth_data.password == self.password
+        return AuthResult(success=ok, handled=False)  # aiosmtpd answers 235 or 535 itself
+
+
 @contextmanager
-def smtp_server() -> Iterator[tuple[Mailbox, str]]:
-    """The running server and its smtp:// URL."""
+def smtp_server(login: tuple[str, str] | None = None) -> Iterator[tuple[Mailbox, str]]:
+    """The running server and its smtp:// URL; with `login`, AUTH is required (over plain TCP on loopback)."""
     box = Mailbox()
     port = free_port()
-    controller = Controller(box, hostname="127.0.0.1", port=port)
+    extra: dict[str, Any] = {}
+    if login is not None:
+        warnings.filterwarnings("ignore", "Requiring AUTH while not requiring TLS", UserWarning)
+        extra = {"authenticator": Authenticator(*login), "auth_required": True, "auth_require_tls": False}
+    controller = Controller(box, hostname="127.0.0.1", port=port, **extra)
     controller.start()
     try:
         yield box, f"smtp://127.0.0.1:{port}"

@@ -205,3 +205,28 @@ def test_the_notifier_starts_from_now_unless_told_to_start_from_the_beginning(le
     ledger.cancel("sync")
     Runner(ledger, ReadStore(ledger)).once()
     assert mailbox.count() == 3
+
+
+def test_a_server_that_requires_a_login_gets_it_and_a_wrong_password_is_reported_without_it(
+    ledger: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with smtp_server(login=("mailer", "right-pw")) as (box, url):
+        monkeypatch.setenv("MEETINGS_SMTP_URL", url.replace("smtp://", "smtp://mailer@"))
+        monkeypatch.setenv("MEETINGS_SMTP_PASSWORD", "wrong-pw")
+        monkeypatch.setenv("MEETINGS_MAIL_FROM", "meetings@example.org")
+        monkeypatch.setenv("MEETINGS_NOTIFY_RETRY_SECONDS", "0.05")
+        runner = Runner(ledger, ReadStore(ledger))
+        runner.once()
+        meeting_with_people(ledger)
+        ledger.cancel("sync")
+        done = runner.once()
+        assert done.failed == 3 and box.count() == 0
+        shown = status(runner.store)
+        assert all("535" in e["error"] for e in shown["errors"]), [e["error"] for e in shown["errors"]]
+        assert "wrong-pw" not in str(shown) and shown["smtp"] == url.replace("smtp://", "smtp://mailer@")
+        monkeypatch.setenv("MEETINGS_SMTP_PASSWORD", "right-pw")
+        import time
+
+        time.sleep(0.1)
+        assert Runner(ledger, ReadStore(ledger)).once().sent == 3
+        assert box.count() == 3
