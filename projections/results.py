@@ -17,8 +17,15 @@ def _plain(result: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     return {f.name: getattr(result, f.name) for f in fields(result) if f.name not in leave_out}
 
 
+class Plain:
+    """A result whose `--json` shape is its own fields, in declaration order."""
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+
 @dataclass(frozen=True)
-class Counts:
+class Counts(Plain):
     """How many people come in each way, and whether the room is over its limit."""
 
     seated: int
@@ -28,9 +35,6 @@ class Counts:
     undecided: int
     total: int
     over_capacity: bool
-
-    def to_json(self) -> dict[str, Any]:
-        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -53,16 +57,13 @@ class AttendeeEntry:
 
 
 @dataclass(frozen=True)
-class Withdrawal:
+class Withdrawal(Plain):
     """Someone's latest withdrawal: why, by whom and when."""
 
     name: str
     reason: str
     by: str
     at: str  # UTC ISO 8601
-
-    def to_json(self) -> dict[str, Any]:
-        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -146,7 +147,7 @@ class MeetingView:
 
 
 @dataclass(frozen=True)
-class MeetingRow:
+class MeetingRow(Plain):
     """One line of `meetings list`: when, where, and whether it is upcoming, past or cancelled."""
 
     slug: str
@@ -158,21 +159,15 @@ class MeetingRow:
     capacity: int | None
     status: str  # "upcoming", "past" or "cancelled"
 
-    def to_json(self) -> dict[str, Any]:
-        return _plain(self)
-
 
 @dataclass(frozen=True)
-class Topic:
+class Topic(Plain):
     """A topic numbered as the page shows it ("4", "4a")."""
 
     id: int
     number: str
     title: str
     proposer: str
-
-    def to_json(self) -> dict[str, Any]:
-        return _plain(self)
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from exports.server.pages import listing, subscribe_links
 from exports.web import accounts, context, queries, times
 from exports.web.auth import login_required
 from exports.web.markdown import render as markdown
+from ledger.application import name_key
 from ledger.errors import BadInputError, LedgerError, NotFoundError, PermissionDeniedError, StorageError
-from ledger.people import name_key
 
 bp = Blueprint("pages", __name__)
 RECENT_DAYS = 60

@@ -10,11 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from exports import audit as trail
-from ledger import text
 from ledger.errors import NotFoundError
-from ledger.meeting import Meeting
 from ledger.vocabulary import MODE_LABELS as MODE_LABELS  # how each mode reads on the page ("In Person", "TBD")
 from projections import queries
+from projections.events import stream_id
 from projections.queries import MODELS
 from projections.store import ReadStore
 
@@ -59,7 +58,7 @@ def audit_json(app: Any, slug: str) -> str:
 
 
 def _events(app: Any, slug: str) -> list[Any]:
-    events = list(trail.stream_events(app, Meeting.create_id(text.slug(slug)).hex))
+    events = list(trail.stream_events(app, stream_id(slug)))
     if not events:
         raise NotFoundError(f"no meeting {slug!r}")
     return events
