@@ -105,3 +105,26 @@ def test_mute_on_the_command_line(cli: Cli) -> None:
     cli.ok("notify", "unmute", "ben@example.org")
     audit = cli.ok("audit").out
     assert "muted mail to ben@example.org" in audit and "unmuted mail to ben@example.org" in audit
+
+
+def test_a_copied_ledger_keeps_what_was_sent_and_its_notifier_mails_nobody_again(
+    sqlite_cli: Cli, tmp_path: Any
+) -> None:
+    cli = sqlite_cli
+    with smtp_server() as (box, url):
+        env = {"MEETINGS_SMTP_URL": url, "MEETINGS_MAIL_FROM": "meetings@example.org"}
+        cli.ok("notify", "run", "--once", env=env)
+        cli.ok("new", "m", "--title", "M", "--start", "2099-01-01T10:00", "--end", "2099-01-01T11:00", "--tz", "UTC")
+        cli.ok("signup", "m", "Ann", "--email", "ann@example.org")
+        cli.ok("cancel", "m")
+        cli.ok("notify", "run", "--once", env=env)
+        assert box.count() == 1
+        copy = str(tmp_path / "copy.sqlite")
+        cli.ok("copy", "--to", copy)
+        copied = {**env, "MEETINGS_DB": copy}
+        cli.ok("notify", "run", "--once", env=copied)
+        assert sum(box.received.values()) == 1  # nothing sent twice
+        cli.ok("reinstate", "m", env={"MEETINGS_DB": copy})
+        cli.ok("notify", "run", "--once", env=copied)
+        assert box.count() == 2  # the copy's notifier goes on from there
+        assert cli.ok("notify", "status", "--json", env=copied).json()["queue"]["sent"] == 2
