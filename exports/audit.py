@@ -12,7 +12,7 @@ import difflib
 import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -42,11 +42,17 @@ class Entry:
     details: dict[str, Any]
     sentence: str
     diff: str | None = field(default=None)
+    # Whom the notifier did not mail about this event, and why ("no email", "muted"): from its outbox.
+    not_notified: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
         if self.diff is None:
             del data["diff"]
+        if self.not_notified:
+            data["not_notified"] = [{"person": p, "reason": r} for p, r in self.not_notified]
+        else:
+            del data["not_notified"]
         return data
 
 
@@ -112,7 +118,11 @@ def _masked(value: Any) -> Any:
 
 
 def entries(
-    events: Iterable[LedgerEvent], filters: Filters, diffs: bool = False, persons: Mapping[str, str] | None = None
+    events: Iterable[LedgerEvent],
+    filters: Filters,
+    diffs: bool = False,
+    persons: Mapping[str, str] | None = None,
+    not_notified: Mapping[int, list[tuple[str, str]]] | None = None,
 ) -> Iterator[Entry]:
     """Turn events into entries, keeping those the filters allow.
 
@@ -132,6 +142,8 @@ def entries(
             notes[key] = after
             diff = unified_diff(before, after, event.data["revision"])
         entry = to_entry(event, slug, diff, persons or {})
+        if not_notified and event.position in not_notified:
+            entry = replace(entry, not_notified=tuple(not_notified[event.position]))
         if filters.keep(entry):
             yield entry
 
@@ -234,6 +246,10 @@ def sentence(kind: str, who: str, slug: str, data: dict[str, Any], actor: str = 
         return f"{who} made {data['name']} an admin of the ledger"
     if kind == "AdminRevoked":
         return f"{who} revoked {data['name']}'s admin role"
+    if kind == "Muted":
+        return f"{who} muted mail to {person}"
+    if kind == "Unmuted":
+        return f"{who} unmuted mail to {person}"
     if kind == "NotesEdited":
         section = str(data["section"])
         where = "the general notes" if section == "general" else f"the notes of topic {section.removeprefix('topic-')}"
@@ -282,6 +298,8 @@ def render(found: Iterable[Entry], fmt: str, diffs: bool = False) -> Iterator[st
             yield f"{entry.time[:19].replace('T', ' ')}Z  {entry.sentence}\n"
             if entry.diff:
                 yield "".join(f"    {line}\n" for line in entry.diff.splitlines())
+            for person, reason in entry.not_notified:
+                yield f"    not notified: {reason}: {person}\n"
 
 
 def _json(found: Iterable[Entry]) -> Iterator[str]:

@@ -53,6 +53,11 @@ class Directory(Aggregate):
         # The founder is the account that created the ledger: its first admin.
         self.accounts: dict[str, dict[str, Any]] = {}
         self.admins: list[str] = [founder]
+        self.muted: dict[str, str] = {}  # person key -> name: people who receive no mail
+
+    # A directory recorded before mail could be muted has no `muted` until it is first needed.
+    def is_muted(self, person_key: str) -> bool:
+        return person_key in getattr(self, "muted", {})
 
     # ----- questions ---------------------------------------------------------------------
 
@@ -121,6 +126,28 @@ class Directory(Aggregate):
     @event("AdminRevoked", topic=f"{DIRECTORY_TOPIC}.AdminRevoked")
     def _revoke_admin(self, name: str) -> None:
         self.admins.remove(name)
+
+    # ----- mail -------------------------------------------------------------------------------
+
+    def mute(self, person_key: str, person: str) -> None:
+        if self.is_muted(person_key):
+            raise RuleError(f"{person} is already muted")
+        self._mute(person_key=person_key, person=person)
+
+    @event("Muted", topic=f"{DIRECTORY_TOPIC}.Muted")
+    def _mute(self, person_key: str, person: str) -> None:
+        if not hasattr(self, "muted"):
+            self.muted = {}
+        self.muted[person_key] = person
+
+    def unmute(self, person_key: str, person: str) -> None:
+        if not self.is_muted(person_key):
+            raise RuleError(f"{person} is not muted")
+        self._unmute(person_key=person_key, person=person)
+
+    @event("Unmuted", topic=f"{DIRECTORY_TOPIC}.Unmuted")
+    def _unmute(self, person_key: str, person: str) -> None:
+        self.muted.pop(person_key, None)
 
 
 def acts_as_self(account: Account, person: str, email: str | None = None) -> bool:

@@ -22,6 +22,7 @@ from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.importing import ImportCommands
 from ledger.kinds import ACTIONS
 from ledger.meeting import Meeting
+from ledger.muting import MuteCommands
 from ledger.notes_commands import NotesCommands
 from ledger.people import name_key
 from ledger.roles import Subject, entry_of, proposer_of
@@ -64,7 +65,7 @@ DIRECTORY_STREAM = DIRECTORY_ID.hex  # the stream of accounts and admins, as the
 SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snapshot
 
 
-class Ledger(NotesCommands, ImportCommands, AccessCommands, Application[UUID]):
+class Ledger(NotesCommands, ImportCommands, AccessCommands, MuteCommands, Application[UUID]):
     """Meetings as event streams, one stream per meeting."""
 
     name = "Ledger"

@@ -37,6 +37,8 @@ _ACTIONS = {
     "AccountRevoked": "account-revoked",
     "AdminGranted": "admin-granted",
     "AdminRevoked": "admin-revoked",
+    "Muted": "muted",
+    "Unmuted": "unmuted",
 }
 
 

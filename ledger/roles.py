@@ -51,6 +51,9 @@ RULES: dict[str, Rule] = {
     "accounts": Rule(ADMIN, "manage accounts of"),
     "admins": Rule(ADMIN, "grant or revoke admins of"),
     "erase": Rule(ADMIN, "erase people from"),
+    # Mail: anyone may mute their own; an organizer the people of their meeting; an admin anyone.
+    "notify-configure": Rule(ADMIN, "configure the notifier of"),
+    "mute": Rule(ORGANIZER, "mute or unmute someone else's mail in", own="entry"),
 }
 
 

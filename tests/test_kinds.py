@@ -25,6 +25,8 @@ ACCESS = {
     "AccountRevoked",
     "AdminGranted",
     "AdminRevoked",
+    "Muted",
+    "Unmuted",
 }
 # What each read model must fold: the kinds that change what it shows. The meetings model folds
 # every other kind, because any change moves the meeting's `updated_at` (calendars' LAST-MODIFIED).
@@ -51,6 +53,8 @@ def every_kind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Ledger
     app.add_organizer("k", "bob")
     app.remove_organizer("k", "bob")
     app.revoke_account("bob")
+    app.mute("Zed")
+    app.mute("Zed", muted=False)
     app.edit_meeting("k", title="All kinds")
     app.reschedule("k", "2030-01-02T10:00", "2030-01-02T11:00", None)
     app.sign_up("k", "Ann")

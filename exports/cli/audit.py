@@ -65,8 +65,18 @@ def audit(
     read: Iterable[Any] = _prepend(first, events)
     if not session().app.current_account().admin:
         read = trail.without_emails(read)  # email addresses are for admins only, in every format
-    found = trail.entries(read, filters, diffs, persons)
+    found = trail.entries(read, filters, diffs, persons, _not_notified(meeting_id))
     write(trail.render(found, fmt, diffs))
+
+
+def _not_notified(meeting_id: str | None) -> dict[int, list[tuple[str, str]]]:
+    """Whom the notifier skipped, by event position (its outbox; nothing before it first ran)."""
+    from projections.notices import SKIPPED, Outbox
+
+    found: dict[int, list[tuple[str, str]]] = {}
+    for row in Outbox(session().store(catch_up=False)).rows(status=SKIPPED, meeting_id=meeting_id):
+        found.setdefault(row.position, []).append((row.recipient, row.reason))
+    return found
 
 
 def _prepend(first: Any, rest: Iterable[Any]) -> Iterable[Any]:

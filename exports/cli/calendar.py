@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any
 
 import click
 
@@ -121,8 +122,17 @@ def feed_token_revoke(name: str) -> None:
     help="Take the signed-in account from this header (e.g. X-Forwarded-User) set by an SSO proxy on this "
     "machine; only safe when nothing else can reach the server. Off unless given.",
 )
+@click.option(
+    "--notify", "with_notifier", is_flag=True, help="Also run the notifier (`meetings notify run`) beside the server."
+)
 def serve_feeds(
-    host: str, port: int, base_url: str | None, past_days: int, quiet: bool, trust_proxy_header: str | None
+    host: str,
+    port: int,
+    base_url: str | None,
+    past_days: int,
+    quiet: bool,
+    trust_proxy_header: str | None,
+    with_notifier: bool,
 ) -> None:
     """Serve calendar feeds over HTTP (waitress): /calendar.ics, /meetings/SLUG.ics, /people/TOKEN.ics,
     and the meetings' web pages, forms and JSON API beside them."""
@@ -132,9 +142,11 @@ def serve_feeds(
     from exports.server.serve import serve as run
     from exports.web import create_app
 
-    # Each worker thread may need a database connection at once (PostgreSQL pool).
-    session().pool_size = SERVER_THREADS
+    # Each worker thread may need a database connection at once (PostgreSQL pool), the notifier one more.
+    session().pool_size = SERVER_THREADS + (1 if with_notifier else 0)
     store = session().store()
+    if with_notifier:
+        start_notifier(store, base_url)
     feeds = FeedApp(store, base_url=base_url, past_days=past_days)
     web = create_app(
         session().app,
@@ -156,3 +168,27 @@ def serve_feeds(
         access_log=not quiet,
         on_listening=listening,
     )
+
+
+def start_notifier(store: Any, base_url: str | None) -> None:
+    """The notifier in a thread of the server's process; its errors are reported on stderr and retried."""
+    import threading
+
+    from exports.notifier.runner import Runner
+
+    if base_url and not os.environ.get("MEETINGS_BASE_URL"):
+        os.environ["MEETINGS_BASE_URL"] = base_url  # the unsubscribe links point at this server
+    runner = Runner(session().app, store)
+    if runner.config() is None:  # a missing or bad SMTP setting is refused now, not in the thread
+        from ledger.errors import BadInputError
+
+        raise BadInputError("--notify needs an SMTP server: set MEETINGS_SMTP_URL or run 'meetings notify configure'")
+
+    def loop() -> None:
+        try:
+            runner.run(threading.Event())
+        except Exception as error:  # noqa: BLE001 - reported; the server goes on serving
+            click.echo(f"notify: stopped: {error}", err=True)
+
+    threading.Thread(target=loop, name="notifier", daemon=True).start()
+    click.echo("Notifier running beside the server.", err=True)

@@ -129,6 +129,7 @@ COMMANDS: dict[str, str] = {
     "account": "exports.cli.accounts:account",
     "admin": "exports.cli.accounts:admin",
     "organizers": "exports.cli.accounts:organizers",
+    "notify": "exports.cli.notify:notify",
 }
 
 # `export` spans calendars and pages: `export ics` does not import the page code, nor the other way round.

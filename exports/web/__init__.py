@@ -71,7 +71,7 @@ def create_app(
 ) -> Flask:
     """The web app on one ledger; `refresh` brings the read models up to date before a page is read, and
     `position` tells which ledger position that was (the feed server's, when served beside it)."""
-    from exports.web import actions, api, auth, pages, queries
+    from exports.web import actions, api, auth, notify, pages, queries
     from exports.web.secret import session_key
 
     app = Flask(__name__)
@@ -96,7 +96,7 @@ def create_app(
     cache = PageCache(refresh, position, app.config["SESSION_COOKIE_NAME"], header, base)
     app.extensions["meetings"] = Context(ledger, store, base, header, refresh, position, cache)
     csrf.init_app(app)
-    for blueprint in (auth.bp, pages.bp, actions.bp, api.bp):
+    for blueprint in (auth.bp, pages.bp, notify.bp, actions.bp, api.bp):
         app.register_blueprint(blueprint)
     app.after_request(secure_headers)
     pages.register_errors(app)

@@ -43,8 +43,39 @@ ACCOUNT_CREDENTIALS = SideTable(
     " token_hash TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL,"
     " issued_at TEXT NOT NULL, expires_at TEXT, used_at TEXT)",
 )
+NOTIFY_OUTBOX = SideTable(
+    "notify_outbox",
+    (
+        "message_id",
+        "position",
+        "meeting_id",
+        "kind",
+        "recipient",
+        "email",
+        "status",
+        "reason",
+        "body",
+        "attempts",
+        "next_attempt",
+        "last_error",
+        "created_at",
+        "sent_at",
+    ),
+    "CREATE TABLE IF NOT EXISTS {p}notify_outbox ("
+    " message_id TEXT PRIMARY KEY, position BIGINT NOT NULL, meeting_id TEXT NOT NULL, kind TEXT NOT NULL,"
+    " recipient TEXT NOT NULL, email TEXT, status TEXT NOT NULL, reason TEXT NOT NULL, body TEXT NOT NULL,"
+    " attempts INTEGER NOT NULL, next_attempt DOUBLE PRECISION NOT NULL, last_error TEXT NOT NULL,"
+    " created_at TEXT NOT NULL, sent_at TEXT)",
+)
+NOTIFY_SETTINGS = SideTable(
+    "notify_settings",
+    ("name", "value"),
+    "CREATE TABLE IF NOT EXISTS {p}notify_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+)
 # Every side table. Snapshots and read models are not here: they are rebuilt from the events.
-SIDE_TABLES: tuple[SideTable, ...] = (FEED_TOKENS, ACCOUNT_CREDENTIALS)
+# The notifier's outbox is derived from the events too, but its "sent" marks are not: copied, so
+# a copied ledger's notifier does not mail everyone again.
+SIDE_TABLES: tuple[SideTable, ...] = (FEED_TOKENS, ACCOUNT_CREDENTIALS, NOTIFY_OUTBOX, NOTIFY_SETTINGS)
 
 
 class WriteConflict(Exception):

@@ -1,0 +1,174 @@
+"""The notifier's tables: the outbox of messages it owes, and its settings and link-signing key.
+
+The outbox is filled by the notifier's follower in the same transaction that moves its position
+(see projections/notices.py), one row per message, keyed by the message's Message-ID. A row is
+pending until the SMTP server accepted it, then sent; a row for someone who gets no mail (no
+email, muted) is skipped with its reason, which the audit shows. Rows are derived from the events,
+so they never enter the hash chain; the `sent` marks are the one thing here no rebuild restores,
+so `meetings copy` carries the table over (it is a side table).
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from ledger.storage.adapter import NOTIFY_OUTBOX, NOTIFY_SETTINGS
+
+OUTBOX, SETTINGS = NOTIFY_OUTBOX, NOTIFY_SETTINGS
+PENDING, SENT, SKIPPED = "pending", "sent", "skipped"
+
+
+class OutboxRow(NamedTuple):
+    message_id: str
+    position: int
+    meeting_id: str
+    kind: str
+    recipient: str
+    email: str | None
+    status: str
+    reason: str
+    body: str
+    attempts: int
+    next_attempt: float
+    last_error: str
+    created_at: str
+    sent_at: str | None
+
+
+def ensure(storage: Any, cursor: Any) -> None:
+    storage.ensure_side_table(cursor, OUTBOX)
+    storage.ensure_side_table(cursor, SETTINGS)
+
+
+def exists(storage: Any, cursor: Any, table: Any = OUTBOX) -> bool:
+    """Whether the table is there yet (read-only callers such as the audit must not create tables)."""
+    if storage.postgres:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{storage.prefix}{table.name}",))
+    else:
+        cursor.execute("SELECT count(*) > 0 AS ok FROM sqlite_master WHERE name = ?", (table.name,))
+    row = cursor.fetchone()
+    return bool(row and row["ok"])
+
+
+def insert(storage: Any, cursor: Any, rows: Sequence[OutboxRow]) -> None:
+    """New messages; one already there (a follower replaying after a copy) keeps its row and status."""
+    if not rows:
+        return
+    marks = ", ".join("?" * len(OUTBOX.columns))
+    cursor.executemany(
+        storage.sql(
+            f"INSERT INTO {{p}}{OUTBOX.name} ({', '.join(OUTBOX.columns)}) VALUES ({marks})"
+            " ON CONFLICT (message_id) DO NOTHING"
+        ),
+        [tuple(r) for r in rows],
+    )
+
+
+def _rows(cursor: Any) -> list[OutboxRow]:
+    return [OutboxRow(*(r[c] for c in OUTBOX.columns)) for r in cursor.fetchall()]
+
+
+def due(storage: Any, now: float, limit: int) -> list[OutboxRow]:
+    """Pending messages whose next attempt is due, oldest event first."""
+    with storage.transaction(write=False) as cursor:
+        if not exists(storage, cursor):
+            return []
+        cursor.execute(
+            storage.sql(
+                f"SELECT {', '.join(OUTBOX.columns)} FROM {{p}}{OUTBOX.name}"
+                " WHERE status = ? AND next_attempt <= ? ORDER BY position, message_id LIMIT ?"
+            ),
+            (PENDING, now, limit),
+        )
+        return _rows(cursor)
+
+
+def mark_sent(storage: Any, message_id: str, at: str) -> None:
+    with storage.transaction(write=True) as cursor:
+        cursor.execute(
+            storage.sql(
+                f"UPDATE {{p}}{OUTBOX.name} SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = ''"
+                " WHERE message_id = ?"
+            ),
+            (SENT, at, message_id),
+        )
+
+
+def mark_failed(storage: Any, message_id: str, error: str, next_attempt: float) -> None:
+    with storage.transaction(write=True) as cursor:
+        cursor.execute(
+            storage.sql(
+                f"UPDATE {{p}}{OUTBOX.name} SET attempts = attempts + 1, last_error = ?, next_attempt = ?"
+                " WHERE message_id = ?"
+            ),
+            (error, next_attempt, message_id),
+        )
+
+
+def select(storage: Any, *, status: str | None = None, meeting_id: str | None = None) -> list[OutboxRow]:
+    """Outbox rows (all, or of one status or meeting), in event order."""
+    where, params = [], []
+    if status is not None:
+        where.append("status = ?")
+        params.append(status)
+    if meeting_id is not None:
+        where.append("meeting_id = ?")
+        params.append(meeting_id)
+    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    with storage.transaction(write=False) as cursor:
+        if not exists(storage, cursor):
+            return []
+        cursor.execute(
+            storage.sql(
+                f"SELECT {', '.join(OUTBOX.columns)} FROM {{p}}{OUTBOX.name}{clause} ORDER BY position, message_id"
+            ),
+            tuple(params),
+        )
+        return _rows(cursor)
+
+
+def counts(storage: Any) -> dict[str, int]:
+    with storage.transaction(write=False) as cursor:
+        if not exists(storage, cursor):
+            return {}
+        cursor.execute(storage.sql(f"SELECT status, count(*) AS n FROM {{p}}{OUTBOX.name} GROUP BY status"))
+        return {r["status"]: int(r["n"]) for r in cursor.fetchall()}
+
+
+def setting(storage: Any, name: str) -> str | None:
+    with storage.transaction(write=False) as cursor:
+        if not exists(storage, cursor, SETTINGS):
+            return None
+        cursor.execute(storage.sql(f"SELECT value FROM {{p}}{SETTINGS.name} WHERE name = ?"), (name,))
+        row = cursor.fetchone()
+    return str(row["value"]) if row else None
+
+
+def set_setting(storage: Any, name: str, value: str | None) -> None:
+    with storage.transaction(write=True) as cursor:
+        ensure(storage, cursor)
+        if value is None:
+            cursor.execute(storage.sql(f"DELETE FROM {{p}}{SETTINGS.name} WHERE name = ?"), (name,))
+        else:
+            cursor.execute(
+                storage.sql(
+                    f"INSERT INTO {{p}}{SETTINGS.name} (name, value) VALUES (?, ?)"
+                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+                ),
+                (name, value),
+            )
+
+
+def link_key(storage: Any) -> str:
+    """The key that signs unsubscribe links, made at random by whichever process asks first."""
+    with storage.transaction(write=True) as cursor:
+        ensure(storage, cursor)
+        cursor.execute(
+            storage.sql(f"INSERT INTO {{p}}{SETTINGS.name} (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"),
+            ("link-key", secrets.token_urlsafe(32)),
+        )
+        cursor.execute(storage.sql(f"SELECT value FROM {{p}}{SETTINGS.name} WHERE name = ?"), ("link-key",))
+        row = cursor.fetchone()
+    return str(row["value"])
