@@ -363,11 +363,11 @@ class Ledger(ImportCommands, AccessCommands, Application):
         return self._update(slug, "notes-restore", change)
 
 
-def open_ledger(db: str | None, *, pool_size: int = 1) -> Ledger:
-    """The ledger named by `--db` (else MEETINGS_DB, else the user's default file), opened."""
+def open_ledger(db: str | None, *, pool_size: int = 1, create: bool = True) -> Ledger:
+    """The ledger named by `--db` (else MEETINGS_DB, else the user's default file), opened (made if `create`)."""
     from ledger import storage
 
-    app: Ledger = storage.open_ledger(storage.resolve(db), pool_size=pool_size)
+    app: Ledger = storage.open_ledger(storage.resolve(db), pool_size=pool_size, create=create)
     return app
 
 

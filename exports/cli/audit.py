@@ -56,11 +56,11 @@ def audit(
     )
     fmt = fmt or ("json" if session().as_json else "text")
     meeting_id = Meeting.create_id(text.slug(slug)).hex if slug else None
-    events = trail.stream_events(session().app, meeting_id)
+    events = trail.stream_events(session().reader, meeting_id)
     first = next(events, None)
     if slug and first is None:
         raise NotFoundError(f"no meeting {slug!r}")
-    persons = {account.name: account.person for account in session().app.accounts()}
+    persons = {account.name: account.person for account in session().reader.accounts()}
     found = trail.entries(_prepend(first, events), filters, diffs, persons)
     write(trail.render(found, fmt, diffs))
 
@@ -107,7 +107,7 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
     from ledger import chain
     from ledger.errors import LedgerError
 
-    app = session().app
+    app = session().reader
     expected = chain.Digest.parse(expect) if expect else None
     result = chain.verify_ledger(app.recorder, expected)
     data: dict[str, Any] = {"ok": result.intact, "events": result.count, "head": str(result.head)}

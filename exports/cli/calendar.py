@@ -134,6 +134,7 @@ def serve_feeds(
 
     # Each worker thread may need a database connection at once (PostgreSQL pool).
     session().pool_size = SERVER_THREADS
+    session().app  # noqa: B018 - the server takes sign-ups too: like any write, it may start a new ledger
     store = session().store()
     feeds = FeedApp(store, base_url=base_url, past_days=past_days)
     web = create_app(

@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from exports.cli.support import Session, echo_error
+from exports.cli.globals import adopt
+from exports.cli.support import Session, echo_error, say_created
 
 
 class LazyGroup(click.Group):
@@ -30,8 +31,9 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy_subcommands:
-            return self._lazy_load(cmd_name)
-        return super().get_command(ctx, cmd_name)
+            return adopt(self._lazy_load(cmd_name))
+        found = super().get_command(ctx, cmd_name)
+        return adopt(found) if found is not None else None
 
     def _lazy_load(self, cmd_name: str) -> click.Command:
         module_name, _, attribute = self.lazy_subcommands[cmd_name].partition(":")
@@ -57,6 +59,8 @@ class LedgerGroup(LazyGroup):
             code = returned if isinstance(returned, int) else 0
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if code == 0:
+            say_created()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

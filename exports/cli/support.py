@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 from ledger.vocabulary import MODES
 
 MODE_CHOICE = click.Choice(MODES)
+CREATED: list[str] = []  # the ledger files this process made: said once the command has succeeded
 FOLD_CHOICE = click.Choice(["first", "second"])
 
 
@@ -35,23 +36,37 @@ class Session:
         self.pool_size = 1  # a CLI process holds one connection; the feed server raises this
         self._app: Ledger | None = None
         self._store: ReadStore | None = None
+        self.reading = False  # a read command: a missing ledger is an error, never a new file
+        self.created: str | None = None  # the ledger file this command made, to be said
 
     @property
     def app(self) -> Ledger:
+        """The ledger, for a command that writes (a missing SQLite file is made, and said so)."""
         if self._app is None:
             from ledger.application import open_ledger, resolve_person
 
-            app = open_ledger(self.db_option, pool_size=self.pool_size)
+            app = open_ledger(self.db_option, pool_size=self.pool_size, create=not self.reading)
             app.authenticate(for_person=resolve_person(self.actor_option))
             self._app = app
+            self.created = getattr(app, "created_file", None)
+            if self.created:
+                CREATED.append(self.created)
         return self._app
 
+    @property
+    def reader(self) -> Ledger:
+        """The ledger, for a command that only reads: one that does not exist is refused, not made."""
+        if self._app is None:
+            self.reading = True
+        return self.app
+
     def store(self, *, catch_up: bool = True) -> ReadStore:
+        """The read models, caught up; a command that reads first never makes a ledger."""
         if self._store is None:
             from projections.queries import MODELS
             from projections.store import ReadStore
 
-            self._store = ReadStore(self.app)
+            self._store = ReadStore(self.reader)
             if catch_up:
                 self._store.catch_up(MODELS)
         return self._store
@@ -61,6 +76,12 @@ def session() -> Session:
     found = click.get_current_context().find_object(Session)
     assert found is not None, "commands run inside the main group"
     return found
+
+
+def say_created() -> None:
+    """A write that started a new ledger file says where (on stderr: stdout stays the command's own)."""
+    for path in CREATED:
+        click.echo(f"Started a new ledger at {path} (no ledger was there).", err=True)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:

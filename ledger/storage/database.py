@@ -97,28 +97,40 @@ def _postgres(url: str) -> Database:
     )
 
 
-def open_ledger(database: Database, *, pool_size: int = 1):
-    """Build the Ledger application on the database, creating its tables if needed."""
+def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True):
+    """Build the Ledger application on the database, creating its tables if needed.
+
+    With `create=False` (read commands) a SQLite file that does not exist is refused, not made:
+    a mistyped `--db` must not leave an empty ledger behind. A new file's path is kept in
+    `app.created_file` so that the command can say it made one.
+    """
     from eventsourcing.persistence import PersistenceError
 
     from ledger.application import Ledger
-    from ledger.errors import StorageError
+    from ledger.errors import NotFoundError, StorageError
 
     env = dict(database.env)
+    created = None
     if database.is_postgres:
         env["POSTGRES_POOL_SIZE"] = str(pool_size)
+    elif not create and not Path(env["SQLITE_DBNAME"]).exists():
+        raise NotFoundError(
+            f"no ledger at {Path(database.location).absolute()}; nothing was created (check --db or $MEETINGS_DB;"
+            " a write such as 'meetings new' starts a new ledger there)"
+        )
     else:
-        _prepare_sqlite_file(Path(env["SQLITE_DBNAME"]))
+        created = _prepare_sqlite_file(Path(env["SQLITE_DBNAME"]))
     try:
         app = Ledger(env=env)
         if database.is_postgres:
             _create_postgres_tables(app)
     except (PersistenceError, sqlite3.Error) as error:  # eventsourcing lets sqlite3's own errors through
         raise StorageError(f"cannot open {database.location}: {error}{_read_only_hint(database)}") from None
+    app.created_file = str(Path(database.location).absolute()) if created else None
     return app
 
 
-def _prepare_sqlite_file(path: Path) -> None:
+def _prepare_sqlite_file(path: Path) -> bool:
     """Create a new ledger file readable by its owner only, in a folder of its own if that is new.
 
     SQLite gives its -wal and -shm files the main file's permissions. An existing file that
@@ -136,13 +148,14 @@ def _prepare_sqlite_file(path: Path) -> None:
                 f"{path} belongs to OS user {_user_name(owner)}, and you ({_user_name(os.geteuid())}) cannot write it;"
                 " run meetings as its owner, or ask them to copy the ledger for you (meetings copy)"
             )
-        return
+        return False
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
-        pass  # another process created it first
+        return False  # another process created it first
     except OSError:
-        pass  # an unwritable folder: SQLite's own error, with the read-only hint, says so
+        return False  # an unwritable folder: SQLite's own error, with the read-only hint, says so
+    return True
 
 
 def _user_name(uid: int) -> str:
