@@ -126,7 +126,7 @@ def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True):
             _create_postgres_tables(app)
     except (PersistenceError, sqlite3.Error) as error:  # eventsourcing lets sqlite3's own errors through
         raise StorageError(f"cannot open {database.location}: {error}{_read_only_hint(database)}") from None
-    app.created_file = str(Path(database.location).absolute()) if created else None
+    app.created_file = str(Path(database.location).absolute()) if created else None  # type: ignore[attr-defined]
     return app
 
 
