@@ -248,8 +248,10 @@ class Ledger(ImportCommands, AccessCommands, Application):
         capacity = check_capacity(capacity)
 
         def change(meeting: Meeting) -> str:
+            waiting = list(meeting.roster.waitlist)
             meeting.change_capacity(capacity)
-            return f"{slug} capacity is now {'unlimited' if capacity is None else capacity}"
+            limit = "unlimited" if capacity is None else capacity
+            return f"{slug} capacity is now {limit}{meeting.roster.promoted_since(waiting)}"
 
         return self._update(slug, "capacity", change)
 
@@ -277,10 +279,7 @@ class Ledger(ImportCommands, AccessCommands, Application):
         def change(meeting: Meeting) -> str:
             waiting = list(meeting.roster.waitlist)
             attendee = meeting.withdraw(name, reason)
-            seated_now = meeting.roster.attendees
-            promoted = [seated_now[k].name for k in waiting if k in seated_now and k not in meeting.roster.waitlist]
-            suffix = f"; promoted {', '.join(promoted)}" if promoted else ""
-            return f"withdrew {attendee.name} from {slug}{suffix}"
+            return f"withdrew {attendee.name} from {slug}{meeting.roster.promoted_since(waiting)}"
 
         return self._update(slug, "withdraw", change, lambda meeting: entry_of(meeting, name))
 
@@ -293,8 +292,10 @@ class Ledger(ImportCommands, AccessCommands, Application):
             raise BadInputError("give --mode or --remark")
 
         def change(meeting: Meeting) -> str:
+            waiting = list(meeting.roster.waitlist)
             attendee = meeting.change(name, mode, remark)
-            return f"{attendee.name} is now {meeting.roster.describe(attendee)}"
+            promoted = meeting.roster.promoted_since(waiting, besides=attendee.key)
+            return f"{attendee.name} is now {meeting.roster.describe(meeting.roster.attendees[attendee.key])}{promoted}"
 
         return self._update(slug, "change", change, lambda meeting: entry_of(meeting, name))
 

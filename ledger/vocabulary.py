@@ -29,3 +29,11 @@ def format_when(start: str, end: str, zone: str) -> str:
     starts, ends = datetime.fromisoformat(start), datetime.fromisoformat(end)
     end_text = f"{ends:%H:%M}" if ends.date() == starts.date() else f"{ends:%Y-%m-%d %H:%M}"
     return f"{starts:%Y-%m-%d %H:%M}-{end_text} {zone}"
+
+
+def sentence(summary: str) -> str:
+    """A command's summary as a sentence: "Signed up Ann for m." A summary that starts with a slug or a
+    name ("sig-node capacity is now 5") keeps its first word as typed: only a leading verb is capitalised."""
+    first = summary.split(" ", 1)[0]
+    verb = first.isascii() and first.isalpha() and first.islower() and (first.endswith("ed") or first == "withdrew")
+    return (summary[:1].upper() + summary[1:] if verb else summary) + "."

@@ -69,3 +69,14 @@ def test_global_options_work_after_the_command(sqlite_cli: Cli, tmp_path: Path) 
     assert sqlite_cli.ok("export", "ics", "m", "--db", other).out.startswith("BEGIN:VCALENDAR")
     # The ledger named before the command is not touched by one named after it.
     assert sqlite_cli("show", "m").code == 1
+
+
+def test_change_and_capacity_say_who_was_promoted_and_keep_the_slug_as_typed(sqlite_cli: Cli) -> None:
+    sqlite_cli.ok(*NEW_MEETING, "--capacity", "1")
+    for name in ("Ann", "Bob", "Cy"):
+        sqlite_cli.ok("signup", "m", name)
+    assert sqlite_cli.ok("change", "m", "Ann", "--mode", "remote").out == "Ann is now (Remote); promoted Bob.\n"
+    assert sqlite_cli.ok("capacity", "m", "5").out == "m capacity is now 5; promoted Cy.\n"
+    assert sqlite_cli.ok("change", "m", "Bob", "--remark", "late").out == "Bob is now (In Person) late.\n"
+    assert sqlite_cli.ok("withdraw", "m", "Cy").out == "Withdrew Cy from m.\n"
+    assert sqlite_cli.ok("capacity", "m", "none", "--json").json()["summary"] == "m capacity is now unlimited"

@@ -118,7 +118,9 @@ def report(saved: Saved) -> None:
     if session().as_json:
         click.echo(json.dumps({"position": saved.position, "summary": saved.summary}))
     else:
-        click.echo(saved.summary[:1].upper() + saved.summary[1:] + ".")
+        from ledger.vocabulary import sentence
+
+        click.echo(sentence(saved.summary))
 
 
 def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
