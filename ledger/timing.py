@@ -65,6 +65,8 @@ def parse_local(value: str, what: str) -> datetime:
         raise BadInputError(f"{what} {value!r} is not an ISO 8601 time like 2016-11-07T13:00") from None
     if parsed.tzinfo is not None:
         raise BadInputError(f"{what} {value!r} must be a local time; give the zone with --tz")
+    if not any(sep in value.strip()[8:] for sep in "Tt "):  # a date alone would silently mean midnight
+        raise BadInputError(f"{what} {value!r} has no time of day; give one, e.g. {parsed:%Y-%m-%d}T09:00")
     return parsed.replace(second=0, microsecond=0) if parsed.second == 0 else parsed.replace(microsecond=0)
 
 
