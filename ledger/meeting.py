@@ -379,7 +379,8 @@ class Meeting(Aggregate):
         if not 0 <= base <= current_revision:
             raise RuleError(f"{section} notes have no revision {base} (latest is {current_revision})")
         current = self.notes_text(section)
-        merged = notes.three_way_merge(self.notes_text(section, base, history), current, text)
+        changed = notes.changed_since(section, base, current_revision)
+        merged = notes.three_way_merge(self.notes_text(section, base, history), current, text, changed)
         if merged.text == current:
             raise RuleError(f"{section} notes already read like that (revision {current_revision})")
         revision = current_revision + 1

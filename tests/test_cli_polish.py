@@ -80,3 +80,100 @@ def test_change_and_capacity_say_who_was_promoted_and_keep_the_slug_as_typed(sql
     assert sqlite_cli.ok("change", "m", "Bob", "--remark", "late").out == "Bob is now (In Person) late.\n"
     assert sqlite_cli.ok("withdraw", "m", "Cy").out == "Withdrew Cy from m.\n"
     assert sqlite_cli.ok("capacity", "m", "none", "--json").json()["summary"] == "m capacity is now unlimited"
+
+
+@pytest.mark.parametrize("when", ["2027-03-01", "20270301"])
+def test_a_date_without_a_time_is_refused_with_a_hint(sqlite_cli: Cli, when: str) -> None:
+    result = sqlite_cli("new", "d", "--title", "D", "--start", when, "--end", "2027-03-01T10:00", "--tz", "UTC")
+    assert result.code == 2
+    assert result.err == f"Error: start {when!r} has no time of day; give one, e.g. 2027-03-01T09:00\n"
+    sqlite_cli.ok("new", "d", "--title", "D", "--start", "2027-03-01 09:00", "--end", "2027-03-01T10:00", "--tz", "UTC")
+    assert sqlite_cli("reschedule", "d", "--start", "2027-03-02T09:00", "--end", "2027-03-02").code == 2
+
+
+@pytest.fixture
+def topics(sqlite_cli: Cli) -> Cli:
+    sqlite_cli.ok(*NEW_MEETING)
+    sqlite_cli.ok("topic", "propose", "m", "First")
+    sqlite_cli.ok("topic", "propose", "m", "Second")
+    return sqlite_cli
+
+
+def test_an_empty_notes_edit_needs_allow_empty(topics: Cli, tmp_path: Path) -> None:
+    topics.ok("notes", "edit", "m", "--file", "-", input="keep me\n")
+    before = topics.db.event_count()
+    empty = tmp_path / "empty.md"
+    empty.write_text("")
+    for args, text in ((("--file", str(empty)), None), (("--file", "-"), " \n\n")):
+        refused = topics("notes", "edit", "m", *args, input=text)
+        assert refused.code == 2
+        assert refused.err == "Error: the new text is empty; nothing changed (give --allow-empty to blank the notes)\n"
+    assert topics.db.event_count() == before
+    assert topics.ok("notes", "show", "m").out == "keep me\n"
+    topics.ok("notes", "edit", "m", "--file", "-", "--allow-empty", input="")
+    assert topics.ok("notes", "show", "m", "--json").json()["text"] == ""
+
+
+def test_notes_edit_without_a_terminal_or_file_refuses_instead_of_starting_an_editor(topics: Cli) -> None:
+    # EDITOR would be "true" (saving nothing) or hang on a real editor; neither must start here.
+    result = topics("notes", "edit", "m", input="", env={"EDITOR": "true", "VISUAL": "true"})
+    assert result.code == 2
+    assert result.err.startswith("Error: no terminal to open an editor in; give --file FILE")
+
+
+def test_notes_show_without_topic_prints_every_section_under_its_heading(topics: Cli) -> None:
+    topics.ok("notes", "edit", "m", "--file", "-", input="General words.\n")
+    saved = topics.ok("notes", "edit", "m", "--topic", "2", "--file", "-", input="About the second.\n")
+    assert saved.out == "Saved the notes of topic 2 of m, revision 1.\n"
+    assert topics.ok("notes", "show", "m").out == "General words.\n\n## 2. Second (topic 2)\n\nAbout the second.\n"
+    assert topics.ok("notes", "show", "m", "--topic", "2").out == "About the second.\n"
+    # The JSON shape without --topic is still the general section alone.
+    assert topics.ok("notes", "show", "m", "--json").json()["text"] == "General words.\n"
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        ["notes", "show", "m", "--topic", "9"],
+        ["notes", "history", "m", "--topic", "9"],
+        ["notes", "diff", "m", "0", "--topic", "9"],
+        ["notes", "edit", "m", "--topic", "9", "--file", "-"],
+        ["notes", "restore", "m", "1", "--topic", "9"],
+    ],
+    ids=lambda words: words[1],
+)
+def test_an_unknown_topic_is_an_error_everywhere(topics: Cli, words: list[str]) -> None:
+    result = topics(*words, input="text\n")
+    assert result.code == 1, result
+    assert "has no topic with id 9" in result.err and result.err.count("\n") == 1
+
+
+def test_a_proposed_topic_is_named_by_its_number(topics: Cli) -> None:
+    assert topics.ok("topic", "propose", "m", "Deeper", "--under", "2").out == "Proposed topic 2a for m (id 3).\n"
+    assert topics.ok("topic", "propose", "m", "--json", "Third").json()["summary"] == "proposed topic 4 for m"
+
+
+def test_a_notes_conflict_names_the_section_revisions_and_lines_and_is_bounded(topics: Cli) -> None:
+    base = "".join(f"line {n}\n" for n in range(5000))
+    topics.ok("notes", "edit", "m", "--topic", "1", "--file", "-", input=base)
+    topics.ok("notes", "edit", "m", "--topic", "1", "--file", "-", input=base.upper())
+    stale = topics("notes", "edit", "m", "--topic", "1", "--base", "1", "--file", "-", input=base.replace("line", "l"))
+    assert stale.code == 1
+    error = stale.err.splitlines()[-1]
+    assert error.startswith("Error: the notes of topic 1 changed since revision 1 (now 2) in the same place")
+    assert "lines 1-5000 of the current text, lines 1-5000 of yours" in error
+    assert len(stale.err) < 20_000
+    assert "more conflicting lines" in stale.err
+
+
+def test_a_merged_stale_edit_is_held_to_the_notes_limit(topics: Cli) -> None:
+    from ledger.text import NOTES_MAX
+
+    half = NOTES_MAX // 2 + 10
+    topics.ok("notes", "edit", "m", "--file", "-", input="top\nmiddle\nbottom\n")
+    topics.ok("notes", "edit", "m", "--file", "-", input="x" * half + "\nmiddle\nbottom\n")
+    before = topics.db.event_count()
+    merged = topics("notes", "edit", "m", "--base", "1", "--file", "-", input="top\nmiddle\n" + "y" * half + "\n")
+    assert merged.code == 2, merged
+    assert merged.err.startswith("Error: notes is ") and "the limit is" in merged.err
+    assert topics.db.event_count() == before

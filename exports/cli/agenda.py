@@ -21,7 +21,15 @@ def topic_propose(slug: str, title: str, proposer: str | None, parent: int | Non
     """Add TITLE to the agenda."""
 
     app = session().app
-    report(app.propose_topic(slug, title, proposer, parent))
+    saved = app.propose_topic(slug, title, proposer, parent)
+    if session().as_json:
+        report(saved)
+        return
+    from projections import queries
+
+    topic_id = int(saved.summary.split()[2])  # "proposed topic 7 for m"
+    numbers = {t.id: t.number for t in queries.agenda(session().store(), slug).topics()}
+    click.echo(f"Proposed topic {numbers.get(topic_id, topic_id)} for {slug} (id {topic_id}).")
 
 
 @topic.command("retitle")

@@ -71,7 +71,10 @@ class LedgerGroup(LazyGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
-            return super().main(*args, **kwargs)
+            returned = super().main(*args, **kwargs)
+            if isinstance(returned, int) and returned:  # click returns a `fail`'s Exit code here: exit with it
+                sys.exit(returned)
+            return returned
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
         except click.exceptions.Abort:
