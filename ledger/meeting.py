@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger import notes, people
 from ledger.agenda import Agenda, Topic
 from ledger.attendance import Attendee, Roster
-from ledger.errors import NotFoundError, RuleError
+from ledger.errors import BadInputError, NotFoundError, RuleError
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -325,7 +325,7 @@ class Meeting(Aggregate):
         topic = self.find_topic(topic_id)
         siblings = self.agenda.siblings(topic)
         if not 1 <= position <= len(siblings):
-            raise RuleError(f"position must be between 1 and {len(siblings)}")
+            raise BadInputError(f"position must be between 1 and {len(siblings)}, not {position}")
         if siblings.index(topic) + 1 == position:
             raise RuleError(f"topic {topic_id} is already at position {position}")
         self._move_topic(topic_id=topic_id, position=position)

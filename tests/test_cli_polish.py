@@ -177,3 +177,57 @@ def test_a_merged_stale_edit_is_held_to_the_notes_limit(topics: Cli) -> None:
     assert merged.code == 2, merged
     assert merged.err.startswith("Error: notes is ") and "the limit is" in merged.err
     assert topics.db.event_count() == before
+
+
+@pytest.mark.parametrize("what", [["ics", "m"], ["feed"], ["markdown", "m"]], ids=lambda w: w[0])
+def test_o_never_clobbers_without_force_and_replaces_whole_with_it(
+    sqlite_cli: Cli, tmp_path: Path, what: list[str]
+) -> None:
+    sqlite_cli.ok(*NEW_MEETING)
+    out = tmp_path / "out.file"
+    out.write_text("precious\n")
+    refused = sqlite_cli("export", *what, "-o", str(out))
+    assert refused.code == 2
+    assert refused.err == f"Error: {out} exists already; give --force to replace it\n"
+    assert out.read_text() == "precious\n"
+    sqlite_cli.ok("export", *what, "-o", str(out), "--force")
+    assert out.read_text() != "precious\n" and out.stat().st_size > 0
+    fresh = tmp_path / "fresh.file"
+    sqlite_cli.ok("export", *what, "-o", str(fresh))
+    assert fresh.read_bytes() == out.read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")) == []  # no temporary left
+
+
+def test_a_bad_o_path_is_exit_2_in_words(sqlite_cli: Cli, tmp_path: Path) -> None:
+    sqlite_cli.ok(*NEW_MEETING)
+    missing = tmp_path / "no" / "such" / "dir" / "m.ics"
+    result = sqlite_cli("export", "ics", "m", "-o", str(missing))
+    assert (result.code, result.err) == (2, f"Error: cannot write {missing}: No such file or directory\n")
+    assert "Errno" not in result.err and "tmp-" not in result.err
+    folder = sqlite_cli("export", "markdown", "m", "-o", str(tmp_path))
+    assert (folder.code, folder.err) == (2, f"Error: cannot write {tmp_path}: it is a directory\n")
+    unreadable = sqlite_cli("import", "markdown", str(tmp_path / "none.md"))
+    assert unreadable.err == f"Error: cannot read {tmp_path / 'none.md'}: No such file or directory\n"
+
+
+def test_a_topic_moved_out_of_range_is_bad_input(topics: Cli) -> None:
+    result = topics("topic", "move", "m", "1", "9")
+    assert (result.code, result.err) == (2, "Error: position must be between 1 and 2, not 9\n")
+
+
+def test_a_file_that_cannot_be_read_is_named_with_the_reason_in_words(topics: Cli, tmp_path: Path) -> None:
+    result = topics("notes", "edit", "m", "--file", str(tmp_path))
+    assert (result.code, result.err) == (2, f"Error: cannot read {tmp_path}: Is a directory\n")
+
+
+@pytest.mark.parametrize(
+    ("command", "after"),
+    [(["show"], []), (["attendees"], []), (["signup"], ["Ann"]), (["notes", "show"], [])],
+    ids=lambda words: " ".join(words),
+)
+def test_a_slug_typo_suggests_the_nearest_meeting(sqlite_cli: Cli, command: list[str], after: list[str]) -> None:
+    sqlite_cli.ok("new", "sig-node-f2f-2016", *NEW_MEETING[2:])
+    sqlite_cli.ok("new", "wasm-cg-2022", *NEW_MEETING[2:])
+    result = sqlite_cli(*command, "sig-node-f2f-2061", *after)
+    assert (result.code, result.err) == (1, "Error: no meeting 'sig-node-f2f-2061' (did you mean sig-node-f2f-2016?)\n")
+    assert sqlite_cli(*command, "zzz", *after).err == "Error: no meeting 'zzz'\n"

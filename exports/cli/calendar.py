@@ -3,28 +3,15 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import click
 
+from exports.cli.output import output_options, write_output
 from exports.cli.support import session
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
-def write_bytes(data: bytes, output: str | None) -> None:
-    """To a file (replaced whole, never half-written) or to stdout."""
-    if output is None or output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    tmp = f"{output}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, output)
-
-
-output_option = click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
 past_days_option = click.option(
     "--past-days",
     type=click.IntRange(0, 3650),
@@ -36,19 +23,19 @@ past_days_option = click.option(
 
 @click.command("ics")
 @click.argument("slug")
-@output_option
-def export_ics(slug: str, output: str | None) -> None:
+@output_options
+def export_ics(slug: str, output: str | None, force: bool) -> None:
     """Write one meeting as an iCalendar (.ics) file."""
     from exports.calendar import feeds
 
-    write_bytes(feeds.meeting_feed(session().store(), slug).body, output)
+    write_output(feeds.meeting_feed(session().store(), slug).body, output, force)
 
 
 @click.command("feed")
 @click.option("--person", metavar="NAME", help="Only the meetings NAME (or an email) signed up for.")
 @past_days_option
-@output_option
-def export_feed(person: str | None, past_days: int, output: str | None) -> None:
+@output_options
+def export_feed(person: str | None, past_days: int, output: str | None, force: bool) -> None:
     """Write the feed of upcoming and recent meetings (everyone's, or one person's) as .ics."""
     from datetime import UTC, datetime
 
@@ -60,7 +47,7 @@ def export_feed(person: str | None, past_days: int, output: str | None) -> None:
         feed = feeds.all_meetings_feed(store, now, past_days)
     else:
         feed = feeds.person_feed(store, feeds.find_person(store, person), now, past_days)
-    write_bytes(feed.body, output)
+    write_output(feed.body, output, force)
 
 
 @click.group("feed-token")

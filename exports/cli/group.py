@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from exports.cli.globals import adopt
-from exports.cli.support import Session, echo_error, say_created
+from exports.cli.support import Session, echo_error, os_error_text, say_created
 
 
 class LazyGroup(click.Group):
@@ -96,8 +96,13 @@ def handle_unexpected(error: Exception) -> int:
     from ledger.errors import LedgerError
 
     if isinstance(error, LedgerError):
-        return echo_error(str(error), error.exit_code)
-    if isinstance(error, OSError | UnicodeError):
+        from exports.cli.suggest import did_you_mean
+
+        return echo_error(str(error) + did_you_mean(str(error), Session.current), error.exit_code)
+    if isinstance(error, OSError):  # what could not be used, and why, in words (no "[Errno 2]")
+        where = f" {error.filename}" if error.filename else ""
+        return echo_error(f"cannot use{where}: {os_error_text(error)}", 1)
+    if isinstance(error, UnicodeError):
         return echo_error(str(error), 1)
     from ledger.storage.adapter import is_storage_error
 

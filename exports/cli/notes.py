@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from exports.cli.support import as_of_option, emit, fail, json_option, parse_as_of, report, session
+from exports.cli.support import as_of_option, emit, fail, json_option, os_error_text, parse_as_of, report, session
 
 if TYPE_CHECKING:
     from projections.results import NotesSection
@@ -105,7 +105,7 @@ def notes_edit(
         except UnicodeDecodeError:
             fail(f"cannot read {source}: it is not UTF-8 text", 2)
         except OSError as error:
-            fail(f"cannot read {source}: {error.strerror or error}", 2)
+            fail(f"cannot read {source}: {os_error_text(error)}", 2)
     elif not (sys.stdin.isatty() and sys.stdout.isatty()):
         fail("no terminal to open an editor in; give --file FILE, or --file - to read the text from stdin", 2)
     else:

@@ -6,7 +6,8 @@ import sys
 
 import click
 
-from exports.cli.support import as_of_option, fail, parse_as_of, session
+from exports.cli.output import output_options, write_output
+from exports.cli.support import as_of_option, fail, os_error_text, parse_as_of, session
 
 
 @click.group("import")
@@ -42,8 +43,10 @@ def import_markdown(
     else:
         try:
             page_text = Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            fail(f"cannot read {source}: {error}", 2)
+        except UnicodeDecodeError:
+            fail(f"cannot read {source}: it is not UTF-8 text", 2)
+        except OSError as error:
+            fail(f"cannot read {source}: {os_error_text(error)}", 2)
         source_name = Path(source).name
     page = parse_page(page_text)
     options = ImportOptions(slug=slug, title=title, start=start, end=end, zone=zone, source_name=source_name)
@@ -78,8 +81,8 @@ def import_markdown(
 @click.command("markdown")
 @click.argument("slug")
 @as_of_option
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
-def export_markdown(slug: str, as_of: str | None, output: str | None) -> None:
+@output_options
+def export_markdown(slug: str, as_of: str | None, output: str | None, force: bool) -> None:
     """Render meeting SLUG as a wiki page that `meetings import markdown` reads back."""
     from exports.pages.render import render_page
     from projections import queries
@@ -92,12 +95,8 @@ def export_markdown(slug: str, as_of: str | None, output: str | None) -> None:
         queries.agenda(store, slug, moment),
         queries.all_notes(store, slug, moment),
     )
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(page)
-        except OSError as error:
-            fail(f"cannot write {output}: {error}", 1)
+    if output and output != "-":
+        write_output(page.encode("utf-8"), output, force)
         click.echo(f"Wrote {slug} to {output}.", err=True)
     else:
         click.echo(page, nl=False)

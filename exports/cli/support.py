@@ -29,7 +29,10 @@ FOLD_CHOICE = click.Choice(["first", "second"])
 class Session:
     """Per-invocation state: which database, who is acting, and the opened ledger."""
 
+    current: Session | None = None  # this process's, for the error handler's hints
+
     def __init__(self, db: str | None, actor: str | None, as_json: bool) -> None:
+        Session.current = self
         self.db_option = db
         self.actor_option = actor
         self.as_json = as_json
@@ -52,6 +55,10 @@ class Session:
             if self.created:
                 CREATED.append(self.created)
         return self._app
+
+    @property
+    def opened(self) -> bool:
+        return self._app is not None
 
     @property
     def reader(self) -> Ledger:
@@ -86,6 +93,11 @@ def say_created() -> None:
 
 def fail(message: str, code: int = 1) -> NoReturn:
     raise click.exceptions.Exit(echo_error(message, code))
+
+
+def os_error_text(error: OSError) -> str:
+    """What the OS said, in words ("No such file or directory"), without Python's "[Errno 2]" and repr."""
+    return error.strerror or str(error) or type(error).__name__
 
 
 def echo_error(message: str, code: int) -> int:
