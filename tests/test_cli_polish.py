@@ -231,3 +231,16 @@ def test_a_slug_typo_suggests_the_nearest_meeting(sqlite_cli: Cli, command: list
     result = sqlite_cli(*command, "sig-node-f2f-2061", *after)
     assert (result.code, result.err) == (1, "Error: no meeting 'sig-node-f2f-2061' (did you mean sig-node-f2f-2016?)\n")
     assert sqlite_cli(*command, "zzz", *after).err == "Error: no meeting 'zzz'\n"
+
+
+def test_the_feed_window_can_be_all_and_the_feed_says_what_it_holds(sqlite_cli: Cli) -> None:
+    sqlite_cli.ok(
+        "new", "old", "--title", "Old", "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00", "--tz", "UTC"
+    )
+    sqlite_cli.ok(*NEW_MEETING)
+    recent = sqlite_cli.ok("export", "feed").out
+    assert recent.count("BEGIN:VEVENT") == 1
+    assert "X-WR-CALDESC:Upcoming meetings and those of the last 30 days" in recent
+    everything = sqlite_cli.ok("export", "feed", "--past-days", "all").out
+    assert everything.count("BEGIN:VEVENT") == 2 and "X-WR-CALDESC:Every meeting in the ledger" in everything
+    assert sqlite_cli("export", "feed", "--past-days", "3651").code == 2

@@ -12,12 +12,33 @@ from exports.cli.support import session
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
+class PastDays(click.ParamType):
+    """A number of days from 0 to 3650, or "all" (every past meeting)."""
+
+    name = "DAYS|all"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from exports.calendar.feeds import ALL_PAST_DAYS
+
+        if isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "all":
+            return ALL_PAST_DAYS
+        try:
+            days = int(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a number of days or 'all'", param, ctx)
+        if not 0 <= days <= 3650:
+            self.fail(f"{days} is not in the range 0 to 3650 (or 'all')", param, ctx)
+        return days
+
+
 past_days_option = click.option(
     "--past-days",
-    type=click.IntRange(0, 3650),
+    type=PastDays(),
     default=30,
     show_default=True,
-    help="Also include meetings that ended this many days ago.",
+    help="Also include meetings that ended this many days ago (0-3650), or 'all' past meetings.",
 )
 
 
