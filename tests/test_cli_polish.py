@@ -244,3 +244,64 @@ def test_the_feed_window_can_be_all_and_the_feed_says_what_it_holds(sqlite_cli: 
     everything = sqlite_cli.ok("export", "feed", "--past-days", "all").out
     assert everything.count("BEGIN:VEVENT") == 2 and "X-WR-CALDESC:Every meeting in the ledger" in everything
     assert sqlite_cli("export", "feed", "--past-days", "3651").code == 2
+
+
+def on_a_terminal(cli: Cli, *args: str, env: dict[str, str] | None = None) -> str:
+    """What `meetings ARGS` writes when stdout and stderr are a terminal (a pseudo-terminal here)."""
+    import os
+    import pty
+    import subprocess
+
+    from tests.conftest import meetings_executable
+
+    leader, follower = pty.openpty()
+    proc = subprocess.run(
+        [*meetings_executable(), *args],
+        stdin=subprocess.DEVNULL,
+        stdout=follower,
+        stderr=follower,
+        env={**cli.env, "TERM": "xterm", **(env or {})},
+        timeout=120,
+        check=False,
+    )
+    os.close(follower)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(leader)
+    assert proc.returncode in (0, 1), proc
+    return b"".join(chunks).decode()
+
+
+def test_list_has_a_header_and_aligned_columns(sqlite_cli: Cli) -> None:
+    sqlite_cli.ok("new", "a-much-longer-slug", *NEW_MEETING[2:])
+    sqlite_cli.ok(
+        "new", "old", "--title", "Old", "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00", "--tz", "UTC"
+    )
+    sqlite_cli.ok("cancel", "old")
+    lines = sqlite_cli.ok("list").out.splitlines()
+    assert lines[0].split() == ["SLUG", "WHEN", "STATUS", "TITLE"]
+    assert lines[1].startswith("old                 2016-11-07 13:00-16:00 UTC  cancelled  Old")
+    assert lines[2].startswith("a-much-longer-slug  2030-01-01 10:00-11:00 UTC  upcoming   M")
+    assert {line.index(line.split()[-1]) for line in lines} == {len(lines[0]) - len("TITLE")}
+    assert "\x1b[" not in sqlite_cli.ok("list").out  # piped: no colour
+
+
+def test_colour_only_on_a_terminal_and_never_with_no_color(sqlite_cli: Cli) -> None:
+    sqlite_cli.ok(*NEW_MEETING, "--capacity", "1")
+    sqlite_cli.ok("signup", "m", "Ann")
+    sqlite_cli.ok("signup", "m", "Bob")
+    sqlite_cli.ok("cancel", "m")
+    shown = on_a_terminal(sqlite_cli, "attendees", "m")
+    assert "\x1b[33m, waitlist 1\x1b[0m" in shown
+    assert "\x1b[31m  [CANCELLED]\x1b[0m" in on_a_terminal(sqlite_cli, "show", "m")
+    assert "\x1b[31mcancelled" in on_a_terminal(sqlite_cli, "list")
+    assert "\x1b[31m\x1b[1mError:\x1b[0m no meeting 'zz'" in on_a_terminal(sqlite_cli, "show", "zz")
+    for args in (("attendees", "m"), ("list",), ("show", "zz")):
+        assert "\x1b[" not in on_a_terminal(sqlite_cli, *args, env={"NO_COLOR": "1"})

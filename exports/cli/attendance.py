@@ -8,6 +8,7 @@ from exports.cli.support import (
     MODE_CHOICE,
     emit,
     meeting_view_options,
+    paint,
     parse_as_of,
     report,
     session,
@@ -65,7 +66,7 @@ def attendees(slug: str, as_json: bool, as_of: str | None) -> None:
         for entry in doc.attendees:
             label = MODE_LABELS[entry.mode]
             if entry.waitlist_position is not None:
-                label += f", waitlist {entry.waitlist_position}"
+                label += paint(f", waitlist {entry.waitlist_position}", fg="yellow")
             remark = f" {entry.remark}" if entry.remark else ""
             click.echo(f"{entry.position}. {entry.name} ({label}){remark}")
 

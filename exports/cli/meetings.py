@@ -13,6 +13,7 @@ from exports.cli.support import (
     fail,
     json_option,
     meeting_view_options,
+    paint,
     parse_as_of,
     report,
     session,
@@ -132,9 +133,17 @@ def list_meetings(as_json: bool) -> None:
     def text() -> None:
         if not rows:
             click.echo("No meetings yet. Create one with 'meetings new'.")
-        for row in rows:
-            when = format_when(row.start, row.end, row.timezone)
-            click.echo(f"{row.slug:<28} {when:<40} {row.status:<9} {row.title}")
+            return
+        table = [("SLUG", "WHEN", "STATUS", "TITLE")]
+        table += [(row.slug, format_when(row.start, row.end, row.timezone), row.status, row.title) for row in rows]
+        widths = [max(len(line[i]) for line in table) for i in range(3)]
+        for number, (slug, when, status, title) in enumerate(table):
+            cells = [slug.ljust(widths[0]), when.ljust(widths[1]), status.ljust(widths[2])]
+            if number == 0:
+                cells = [paint(cell, bold=True) for cell in cells]
+            elif status == "cancelled":
+                cells[2] = paint(cells[2], fg="red")
+            click.echo("  ".join([*cells, paint(title, bold=True) if number == 0 else title]))
 
     emit(rows, text)
 
@@ -151,7 +160,7 @@ def show(slug: str, as_json: bool, as_of: str | None) -> None:
     def text() -> None:
         counts = doc.counts
         reason = f": {doc.cancel_reason}" if doc.cancel_reason else ""
-        click.echo(doc.title + (f"  [CANCELLED{reason}]" if doc.cancelled else ""))
+        click.echo(doc.title + (paint(f"  [CANCELLED{reason}]", fg="red") if doc.cancelled else ""))
         click.echo(f"When:      {format_when(doc.start, doc.end, doc.timezone)}")
         if doc.location:
             click.echo(f"Location:  {doc.location}")

@@ -101,9 +101,20 @@ def os_error_text(error: OSError) -> str:
 
 
 def echo_error(message: str, code: int) -> int:
-    """Print the one `Error:` line a refusal gets and return its exit code."""
-    click.echo(f"Error: {' '.join(message.split())}", err=True)
+    """Print the one `Error:` line a refusal gets and return its exit code ("Error:" in red on a terminal)."""
+    click.echo(f"{paint('Error:', fg='red', bold=True, err=True)} {' '.join(message.split())}", err=True)
     return code
+
+
+def paint(text: str, *, err: bool = False, **style: Any) -> str:
+    """`text` in colour when it goes to a terminal and NO_COLOR (no-color.org) is unset; else as is."""
+    import os
+    import sys
+
+    stream = sys.stderr if err else sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or not stream.isatty():
+        return text
+    return click.style(text, **style)
 
 
 @dataclass(frozen=True)
