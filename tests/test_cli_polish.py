@@ -305,3 +305,21 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(sqlite_cli: Cli) -> N
     assert "\x1b[31m\x1b[1mError:\x1b[0m no meeting 'zz'" in on_a_terminal(sqlite_cli, "show", "zz")
     for args in (("attendees", "m"), ("list",), ("show", "zz")):
         assert "\x1b[" not in on_a_terminal(sqlite_cli, *args, env={"NO_COLOR": "1"})
+
+
+def test_as_of_without_an_offset_is_read_in_the_meetings_zone(sqlite_cli: Cli) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    sqlite_cli.ok("new", "far", *NEW_MEETING[2:-1], "Asia/Tokyo")
+    sqlite_cli.ok("signup", "far", "Ann")
+    created, signed = (
+        datetime.fromisoformat(e["time"]) for e in sqlite_cli.ok("audit", "far", "--format", "json").json()
+    )
+    between = (created + (signed - created) / 2).astimezone(tokyo).replace(tzinfo=None).isoformat()
+    # The process runs with TZ=UTC: read in UTC, Tokyo's wall-clock time would be 9 hours after both events.
+    assert sqlite_cli.ok("attendees", "far", "--json", "--as-of", between).json()["attendees"] == []
+    assert sqlite_cli.ok("attendees", "far", "--json", "--as-of", between + "+09:00").json()["attendees"] == []
+    later = signed.astimezone(tokyo).replace(tzinfo=None).isoformat()
+    assert len(sqlite_cli.ok("attendees", "far", "--json", "--as-of", later).json()["attendees"]) == 1

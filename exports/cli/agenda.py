@@ -65,7 +65,7 @@ def agenda(slug: str, as_json: bool, as_of: str | None) -> None:
     """Show the agenda numbered as on the page (4, 4a...)."""
     from projections import queries
 
-    items = queries.agenda(session().store(), slug, parse_as_of(as_of))
+    items = queries.agenda(session().store(), slug, parse_as_of(as_of, slug))
 
     def text() -> None:
         if not items:

@@ -52,7 +52,7 @@ def attendees(slug: str, as_json: bool, as_of: str | None) -> None:
     from ledger.vocabulary import MODE_LABELS
     from projections import queries
 
-    doc = queries.attendees(session().store(), slug, parse_as_of(as_of))
+    doc = queries.attendees(session().store(), slug, parse_as_of(as_of, slug))
 
     def text() -> None:
         counts = doc.counts

@@ -155,7 +155,7 @@ def show(slug: str, as_json: bool, as_of: str | None) -> None:
     from ledger.vocabulary import format_when
     from projections import queries
 
-    doc = queries.meeting(session().store(), slug, parse_as_of(as_of))
+    doc = queries.meeting(session().store(), slug, parse_as_of(as_of, slug))
 
     def text() -> None:
         counts = doc.counts

@@ -36,7 +36,7 @@ def notes_show(slug: str, topic_id: int | None, as_json: bool, as_of: str | None
     """
     from projections import queries
 
-    store, moment = session().store(), parse_as_of(as_of)
+    store, moment = session().store(), parse_as_of(as_of, slug)
     doc = queries.notes(store, slug, topic_id, moment)
     if topic_id is not None:
         check_topic(slug, topic_id, moment)

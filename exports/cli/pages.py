@@ -88,7 +88,7 @@ def export_markdown(slug: str, as_of: str | None, output: str | None, force: boo
     from projections import queries
 
     store = session().store()
-    moment = parse_as_of(as_of)
+    moment = parse_as_of(as_of, slug)
     page = render_page(
         queries.meeting(store, slug, moment),
         queries.attendees(store, slug, moment),

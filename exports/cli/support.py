@@ -155,7 +155,8 @@ def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "--as-of",
         "as_of",
         metavar="TIME",
-        help="Show the state at a past moment (ISO 8601; without an offset, local time).",
+        help="Show the state as the ledger had recorded it at that moment, not the meeting's own time"
+        " (ISO 8601; without an offset, in the meeting's time zone).",
     )(f)
 
 
@@ -164,9 +165,19 @@ def meeting_view_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument("slug")(json_option(as_of_option(f)))
 
 
-def parse_as_of(value: str | None) -> datetime | None:
+def parse_as_of(value: str | None, slug: str | None = None) -> datetime | None:
+    """`--as-of`: a time without an offset is read in the meeting's zone when the command is about one."""
     if value is None:
         return None
     from ledger.timing import parse_moment
 
-    return parse_moment(value, "--as-of")
+    try:
+        local = datetime.fromisoformat(value.strip()).tzinfo is None
+    except ValueError:
+        local = False  # parse_moment says what is wrong with it
+    zone = None
+    if slug is not None and local:
+        from projections import queries
+
+        zone = queries.meeting(session().store(), slug).timezone
+    return parse_moment(value, "--as-of", zone)
