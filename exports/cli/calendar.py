@@ -117,9 +117,29 @@ def feed_token_revoke(name: str) -> None:
     click.echo(f"Revoked the feed URL of {person.name}.")
 
 
+@feed_token.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def feed_token_list(as_json: bool) -> None:
+    """List who has a feed URL, and since when (the URLs themselves are shown once, when issued)."""
+    import json
+
+    from exports.calendar import tokens
+
+    issued = tokens.FeedTokens(session().store()).listing()
+    if as_json or session().as_json:
+        click.echo(json.dumps([{"person": name, "issued_at": at} for name, at in issued], indent=2, ensure_ascii=False))
+    elif not issued:
+        click.echo("No feed URLs issued yet. Issue one with 'meetings feed-token issue NAME'.")
+    else:
+        for name, at in issued:
+            click.echo(f"{name}  (issued {at[:19]}Z)")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free)."
+)
 @click.option("--base-url", metavar="URL", help="Public URL for the index page's links (default: the request's Host).")
 @past_days_option
 @click.option("--quiet", is_flag=True, help="No access log (one line per request on stdout, tokens redacted).")
