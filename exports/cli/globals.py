@@ -61,6 +61,25 @@ def adopt(command: click.Command) -> click.Command:
         for sub in command.commands.values():
             adopt(sub)
         return command
+    for param in command.params:
+        if isinstance(param, click.Argument) and param.name == "slug":
+            param._custom_shell_complete = complete_slug  # click's own hook, set after the fact
     taken = {opt for param in command.params for opt in getattr(param, "opts", [])}
     command.params.extend(option for option in _options() if option.opts[0] not in taken)
     return command
+
+
+def complete_slug(ctx: click.Context, _param: click.Parameter, incomplete: str) -> list[str]:
+    """Shell completion of SLUG: the ledger's meeting slugs (none when there is no ledger: it is never made)."""
+    from datetime import UTC, datetime
+
+    from projections import queries
+
+    root = ctx.find_root()
+    db = ctx.params.get("db") or root.params.get("db")
+    try:
+        reader = Session(db, None, False)
+        slugs = [row.slug for row in queries.meeting_list(reader.store(), datetime.now(UTC))]
+    except Exception:  # noqa: BLE001 - completion must never print an error into the user's prompt
+        return []
+    return [slug for slug in slugs if slug.startswith(incomplete)]
