@@ -53,7 +53,7 @@ def topic_move(slug: str, topic_id: int, position: int) -> None:
 @topic.command("withdraw")
 @click.argument("slug")
 @click.argument("topic_id", type=int)
-@click.option("--reason", default="")
+@click.option("--reason", default="", help="Why; recorded in the audit trail.")
 def topic_withdraw(slug: str, topic_id: int, reason: str) -> None:
     """Withdraw topic TOPIC_ID (and its sub-topics)."""
     report(session().app.withdraw_topic(slug, topic_id, reason))

@@ -18,7 +18,7 @@ from exports.cli.support import (
 @click.command("signup")
 @click.argument("slug")
 @click.argument("name")
-@click.option("--mode", type=MODE_CHOICE, default="in-person", show_default=True)
+@click.option("--mode", type=MODE_CHOICE, default="in-person", show_default=True, help="Only in-person takes a seat.")
 @click.option("--email", help="Identifies the person when given; never published unless the organizer allows.")
 @click.option("--remark", default="", help='A note on the sign-up, e.g. "2:30pm+".')
 def signup(slug: str, name: str, mode: str, email: str | None, remark: str) -> None:
@@ -38,8 +38,8 @@ def withdraw(slug: str, name: str, reason: str) -> None:
 @click.command("change")
 @click.argument("slug")
 @click.argument("name")
-@click.option("--mode", type=MODE_CHOICE)
-@click.option("--remark")
+@click.option("--mode", type=MODE_CHOICE, help="How NAME attends now (in-person joins the waitlist if full).")
+@click.option("--remark", help="A new remark ('' to clear).")
 def change(slug: str, name: str, mode: str | None, remark: str | None) -> None:
     """Change how NAME attends, or their remark."""
     report(session().app.change_attendance(slug, name, mode, remark))

@@ -53,10 +53,10 @@ def new_meeting(
 
 @click.command("edit")
 @click.argument("slug")
-@click.option("--title")
-@click.option("--location")
-@click.option("--video-url")
-@click.option("--description")
+@click.option("--title", help="The new title.")
+@click.option("--location", help="Where it happens ('' to clear).")
+@click.option("--video-url", help="Video-conference link ('' to clear).")
+@click.option("--description", help="Free text ('' to clear).")
 @click.option("--publish-emails/--hide-emails", default=None, help="Whether calendar feeds may show attendees' emails.")
 def edit_meeting(
     slug: str,
@@ -81,10 +81,10 @@ def edit_meeting(
 
 @click.command("reschedule")
 @click.argument("slug")
-@click.option("--start", required=True, metavar="TIME")
-@click.option("--end", required=True, metavar="TIME")
+@click.option("--start", required=True, metavar="TIME", help="New local start, e.g. 2016-11-08T13:00.")
+@click.option("--end", required=True, metavar="TIME", help="New local end, e.g. 2016-11-08T16:00.")
 @click.option("--tz", "zone", metavar="ZONE", help="New zone (default: unchanged).")
-@click.option("--fold", type=FOLD_CHOICE)
+@click.option("--fold", type=FOLD_CHOICE, help="For a local time that happens twice: which one.")
 def reschedule(slug: str, start: str, end: str, zone: str | None, fold: Any) -> None:
     """Move a meeting to a new time."""
     report(session().app.reschedule(slug, start, end, zone, fold))
@@ -92,7 +92,7 @@ def reschedule(slug: str, start: str, end: str, zone: str | None, fold: Any) -> 
 
 @click.command("cancel")
 @click.argument("slug")
-@click.option("--reason", default="")
+@click.option("--reason", default="", help="Why; shown to subscribers and in the audit trail.")
 def cancel(slug: str, reason: str) -> None:
     """Cancel a meeting (subscribers see it cancelled)."""
     report(session().app.cancel(slug, reason))
