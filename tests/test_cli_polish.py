@@ -323,3 +323,156 @@ def test_as_of_without_an_offset_is_read_in_the_meetings_zone(sqlite_cli: Cli) -
     assert sqlite_cli.ok("attendees", "far", "--json", "--as-of", between + "+09:00").json()["attendees"] == []
     later = signed.astimezone(tokyo).replace(tzinfo=None).isoformat()
     assert len(sqlite_cli.ok("attendees", "far", "--json", "--as-of", later).json()["attendees"]) == 1
+
+
+# ----- the README, run as written -------------------------------------------------------------------
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def readme_block(after: str, fence: str = "```sh\n") -> str:
+    text = README.read_text(encoding="utf-8")
+    start = text.index(fence, text.index(after)) + len(fence)
+    return text[start : text.index("```", start)]
+
+
+def a_fresh_user(cli: Cli, tmp_path: Path) -> dict[str, str]:
+    """A new user's environment: nothing on PATH but the system's, no ledger chosen, an empty home."""
+    env = {k: v for k, v in cli.env.items() if k not in ("MEETINGS_DB", "MEETINGS_ACTOR", "VIRTUAL_ENV")}
+    home = tmp_path / "home"
+    home.mkdir()
+    return {**env, "PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": str(home), "XDG_DATA_HOME": str(home / "data")}
+
+
+def test_the_readme_main_job_runs_twice_in_a_row(sqlite_cli: Cli, tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.conftest import REPO, meetings_executable
+
+    command = readme_block("## Set up").strip()
+    assert command.startswith("python3 -m venv .venv && .venv/bin/pip install -q . && .venv/bin/meetings import")
+    # The virtualenv is the one running these tests; everything after installing it runs as written.
+    installed = command.split(" && ", 2)[2].replace(".venv/bin/meetings", " ".join(meetings_executable()))
+    env = a_fresh_user(sqlite_cli, tmp_path)
+    runs = [
+        subprocess.run(["bash", "-c", installed], cwd=REPO, env=env, capture_output=True, text=True) for _ in (1, 2)
+    ]
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+        assert "Attendees: [Limit: 25] 22 seated" in run.stdout and "1. Dawn Chen (In Person)" in run.stdout
+    assert runs[0].stdout.startswith("Imported sig-node-f2f-2016 (35 events)")
+    assert runs[0].stdout.split("\n", 1)[1] == runs[1].stdout.split("\n", 1)[1]  # the same list and agenda
+    ledger = Path(env["XDG_DATA_HOME"]) / "meeting-ledger" / "ledger.sqlite"
+    assert f"Started a new ledger at {ledger}" in runs[0].stderr
+    assert "sig-node-f2f-2016 is in the ledger already; nothing imported (--skip-existing)." in runs[1].stdout
+
+
+def test_the_readme_tour_runs_line_by_line_on_a_fresh_ledger(sqlite_cli: Cli, tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    lines = readme_block("<!-- tour -->").replace("\\\n", " ").splitlines()
+    assert lines[0].startswith(". .venv/bin/activate")
+    work = tmp_path / "checkout"
+    work.mkdir()
+    (work / ".venv").symlink_to(sys.prefix)
+    script = ["set -eo pipefail", "trap 'echo \"README tour line failed: $BASH_COMMAND\" >&2' ERR"]
+    for number, line in enumerate(lines, 1):
+        script += [f"echo '@@ {number}'", line]
+    run = subprocess.run(
+        ["bash", "-c", "\n".join(script)],
+        cwd=work,
+        env=a_fresh_user(sqlite_cli, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr
+    said = dict(part.split("\n", 1) for part in run.stdout.split("@@ ")[1:])
+    said = {int(k): v for k, v in said.items()}
+    by_command = {line.split("#")[0].strip(): said[n] for n, line in enumerate(lines, 1)}
+
+    def out(prefix: str) -> str:
+        return next(text for command, text in by_command.items() if command.startswith(prefix))
+
+    assert "promoted Brandon Philips" in out('meetings change sig-node-f2f-2016 "Dawn Chen"')
+    assert "Brandon Philips" in out("meetings attendees sig-node-f2f-2016 --json --as-of")
+    assert "Brandon Philips" not in by_command["meetings attendees sig-node-f2f-2016"]  # withdrawn since
+    assert out('meetings topic propose sig-node-f2f-2016 "Nodespec').startswith("Proposed topic 1 ")
+    assert out('meetings topic propose sig-node-f2f-2016 "Image').startswith("Proposed topic 1a ")
+    assert "## 1a. Image validation (topic 2)" in out("meetings notes show")
+    assert out("meetings verify").startswith("ok")
+    assert (work / "tour.sqlite").exists() and (work / "tour.md").exists()
+
+
+def test_feed_token_list_names_who_has_a_feed_url_never_the_url(sqlite_cli: Cli) -> None:
+    sqlite_cli.ok(*NEW_MEETING)
+    sqlite_cli.ok("signup", "m", "Ann Lee")
+    sqlite_cli.ok("signup", "m", "Bob Ray")
+    assert sqlite_cli.ok("feed-token", "list").out.startswith("No feed URLs issued yet.")
+    url = sqlite_cli.ok("feed-token", "issue", "Bob Ray").out.strip()
+    sqlite_cli.ok("feed-token", "issue", "Ann Lee")
+    listed = sqlite_cli.ok("feed-token", "list")
+    assert [line.split("  (issued ")[0] for line in listed.out.splitlines()] == ["Ann Lee", "Bob Ray"]
+    assert url.rsplit("/", 1)[1].removesuffix(".ics") not in listed.out
+    sqlite_cli.ok("feed-token", "revoke", "Ann Lee")
+    assert [row["person"] for row in sqlite_cli.ok("feed-token", "list", "--json").json()] == ["Bob Ray"]
+
+
+def test_shell_completion_completes_meeting_slugs(sqlite_cli: Cli) -> None:
+    sqlite_cli.ok("new", "sig-node-f2f-2016", *NEW_MEETING[2:])
+    sqlite_cli.ok("new", "wasm-cg-2022", *NEW_MEETING[2:])
+
+    def complete(*words: str) -> list[str]:
+        env = {
+            "COMP_WORDS": " ".join(["meetings", *words]),
+            "COMP_CWORD": str(len(words)),
+            "_MEETINGS_COMPLETE": "bash_complete",
+        }
+        return sqlite_cli.ok(env=env).out.split()
+
+    assert complete("show", "sig") == ["plain,sig-node-f2f-2016"]
+    assert complete("notes", "show", "w") == ["plain,wasm-cg-2022"]
+    assert set(complete("signup", "")) == {"plain,sig-node-f2f-2016", "plain,wasm-cg-2022"}
+    assert "_meetings_completion" in sqlite_cli.ok(env={"_MEETINGS_COMPLETE": "bash_source"}).out
+
+
+def test_every_help_option_is_described(sqlite_cli: Cli) -> None:
+    import click
+
+    from exports.cli.group import main
+
+    ctx = click.Context(main)
+    undescribed = []
+
+    def walk(command: click.Command, path: list[str]) -> None:
+        if isinstance(command, click.Group):
+            for name in command.list_commands(ctx):
+                found = command.get_command(ctx, name)
+                assert found is not None
+                walk(found, [*path, name])
+            return
+        undescribed.extend(
+            f"meetings {' '.join(path)} {p.opts[0]}"
+            for p in command.params
+            if isinstance(p, click.Option) and not p.help
+        )
+
+    walk(main, [])
+    assert undescribed == []
+    shown = sqlite_cli.ok("reschedule", "--help").out
+    assert "--fold [first|second] For a local time that happens twice" in " ".join(shown.split())
+
+
+def test_the_fixture_script_runs_without_meetings_on_path(sqlite_cli: Cli, tmp_path: Path) -> None:
+    import subprocess
+
+    from tests.conftest import REPO
+
+    env = {**sqlite_cli.env, "PATH": "/usr/local/bin:/usr/bin:/bin"}
+    script = REPO / "tests" / "fixtures" / "sig-node-f2f-2016.sh"
+    if not (REPO / ".venv" / "bin" / "meetings").exists():
+        pytest.skip("the checkout has no .venv (the script then uses `meetings` on PATH)")
+    run = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stderr
+    assert sqlite_cli.ok("attendees", "sig-node-f2f-2016", "--json").json()["counts"]["seated"] >= 20

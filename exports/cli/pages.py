@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
@@ -23,8 +24,20 @@ def import_group() -> None:
 @click.option("--end", metavar="TIME", help="Local end, e.g. 2016-11-07T16:00 (with --start).")
 @click.option("--tz", "zone", metavar="ZONE", help="IANA zone or alias, when the page gives none.")
 @click.option("--strict", is_flag=True, help="Refuse the page (exit 1, nothing written) if any line is not understood.")
+@click.option(
+    "--skip-existing",
+    is_flag=True,
+    help="If the ledger has the meeting already, leave it as it is and succeed (a quick start that runs twice).",
+)
 def import_markdown(
-    source: str, slug: str | None, title: str | None, start: str | None, end: str | None, zone: str | None, strict: bool
+    source: str,
+    slug: str | None,
+    title: str | None,
+    start: str | None,
+    end: str | None,
+    zone: str | None,
+    strict: bool,
+    skip_existing: bool,
 ) -> None:
     """Import the meeting page FILE (- for stdin): details, sign-ups, topics and notes.
 
@@ -51,6 +64,8 @@ def import_markdown(
     page = parse_page(page_text)
     options = ImportOptions(slug=slug, title=title, start=start, end=end, zone=zone, source_name=source_name)
     app = session().app  # sets the acting person before any event is made
+    if skip_existing and _already_there(page, options):
+        return
     try:
         imported = import_page(app, page, options, strict=strict)
     except LedgerError:
@@ -76,6 +91,26 @@ def import_markdown(
     else:
         left_out = f"; {len(imported.problems)} part(s) left out (see above)" if imported.problems else ""
         click.echo(f"Imported {imported.slug} ({imported.events} events){left_out}.")
+
+
+def _already_there(page: Any, options: Any) -> bool:
+    """`--skip-existing`: say that the page's meeting is in the ledger already, and leave it so."""
+    import json
+
+    from exports.pages.plan import choose_slug
+    from ledger.errors import NotFoundError
+    from projections import queries
+
+    slug = choose_slug(page, options)
+    try:
+        queries.meeting(session().store(), slug)
+    except NotFoundError:
+        return False
+    if session().as_json:
+        click.echo(json.dumps({"slug": slug, "events": 0, "position": None, "problems": [], "skipped": True}))
+    else:
+        click.echo(f"{slug} is in the ledger already; nothing imported (--skip-existing).")
+    return True
 
 
 @click.command("markdown")
