@@ -476,3 +476,12 @@ def test_the_fixture_script_runs_without_meetings_on_path(sqlite_cli: Cli, tmp_p
     run = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     assert sqlite_cli.ok("attendees", "sig-node-f2f-2016", "--json").json()["counts"]["seated"] >= 20
+
+
+def test_verify_shows_progress_on_a_terminal_only(sqlite_cli: Cli) -> None:
+    sqlite_cli.ok(*NEW_MEETING)
+    for n in range(3):
+        sqlite_cli.ok("signup", "m", f"Person {n}")
+    assert "Verifying" in on_a_terminal(sqlite_cli, "verify")
+    piped = sqlite_cli.ok("verify")
+    assert "Verifying" not in piped.out + piped.err and piped.out.startswith("ok: 4 events")

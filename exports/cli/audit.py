@@ -109,7 +109,13 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
 
     app = session().reader
     expected = chain.Digest.parse(expect) if expect else None
-    result = chain.verify_ledger(app.recorder, expected)
+    if sys.stderr.isatty():  # progress on a terminal only: quiet when piped
+        with click.progressbar(
+            length=app.recorder.max_notification_id() or 0, label="Verifying", file=sys.stderr
+        ) as bar:
+            result = chain.verify_ledger(app.recorder, expected, progress=bar.update)
+    else:
+        result = chain.verify_ledger(app.recorder, expected)
     data: dict[str, Any] = {"ok": result.intact, "events": result.count, "head": str(result.head)}
     problem = None
     if result.broken is not None:
