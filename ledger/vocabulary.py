@@ -31,9 +31,14 @@ def format_when(start: str, end: str, zone: str) -> str:
     return f"{starts:%Y-%m-%d %H:%M}-{end_text} {zone}"
 
 
+# Past tenses a summary may start with that do not end in "-ed".
+IRREGULAR_VERBS = frozenset({"withdrew", "sent", "made", "gave", "took", "set", "put", "wrote", "rebuilt", "kept"})
+
+
 def sentence(summary: str) -> str:
     """A command's summary as a sentence: "Signed up Ann for m." A summary that starts with a slug or a
     name ("sig-node capacity is now 5") keeps its first word as typed: only a leading verb is capitalised."""
     first = summary.split(" ", 1)[0]
-    verb = first.isascii() and first.isalpha() and first.islower() and (first.endswith("ed") or first == "withdrew")
+    verb = first.isascii() and first.isalpha() and first.islower()
+    verb = verb and (first.endswith("ed") or first in IRREGULAR_VERBS)
     return (summary[:1].upper() + summary[1:] if verb else summary) + "."
