@@ -107,6 +107,8 @@ def handle_unexpected(error: Exception) -> int:
     from ledger.storage.adapter import is_storage_error
 
     if is_storage_error(error):
+        if "readonly" in str(error):  # e.g. read models to bring up to date on read-only media
+            return echo_error(f"the ledger is read-only here and its read models need updating ({error})", 1)
         return echo_error(f"database error: {error}", 1)
     if os.environ.get("MEETINGS_DEBUG"):
         raise error

@@ -118,6 +118,8 @@ def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True):
             f"no ledger at {Path(database.location).absolute()}; nothing was created (check --db or $MEETINGS_DB;"
             " a write such as 'meetings new' starts a new ledger there)"
         )
+    elif not create and _read_only(Path(env["SQLITE_DBNAME"])):
+        env.update(_read_only_env(Path(env["SQLITE_DBNAME"])))
     else:
         created = _prepare_sqlite_file(Path(env["SQLITE_DBNAME"]))
     try:
@@ -156,6 +158,18 @@ def _prepare_sqlite_file(path: Path) -> bool:
     except OSError:
         return False  # an unwritable folder: SQLite's own error, with the read-only hint, says so
     return True
+
+
+def _read_only(path: Path) -> bool:
+    """A ledger on read-only media (or a file and folder this process may not write): only to be read."""
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
+def _read_only_env(path: Path) -> dict[str, str]:
+    """Open it read-only: SQLite then reads the file and its -wal without writing either."""
+    from urllib.parse import quote
+
+    return {"SQLITE_DBNAME": f"file:{quote(str(path.absolute()))}?mode=ro", "CREATE_TABLE": "n"}
 
 
 def _user_name(uid: int) -> str:
