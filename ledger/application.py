@@ -244,8 +244,10 @@ class Ledger(NotesCommands, ImportCommands, AccessCommands, MuteCommands, Applic
         capacity = text.check_capacity(capacity)
 
         def change(meeting: Meeting) -> str:
+            waiting = list(meeting.roster.waitlist)
             meeting.change_capacity(capacity)
-            return f"{slug} capacity is now {'unlimited' if capacity is None else capacity}"
+            limit = "unlimited" if capacity is None else capacity
+            return f"{slug} capacity is now {limit}{meeting.roster.promoted_since(waiting)}"
 
         return self._update(slug, "capacity", change)
 
@@ -273,10 +275,7 @@ class Ledger(NotesCommands, ImportCommands, AccessCommands, MuteCommands, Applic
         def change(meeting: Meeting) -> str:
             waiting = list(meeting.roster.waitlist)
             attendee = meeting.withdraw(name, reason)
-            seated_now = meeting.roster.attendees
-            promoted = [seated_now[k].name for k in waiting if k in seated_now and k not in meeting.roster.waitlist]
-            suffix = f"; promoted {', '.join(promoted)}" if promoted else ""
-            return f"withdrew {attendee.name} from {slug}{suffix}"
+            return f"withdrew {attendee.name} from {slug}{meeting.roster.promoted_since(waiting)}"
 
         return self._update(slug, "withdraw", change, lambda meeting: entry_of(meeting, name))
 
@@ -289,8 +288,10 @@ class Ledger(NotesCommands, ImportCommands, AccessCommands, MuteCommands, Applic
             raise BadInputError("give --mode or --remark")
 
         def change(meeting: Meeting) -> str:
+            waiting = list(meeting.roster.waitlist)
             attendee = meeting.change(name, mode, remark)
-            return f"{attendee.name} is now {meeting.roster.describe(attendee)}"
+            promoted = meeting.roster.promoted_since(waiting, besides=attendee.key)
+            return f"{attendee.name} is now {meeting.roster.describe(meeting.roster.attendees[attendee.key])}{promoted}"
 
         return self._update(slug, "change", change, lambda meeting: entry_of(meeting, name))
 
@@ -333,11 +334,11 @@ class Ledger(NotesCommands, ImportCommands, AccessCommands, MuteCommands, Applic
         return self._update(slug, "topic-withdraw", change, lambda meeting: proposer_of(meeting, topic_id))
 
 
-def open_ledger(db: str | None, *, pool_size: int = 1) -> Ledger:
-    """The ledger named by `--db` (else MEETINGS_DB, else the user's default file), opened."""
+def open_ledger(db: str | None, *, pool_size: int = 1, create: bool = True) -> Ledger:
+    """The ledger named by `--db` (else MEETINGS_DB, else the user's default file), opened (made if `create`)."""
     from ledger import storage
 
-    app: Ledger = storage.open_ledger(storage.resolve(db), pool_size=pool_size)
+    app: Ledger = storage.open_ledger(storage.resolve(db), pool_size=pool_size, create=create)
     return app
 
 

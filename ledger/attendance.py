@@ -91,6 +91,12 @@ class Roster:
         free = self.free_seats
         return list(self.waitlist) if free is None else self.waitlist[:free]
 
+    def promoted_since(self, waiting: list[str], besides: str = "") -> str:
+        """ "; promoted A, B": who of the waitlist `waiting` (but `besides`) has a seat now, else ""."""
+        seated = [self.attendees[k] for k in waiting if k != besides and k in self.attendees]
+        names = [attendee.name for attendee in seated if takes_seat(attendee)]
+        return f"; promoted {', '.join(names)}" if names else ""
+
     def waitlist_position(self, key: str) -> int | None:
         return self.waitlist.index(key) + 1 if key in self.waitlist else None
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
@@ -210,7 +210,9 @@ def verify(rows: Iterable[StoredRow], expect: Digest | None = None) -> Verificat
     return Verification(count, Digest(previous_position or 0, previous), None, expected)
 
 
-def verify_ledger(recorder: Any, expect: Digest | None = None) -> Verification:
+def verify_ledger(
+    recorder: Any, expect: Digest | None = None, progress: Callable[[int], Any] | None = None
+) -> Verification:
     """`verify` over every stored row, after checking that the events table still has its column types.
 
     A column re-typed by ALTER TABLE changes every event's stored form at once (and can make the
@@ -220,7 +222,21 @@ def verify_ledger(recorder: Any, expect: Digest | None = None) -> Verification:
     if retyped is not None:
         first, problem = retyped
         return Verification(0, EMPTY, Break(first, "altered", f"event at position {first} was altered: {problem}"))
-    return verify(stored_rows(recorder), expect)
+    rows = stored_rows(recorder)
+    if progress is not None:
+        rows = _counted(rows, progress)
+    return verify(rows, expect)
+
+
+def _counted(rows: Iterable[StoredRow], progress: Callable[[int], Any]) -> Iterator[StoredRow]:
+    """The rows as they are, telling `progress` every 500 (a progress bar on a terminal)."""
+    count = 0
+    for row in rows:
+        yield row
+        count += 1
+        if count % 500 == 0:
+            progress(500)
+    progress(count % 500)
 
 
 def _id_text(originator_id: Any) -> str | None:

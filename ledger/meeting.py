@@ -15,7 +15,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger import notes, people
 from ledger.agenda import Agenda, Topic
 from ledger.attendance import Attendee, Roster
-from ledger.errors import NotFoundError, RuleError
+from ledger.errors import BadInputError, NotFoundError, RuleError
 from ledger.vocabulary import DEFAULT_ATTENDEE_LIST
 
 if TYPE_CHECKING:
@@ -332,7 +332,7 @@ class Meeting(Aggregate):
         topic = self.find_topic(topic_id)
         siblings = self.agenda.siblings(topic)
         if not 1 <= position <= len(siblings):
-            raise RuleError(f"position must be between 1 and {len(siblings)}")
+            raise BadInputError(f"position must be between 1 and {len(siblings)}, not {position}")
         if siblings.index(topic) + 1 == position:
             raise RuleError(f"topic {topic_id} is already at position {position}")
         self._move_topic(topic_id=topic_id, position=position)
@@ -386,7 +386,8 @@ class Meeting(Aggregate):
         if not 0 <= base <= current_revision:
             raise RuleError(f"{section} notes have no revision {base} (latest is {current_revision})")
         current = self.notes_text(section)
-        merged = notes.three_way_merge(self.notes_text(section, base, history), current, text)
+        changed = notes.changed_since(section, base, current_revision)
+        merged = notes.three_way_merge(self.notes_text(section, base, history), current, text, changed)
         if merged.text == current:
             raise RuleError(f"{section} notes already read like that (revision {current_revision})")
         revision = current_revision + 1

@@ -65,6 +65,8 @@ def parse_local(value: str, what: str) -> datetime:
         raise BadInputError(f"{what} {value!r} is not an ISO 8601 time like 2016-11-07T13:00") from None
     if parsed.tzinfo is not None:
         raise BadInputError(f"{what} {value!r} must be a local time; give the zone with --tz")
+    if not any(sep in value.strip()[8:] for sep in "Tt "):  # a date alone would silently mean midnight
+        raise BadInputError(f"{what} {value!r} has no time of day; give one, e.g. {parsed:%Y-%m-%d}T09:00")
     return parsed.replace(second=0, microsecond=0) if parsed.second == 0 else parsed.replace(microsecond=0)
 
 
@@ -138,14 +140,16 @@ class Schedule:
         return self.end.astimezone(UTC)
 
 
-def parse_moment(value: str, what: str = "time") -> datetime:
-    """An ISO 8601 instant for --as-of/--since: with an offset, or in the user's local zone."""
+def parse_moment(value: str, what: str = "time", zone: str | None = None) -> datetime:
+    """An ISO 8601 instant for --as-of/--since: with an offset, else in `zone` (a meeting's), else the user's."""
     try:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         raise BadInputError(f"{what} {value!r} is not an ISO 8601 time") from None
     try:
-        if parsed.tzinfo is None:
+        if parsed.tzinfo is None and zone:
+            parsed = pytz.timezone(zone).localize(parsed)  # as the meeting's page reads the clock
+        elif parsed.tzinfo is None:
             parsed = parsed.astimezone()  # the machine's local zone, as the user reads the clock
         return parsed.astimezone(UTC)
     except (OverflowError, ValueError):  # year 1 or 9999 shifted out of range by the offset

@@ -54,3 +54,16 @@ def sub_letter(index: int) -> str:
         index, rem = divmod(index - 1, 26)
         label = string.ascii_lowercase[rem] + label
     return label
+
+
+# Past tenses a summary may start with that do not end in "-ed".
+IRREGULAR_VERBS = frozenset({"withdrew", "sent", "made", "gave", "took", "set", "put", "wrote", "rebuilt", "kept"})
+
+
+def sentence(summary: str) -> str:
+    """A command's summary as a sentence: "Signed up Ann for m." A summary that starts with a slug or a
+    name ("sig-node capacity is now 5") keeps its first word as typed: only a leading verb is capitalised."""
+    first = summary.split(" ", 1)[0]
+    verb = first.isascii() and first.isalpha() and first.islower()
+    verb = verb and (first.endswith("ed") or first in IRREGULAR_VERBS)
+    return (summary[:1].upper() + summary[1:] if verb else summary) + "."

@@ -244,3 +244,20 @@ def test_a_postgres_server_stopped_mid_run_fails_clearly_and_loses_nothing(
     assert_verifies(cli)
     listing = json.loads(cli.ok("--json", "list").out)
     assert [row["slug"] for row in listing] == ["standup"]
+
+
+def test_a_ledger_on_read_only_media_can_still_be_read_and_verified(mounted: Path, tmp_path: Path) -> None:
+    cli = Cli(Database("sqlite", str(mounted / "ledger.sqlite")), tmp_path)
+    cli.ok(*MEETING)
+    cli.ok("signup", "standup", "Ada Lovelace")
+    cli.ok("attendees", "standup")  # the read models are up to date before the media turns read-only
+    remount(mounted, "ro")
+    try:
+        assert attendee_names(cli) == {"Ada Lovelace"}
+        assert cli.ok("verify").out.startswith("ok: 2 events")
+        assert "signed up Ada Lovelace" in cli.ok("audit").out
+        assert_clear_failure(cli("signup", "standup", "Grace Hopper"), "read-only")
+    finally:
+        remount(mounted, "rw")
+    cli.ok("signup", "standup", "Grace Hopper")
+    assert_verifies(cli)

@@ -71,6 +71,10 @@ def load_entry(store: ReadStore, slug: str, owner: Person | None = None) -> Meet
     )
 
 
+# `--past-days all`: every meeting ever (meetings start in 1900 at the earliest; this reaches back further).
+ALL_PAST_DAYS = 100_000
+
+
 def load_all(store: ReadStore, owner: Person | None = None) -> list[MeetingEntry]:
     return [load_entry(store, doc["slug"], owner) for _, doc in store.all("meetings")]
 
@@ -106,7 +110,12 @@ def all_meetings_feed(store: ReadStore, now: datetime, past_days: int = PAST_WIN
     """Upcoming meetings plus those that ended within the past window."""
     entries = load_all(store)
     kept, last_modified = select_recent(entries, now, past_days)
-    return ics.Feed(ics.render(kept, "Meetings", "Every meeting in the ledger"), last_modified)
+    held = (
+        "Every meeting in the ledger"
+        if past_days >= ALL_PAST_DAYS
+        else f"Upcoming meetings and those of the last {past_days} days"
+    )
+    return ics.Feed(ics.render(kept, "Meetings", held), last_modified)
 
 
 def meeting_feed(store: ReadStore, slug: str) -> ics.Feed:

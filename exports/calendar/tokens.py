@@ -59,6 +59,13 @@ class FeedTokens:
             cursor.execute(self.sql("DELETE FROM {p}feed_tokens WHERE person_key = ?"), (person.key,))
         return bool(row and row["n"])
 
+    def listing(self) -> list[tuple[str, str]]:
+        """(name, issued_at) of every person with a live token, by name; the tokens themselves are not kept."""
+        self._ensure_table()
+        with self.store.transaction(write=False) as cursor:
+            cursor.execute(self.sql("SELECT name, issued_at FROM {p}feed_tokens ORDER BY name, issued_at"))
+            return [(row["name"], row["issued_at"]) for row in cursor.fetchall()]
+
     def resolve(self, token: str) -> Person | None:
         """The person a token belongs to, or None for an unknown or revoked token."""
         if not token or len(token) > 128:

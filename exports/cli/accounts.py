@@ -29,7 +29,7 @@ def account_add(name: str, email: str | None, person: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def account_list(as_json: bool) -> None:
     """List the accounts: name, person, email, admin or revoked."""
-    accounts = session().app.accounts()
+    accounts = session().reader.accounts()
     rows = [
         {"name": a.name, "person": a.person, "email": a.email, "admin": a.admin, "revoked": a.revoked} for a in accounts
     ]
@@ -131,5 +131,5 @@ def organizers_remove(slug: str, account_name: str) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
 def organizers_list(slug: str, as_json: bool) -> None:
     """List the organizers of SLUG."""
-    names = session().app.meeting_organizers(slug)
+    names = session().reader.meeting_organizers(slug)
     emit(Plain({"slug": slug, "organizers": names}), lambda: click.echo("\n".join(names)))

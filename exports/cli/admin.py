@@ -43,7 +43,7 @@ def copy_ledger(destination: str, force: bool) -> None:
     from projections.queries import MODELS
     from projections.store import ReadStore
 
-    source = session().app
+    source = session().reader
     target_db = resolve_database(destination)
     source_db = resolve_database(session().db_option)
     if target_db.location == source_db.location:

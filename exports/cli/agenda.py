@@ -21,7 +21,15 @@ def topic_propose(slug: str, title: str, proposer: str | None, parent: int | Non
     """Add TITLE to the agenda."""
 
     app = session().app
-    report(app.propose_topic(slug, title, proposer, parent))
+    saved = app.propose_topic(slug, title, proposer, parent)
+    if session().as_json:
+        report(saved)
+        return
+    from projections import queries
+
+    topic_id = int(saved.summary.split()[2])  # "proposed topic 7 for m"
+    numbers = {t.id: t.number for t in queries.agenda(session().store(), slug).topics()}
+    click.echo(f"Proposed topic {numbers.get(topic_id, topic_id)} for {slug} (id {topic_id}).")
 
 
 @topic.command("retitle")
@@ -45,7 +53,7 @@ def topic_move(slug: str, topic_id: int, position: int) -> None:
 @topic.command("withdraw")
 @click.argument("slug")
 @click.argument("topic_id", type=int)
-@click.option("--reason", default="")
+@click.option("--reason", default="", help="Why; recorded in the audit trail.")
 def topic_withdraw(slug: str, topic_id: int, reason: str) -> None:
     """Withdraw topic TOPIC_ID (and its sub-topics)."""
     report(session().app.withdraw_topic(slug, topic_id, reason))
@@ -57,7 +65,7 @@ def agenda(slug: str, as_json: bool, as_of: str | None) -> None:
     """Show the agenda numbered as on the page (4, 4a...)."""
     from projections import queries
 
-    items = queries.agenda(session().store(), slug, parse_as_of(as_of))
+    items = queries.agenda(session().store(), slug, parse_as_of(as_of, slug))
 
     def text() -> None:
         if not items:

@@ -9,6 +9,7 @@ from exports.cli.support import (
     emit,
     meeting_view_options,
     note_emails,
+    paint,
     parse_as_of,
     report,
     session,
@@ -18,7 +19,7 @@ from exports.cli.support import (
 @click.command("signup")
 @click.argument("slug")
 @click.argument("name")
-@click.option("--mode", type=MODE_CHOICE, default="in-person", show_default=True)
+@click.option("--mode", type=MODE_CHOICE, default="in-person", show_default=True, help="Only in-person takes a seat.")
 @click.option("--email", help="Identifies the person when given; never published unless the organizer allows.")
 @click.option("--remark", default="", help='A note on the sign-up, e.g. "2:30pm+".')
 def signup(slug: str, name: str, mode: str, email: str | None, remark: str) -> None:
@@ -39,8 +40,8 @@ def withdraw(slug: str, name: str, reason: str) -> None:
 @click.command("change")
 @click.argument("slug")
 @click.argument("name")
-@click.option("--mode", type=MODE_CHOICE)
-@click.option("--remark")
+@click.option("--mode", type=MODE_CHOICE, help="How NAME attends now (in-person joins the waitlist if full).")
+@click.option("--remark", help="A new remark ('' to clear).")
 def change(slug: str, name: str, mode: str | None, remark: str | None) -> None:
     """Change how NAME attends, or their remark."""
     report(session().app.change_attendance(slug, name, mode, remark))
@@ -54,7 +55,7 @@ def attendees(slug: str, as_json: bool, as_of: str | None) -> None:
     from ledger.vocabulary import MODE_LABELS
     from projections import queries
 
-    doc = queries.attendees(session().store(), slug, parse_as_of(as_of))
+    doc = queries.attendees(session().store(), slug, parse_as_of(as_of, slug))
 
     def text() -> None:
         counts = doc.counts
@@ -68,7 +69,7 @@ def attendees(slug: str, as_json: bool, as_of: str | None) -> None:
         for entry in doc.attendees:
             label = MODE_LABELS[entry.mode]
             if entry.waitlist_position is not None:
-                label += f", waitlist {entry.waitlist_position}"
+                label += paint(f", waitlist {entry.waitlist_position}", fg="yellow")
             remark = f" {entry.remark}" if entry.remark else ""
             click.echo(f"{entry.position}. {entry.name} ({label}){remark}")
 

@@ -57,13 +57,13 @@ def audit(
     )
     fmt = fmt or ("json" if session().as_json else "text")
     meeting_id = stream_id(slug) if slug else None
-    events = trail.stream_events(session().app, meeting_id)
+    events = trail.stream_events(session().reader, meeting_id)
     first = next(events, None)
     if slug and first is None:
         raise NotFoundError(f"no meeting {slug!r}")
-    persons = {account.name: account.person for account in session().app.accounts()}
+    persons = {account.name: account.person for account in session().reader.accounts()}
     read: Iterable[Any] = _prepend(first, events)
-    if not session().app.current_account().admin:
+    if not session().reader.current_account().admin:
         read = trail.without_emails(read)  # email addresses are for admins only, in every format
     found = trail.entries(read, filters, diffs, persons, _not_notified(meeting_id))
     write(trail.render(found, fmt, diffs))
@@ -121,9 +121,15 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
     from ledger.application import Digest, verify_ledger
     from ledger.errors import LedgerError
 
-    app = session().app
+    app = session().reader
     expected = Digest.parse(expect) if expect else None
-    result = verify_ledger(app.recorder, expected)
+    if sys.stderr.isatty():  # progress on a terminal only: quiet when piped
+        with click.progressbar(
+            length=app.recorder.max_notification_id() or 0, label="Verifying", file=sys.stderr
+        ) as bar:
+            result = verify_ledger(app.recorder, expected, progress=bar.update)
+    else:
+        result = verify_ledger(app.recorder, expected)
     data: dict[str, Any] = {"ok": result.intact, "events": result.count, "head": str(result.head)}
     problem = None
     if result.broken is not None:

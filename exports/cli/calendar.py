@@ -3,53 +3,61 @@
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any
 
 import click
 
+from exports.cli.output import output_options, write_output
 from exports.cli.support import session
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 
 
-def write_bytes(data: bytes, output: str | None) -> None:
-    """To a file (replaced whole, never half-written) or to stdout."""
-    if output is None or output == "-":
-        sys.stdout.buffer.write(data)
-        sys.stdout.buffer.flush()
-        return
-    tmp = f"{output}.tmp-{os.getpid()}"
-    with open(tmp, "wb") as handle:
-        handle.write(data)
-    os.replace(tmp, output)
+class PastDays(click.ParamType):
+    """A number of days from 0 to 3650, or "all" (every past meeting)."""
+
+    name = "DAYS|all"
+
+    def convert(self, value: object, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        from exports.calendar.feeds import ALL_PAST_DAYS
+
+        if isinstance(value, int):
+            return value
+        if str(value).strip().lower() == "all":
+            return ALL_PAST_DAYS
+        try:
+            days = int(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a number of days or 'all'", param, ctx)
+        if not 0 <= days <= 3650:
+            self.fail(f"{days} is not in the range 0 to 3650 (or 'all')", param, ctx)
+        return days
 
 
-output_option = click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
 past_days_option = click.option(
     "--past-days",
-    type=click.IntRange(0, 3650),
+    type=PastDays(),
     default=30,
     show_default=True,
-    help="Also include meetings that ended this many days ago.",
+    help="Also include meetings that ended this many days ago (0-3650), or 'all' past meetings.",
 )
 
 
 @click.command("ics")
 @click.argument("slug")
-@output_option
-def export_ics(slug: str, output: str | None) -> None:
+@output_options
+def export_ics(slug: str, output: str | None, force: bool) -> None:
     """Write one meeting as an iCalendar (.ics) file."""
     from exports.calendar import feeds
 
-    write_bytes(feeds.meeting_feed(session().store(), slug).body, output)
+    write_output(feeds.meeting_feed(session().store(), slug).body, output, force)
 
 
 @click.command("feed")
 @click.option("--person", metavar="NAME", help="Only the meetings NAME (or an email) signed up for.")
 @past_days_option
-@output_option
-def export_feed(person: str | None, past_days: int, output: str | None) -> None:
+@output_options
+def export_feed(person: str | None, past_days: int, output: str | None, force: bool) -> None:
     """Write the feed of upcoming and recent meetings (everyone's, or one person's) as .ics."""
     from datetime import UTC, datetime
 
@@ -61,7 +69,7 @@ def export_feed(person: str | None, past_days: int, output: str | None) -> None:
         feed = feeds.all_meetings_feed(store, now, past_days)
     else:
         feed = feeds.person_feed(store, feeds.find_person(store, person), now, past_days)
-    write_bytes(feed.body, output)
+    write_output(feed.body, output, force)
 
 
 @click.group("feed-token")
@@ -110,9 +118,29 @@ def feed_token_revoke(name: str) -> None:
     click.echo(f"Revoked the feed URL of {person.name}.")
 
 
+@feed_token.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")
+def feed_token_list(as_json: bool) -> None:
+    """List who has a feed URL, and since when (the URLs themselves are shown once, when issued)."""
+    import json
+
+    from exports.calendar import tokens
+
+    issued = tokens.FeedTokens(session().store()).listing()
+    if as_json or session().as_json:
+        click.echo(json.dumps([{"person": name, "issued_at": at} for name, at in issued], indent=2, ensure_ascii=False))
+    elif not issued:
+        click.echo("No feed URLs issued yet. Issue one with 'meetings feed-token issue NAME'.")
+    else:
+        for name, at in issued:
+            click.echo(f"{name}  (issued {at[:19]}Z)")
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port to listen on (0: any free)."
+)
 @click.option("--base-url", metavar="URL", help="Public URL for the index page's links (default: the request's Host).")
 @past_days_option
 @click.option("--quiet", is_flag=True, help="No access log (one line per request on stdout, tokens redacted).")
@@ -144,6 +172,7 @@ def serve_feeds(
 
     # Each worker thread may need a database connection at once (PostgreSQL pool), the notifier one more.
     session().pool_size = SERVER_THREADS + (1 if with_notifier else 0)
+    session().app  # noqa: B018 - the server takes sign-ups too: like any write, it may start a new ledger
     store = session().store()
     if with_notifier:
         start_notifier(store, base_url)

@@ -11,7 +11,8 @@ from typing import Any
 
 import click
 
-from exports.cli.support import Session, echo_error
+from exports.cli.globals import adopt
+from exports.cli.support import Session, echo_error, os_error_text, say_created
 
 
 class LazyGroup(click.Group):
@@ -30,8 +31,9 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         if cmd_name in self.lazy_subcommands:
-            return self._lazy_load(cmd_name)
-        return super().get_command(ctx, cmd_name)
+            return adopt(self._lazy_load(cmd_name))
+        found = super().get_command(ctx, cmd_name)
+        return adopt(found) if found is not None else None
 
     def _lazy_load(self, cmd_name: str) -> click.Command:
         module_name, _, attribute = self.lazy_subcommands[cmd_name].partition(":")
@@ -57,6 +59,10 @@ class LedgerGroup(LazyGroup):
             code = returned if isinstance(returned, int) else 0
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+        if Session.current is not None:
+            Session.current.close()
+        if code == 0:
+            say_created()
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()
@@ -67,7 +73,10 @@ class LedgerGroup(LazyGroup):
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
         try:
-            return super().main(*args, **kwargs)
+            returned = super().main(*args, **kwargs)
+            if isinstance(returned, int) and returned:  # click returns a `fail`'s Exit code here: exit with it
+                sys.exit(returned)
+            return returned
         except click.exceptions.Exit as done:
             sys.exit(done.exit_code)
         except click.exceptions.Abort:
@@ -89,12 +98,19 @@ def handle_unexpected(error: Exception) -> int:
     from ledger.errors import LedgerError
 
     if isinstance(error, LedgerError):
-        return echo_error(str(error), error.exit_code)
-    if isinstance(error, OSError | UnicodeError):
+        from exports.cli.suggest import did_you_mean
+
+        return echo_error(str(error) + did_you_mean(str(error), Session.current), error.exit_code)
+    if isinstance(error, OSError):  # what could not be used, and why, in words (no "[Errno 2]")
+        where = f" {error.filename}" if error.filename else ""
+        return echo_error(f"cannot use{where}: {os_error_text(error)}", 1)
+    if isinstance(error, UnicodeError):
         return echo_error(str(error), 1)
     from ledger.application import is_storage_error
 
     if is_storage_error(error):
+        if "readonly" in str(error):  # e.g. read models to bring up to date on read-only media
+            return echo_error(f"the ledger is read-only here and its read models need updating ({error})", 1)
         return echo_error(f"database error: {error}", 1)
     if os.environ.get("MEETINGS_DEBUG"):
         raise error

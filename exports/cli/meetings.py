@@ -13,6 +13,7 @@ from exports.cli.support import (
     fail,
     json_option,
     meeting_view_options,
+    paint,
     parse_as_of,
     report,
     session,
@@ -53,10 +54,10 @@ def new_meeting(
 
 @click.command("edit")
 @click.argument("slug")
-@click.option("--title")
-@click.option("--location")
-@click.option("--video-url")
-@click.option("--description")
+@click.option("--title", help="The new title.")
+@click.option("--location", help="Where it happens ('' to clear).")
+@click.option("--video-url", help="Video-conference link ('' to clear).")
+@click.option("--description", help="Free text ('' to clear).")
 @click.option(
     "--publish-emails/--hide-emails",
     default=None,
@@ -93,10 +94,10 @@ def edit_meeting(
 
 @click.command("reschedule")
 @click.argument("slug")
-@click.option("--start", required=True, metavar="TIME")
-@click.option("--end", required=True, metavar="TIME")
+@click.option("--start", required=True, metavar="TIME", help="New local start, e.g. 2016-11-08T13:00.")
+@click.option("--end", required=True, metavar="TIME", help="New local end, e.g. 2016-11-08T16:00.")
 @click.option("--tz", "zone", metavar="ZONE", help="New zone (default: unchanged).")
-@click.option("--fold", type=FOLD_CHOICE)
+@click.option("--fold", type=FOLD_CHOICE, help="For a local time that happens twice: which one.")
 def reschedule(slug: str, start: str, end: str, zone: str | None, fold: Any) -> None:
     """Move a meeting to a new time."""
     report(session().app.reschedule(slug, start, end, zone, fold))
@@ -104,7 +105,7 @@ def reschedule(slug: str, start: str, end: str, zone: str | None, fold: Any) -> 
 
 @click.command("cancel")
 @click.argument("slug")
-@click.option("--reason", default="")
+@click.option("--reason", default="", help="Why; shown to subscribers and in the audit trail.")
 def cancel(slug: str, reason: str) -> None:
     """Cancel a meeting (subscribers see it cancelled)."""
     report(session().app.cancel(slug, reason))
@@ -145,9 +146,17 @@ def list_meetings(as_json: bool) -> None:
     def text() -> None:
         if not rows:
             click.echo("No meetings yet. Create one with 'meetings new'.")
-        for row in rows:
-            when = format_when(row.start, row.end, row.timezone)
-            click.echo(f"{row.slug:<28} {when:<40} {row.status:<9} {row.title}")
+            return
+        table = [("SLUG", "WHEN", "STATUS", "TITLE")]
+        table += [(row.slug, format_when(row.start, row.end, row.timezone), row.status, row.title) for row in rows]
+        widths = [max(len(line[i]) for line in table) for i in range(3)]
+        for number, (slug, when, status, title) in enumerate(table):
+            cells = [slug.ljust(widths[0]), when.ljust(widths[1]), status.ljust(widths[2])]
+            if number == 0:
+                cells = [paint(cell, bold=True) for cell in cells]
+            elif status == "cancelled":
+                cells[2] = paint(cells[2], fg="red")
+            click.echo("  ".join([*cells, paint(title, bold=True) if number == 0 else title]))
 
     emit(rows, text)
 
@@ -159,12 +168,12 @@ def show(slug: str, as_json: bool, as_of: str | None) -> None:
     from ledger.vocabulary import format_when
     from projections import queries
 
-    doc = queries.meeting(session().store(), slug, parse_as_of(as_of))
+    doc = queries.meeting(session().store(), slug, parse_as_of(as_of, slug))
 
     def text() -> None:
         counts = doc.counts
         reason = f": {doc.cancel_reason}" if doc.cancel_reason else ""
-        click.echo(doc.title + (f"  [CANCELLED{reason}]" if doc.cancelled else ""))
+        click.echo(doc.title + (paint(f"  [CANCELLED{reason}]", fg="red") if doc.cancelled else ""))
         click.echo(f"When:      {format_when(doc.start, doc.end, doc.timezone)}")
         if doc.location:
             click.echo(f"Location:  {doc.location}")

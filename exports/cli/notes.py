@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 import click
 
-from exports.cli.support import as_of_option, emit, fail, json_option, note_emails, parse_as_of, report, session
+from exports.cli.support import (
+    as_of_option,
+    emit,
+    fail,
+    json_option,
+    note_emails,
+    os_error_text,
+    parse_as_of,
+    report,
+    session,
+)
 
 if TYPE_CHECKING:
     from projections.results import NotesSection
@@ -29,11 +40,51 @@ topic_option = click.option(
 @json_option
 @as_of_option
 def notes_show(slug: str, topic_id: int | None, as_json: bool, as_of: str | None) -> None:
-    """Print the current text of a notes section."""
+    """Print a notes section; without --topic, the general notes and then each topic's under its heading.
+
+    With --json and no --topic, the general section alone (as before).
+    """
     from projections import queries
 
-    doc = queries.notes(session().store(), slug, topic_id, parse_as_of(as_of))
-    emit(doc, lambda: click.echo(doc.text, nl=not doc.text.endswith("\n")))
+    store, moment = session().store(), parse_as_of(as_of, slug)
+    doc = queries.notes(store, slug, topic_id, moment)
+    if topic_id is not None:
+        check_topic(slug, topic_id, moment)
+
+    def text() -> None:
+        if topic_id is None:
+            click.echo(every_section(slug, moment), nl=False)
+        else:
+            click.echo(doc.text, nl=not doc.text.endswith("\n"))
+
+    emit(doc, text)
+
+
+def check_topic(slug: str, topic_id: int, moment: datetime | None = None) -> None:
+    """An unknown topic is an error, not an empty section (a withdrawn topic's notes stay readable)."""
+    from ledger.errors import NotFoundError
+    from projections import queries
+
+    store = session().store()
+    known = {topic.id for topic in queries.agenda(store, slug, moment).topics()}
+    if topic_id not in known and f"topic-{topic_id}" not in queries.all_notes(store, slug, moment):
+        raise NotFoundError(f"{slug} has no topic with id {topic_id} (see 'meetings agenda {slug}')")
+
+
+def every_section(slug: str, moment: datetime | None) -> str:
+    """The general notes, then each topic's that has some under "## 4a. Title (topic 7)", as the page orders them."""
+    from projections import queries
+
+    store = session().store()
+    texts = queries.all_notes(store, slug, moment)
+    out = [texts["general"].rstrip("\n") + "\n"] if texts.get("general", "").strip() else []
+    for topic in queries.agenda(store, slug, moment).topics():
+        body = texts.get(f"topic-{topic.id}", "")
+        if body.strip():
+            out.append(f"## {topic.number}. {topic.title} (topic {topic.id})\n\n{body.rstrip(chr(10))}\n")
+    if len(out) == 1 and not any(k != "general" for k in texts):
+        return texts["general"] if texts["general"].endswith("\n") else texts["general"] + "\n"
+    return "\n".join(out)
 
 
 @notes.command("edit")
@@ -47,7 +98,10 @@ def notes_show(slug: str, topic_id: int | None, as_json: bool, as_of: str | None
     metavar="REV",
     help="The revision the text was written from (default: the latest); older bases are merged.",
 )
-def notes_edit(slug: str, topic_id: int | None, source: str | None, base_revision: int | None) -> None:
+@click.option("--allow-empty", is_flag=True, help="Save an empty text (blank the section) rather than refuse it.")
+def notes_edit(
+    slug: str, topic_id: int | None, source: str | None, base_revision: int | None, allow_empty: bool
+) -> None:
     """Replace a notes section's text; edits from an older revision merge when they don't overlap."""
     from ledger.errors import NotesConflictError
 
@@ -58,8 +112,12 @@ def notes_edit(slug: str, topic_id: int | None, source: str | None, base_revisio
         try:
             with open(source, encoding="utf-8") as handle:
                 new_text = handle.read()
-        except (OSError, UnicodeDecodeError) as error:
-            fail(f"cannot read {source}: {error}", 2)
+        except UnicodeDecodeError:
+            fail(f"cannot read {source}: it is not UTF-8 text", 2)
+        except OSError as error:
+            fail(f"cannot read {source}: {os_error_text(error)}", 2)
+    elif not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("no terminal to open an editor in; give --file FILE, or --file - to read the text from stdin", 2)
     else:
         from projections import queries
 
@@ -69,13 +127,21 @@ def notes_edit(slug: str, topic_id: int | None, source: str | None, base_revisio
         if edited is None:
             fail("notes not saved in the editor; nothing changed", 1)
         new_text = edited
+    if not new_text.strip("\ufeff").strip() and not allow_empty:
+        fail("the new text is empty; nothing changed (give --allow-empty to blank the notes)", 2)
     try:
-        report(app.edit_notes(slug, topic_id, new_text, base_revision))
+        saved = app.edit_notes(slug, topic_id, new_text, base_revision)
         note_emails("notes text", new_text)
     except NotesConflictError as conflict:
         for line in conflict.conflicting_lines:
             click.echo(line, err=True)
         raise
+    if session().as_json:
+        report(saved)
+    else:
+        where = "the general notes" if topic_id is None else f"the notes of topic {topic_id}"
+        revision = saved.summary.partition("revision ")[2].split(" ", 1)[0]  # "saved notes revision 2 of m"
+        click.echo(f"Saved {where} of {slug}, revision {revision}.")
 
 
 @notes.command("history")
@@ -87,6 +153,8 @@ def notes_history(slug: str, topic_id: int | None, as_json: bool) -> None:
     from projections import queries
 
     doc = queries.notes(session().store(), slug, topic_id)
+    if topic_id is not None:
+        check_topic(slug, topic_id)
 
     def text() -> None:
         if not doc.revisions:
@@ -120,6 +188,8 @@ def notes_diff(slug: str, old: int, new: int | None, topic_id: int | None) -> No
     from projections import queries
 
     doc = queries.notes(session().store(), slug, topic_id)
+    if topic_id is not None:
+        check_topic(slug, topic_id)
     new = doc.revision if new is None else new
     before, after = _revision_text(doc, old), _revision_text(doc, new)
     diff = difflib.unified_diff(

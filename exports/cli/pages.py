@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import click
 
-from exports.cli.support import as_of_option, fail, parse_as_of, session
+from exports.cli.output import output_options, write_output
+from exports.cli.support import as_of_option, fail, os_error_text, parse_as_of, session
 
 
 @click.group("import")
@@ -22,8 +24,20 @@ def import_group() -> None:
 @click.option("--end", metavar="TIME", help="Local end, e.g. 2016-11-07T16:00 (with --start).")
 @click.option("--tz", "zone", metavar="ZONE", help="IANA zone or alias, when the page gives none.")
 @click.option("--strict", is_flag=True, help="Refuse the page (exit 1, nothing written) if any line is not understood.")
+@click.option(
+    "--skip-existing",
+    is_flag=True,
+    help="If the ledger has the meeting already, leave it as it is and succeed (a quick start that runs twice).",
+)
 def import_markdown(
-    source: str, slug: str | None, title: str | None, start: str | None, end: str | None, zone: str | None, strict: bool
+    source: str,
+    slug: str | None,
+    title: str | None,
+    start: str | None,
+    end: str | None,
+    zone: str | None,
+    strict: bool,
+    skip_existing: bool,
 ) -> None:
     """Import the meeting page FILE (- for stdin): details, sign-ups, topics and notes.
 
@@ -42,12 +56,16 @@ def import_markdown(
     else:
         try:
             page_text = Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            fail(f"cannot read {source}: {error}", 2)
+        except UnicodeDecodeError:
+            fail(f"cannot read {source}: it is not UTF-8 text", 2)
+        except OSError as error:
+            fail(f"cannot read {source}: {os_error_text(error)}", 2)
         source_name = Path(source).name
     page = parse_page(page_text)
     options = ImportOptions(slug=slug, title=title, start=start, end=end, zone=zone, source_name=source_name)
     app = session().app  # sets the acting person before any event is made
+    if skip_existing and _already_there(page, options):
+        return
     try:
         imported = import_page(app, page, options, strict=strict)
     except LedgerError:
@@ -75,16 +93,36 @@ def import_markdown(
         click.echo(f"Imported {imported.slug} ({imported.events} events){left_out}.")
 
 
+def _already_there(page: Any, options: Any) -> bool:
+    """`--skip-existing`: say that the page's meeting is in the ledger already, and leave it so."""
+    import json
+
+    from exports.pages.plan import choose_slug
+    from ledger.errors import NotFoundError
+    from projections import queries
+
+    slug = choose_slug(page, options)
+    try:
+        queries.meeting(session().store(), slug)
+    except NotFoundError:
+        return False
+    if session().as_json:
+        click.echo(json.dumps({"slug": slug, "events": 0, "position": None, "problems": [], "skipped": True}))
+    else:
+        click.echo(f"{slug} is in the ledger already; nothing imported (--skip-existing).")
+    return True
+
+
 @click.command("markdown")
 @click.argument("slug")
 @as_of_option
-@click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
+@output_options
 @click.option(
     "--public",
     is_flag=True,
     help="Only what the public may read: the attendee list at the meeting's --attendee-list level, no emails.",
 )
-def export_markdown(slug: str, as_of: str | None, output: str | None, public: bool) -> None:
+def export_markdown(slug: str, as_of: str | None, output: str | None, force: bool, public: bool) -> None:
     """Render meeting SLUG as a wiki page that `meetings import markdown` reads back.
 
     Without --public the page is the whole meeting, for whoever reads the whole ledger.
@@ -94,7 +132,7 @@ def export_markdown(slug: str, as_of: str | None, output: str | None, public: bo
     from projections import queries
 
     store = session().store()
-    moment = parse_as_of(as_of)
+    moment = parse_as_of(as_of, slug)
     meeting = queries.meeting(store, slug, moment)
     attendees, agenda = queries.attendees(store, slug, moment), queries.agenda(store, slug, moment)
     notes = queries.all_notes(store, slug, moment)
@@ -103,12 +141,8 @@ def export_markdown(slug: str, as_of: str | None, output: str | None, public: bo
         meeting, attendees, agenda = meeting.public(), attendees.public(level), agenda.public()
         notes = {section: text.mask_emails(body) for section, body in notes.items()}
     page = render_page(meeting, attendees, agenda, notes)
-    if output:
-        try:
-            with open(output, "w", encoding="utf-8") as handle:
-                handle.write(page)
-        except OSError as error:
-            fail(f"cannot write {output}: {error}", 1)
+    if output and output != "-":
+        write_output(page.encode("utf-8"), output, force)
         click.echo(f"Wrote {slug} to {output}.", err=True)
     else:
         click.echo(page, nl=False)

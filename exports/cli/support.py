@@ -6,6 +6,7 @@ models) are imported inside the functions that need them so that every command s
 
 from __future__ import annotations
 
+import contextlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -22,36 +23,67 @@ if TYPE_CHECKING:
 from ledger.vocabulary import MODES
 
 MODE_CHOICE = click.Choice(MODES)
+CREATED: list[str] = []  # the ledger files this process made: said once the command has succeeded
 FOLD_CHOICE = click.Choice(["first", "second"])
 
 
 class Session:
     """Per-invocation state: which database, who is acting, and the opened ledger."""
 
+    current: Session | None = None  # this process's, for the error handler's hints
+
     def __init__(self, db: str | None, actor: str | None, as_json: bool) -> None:
+        Session.current = self
         self.db_option = db
         self.actor_option = actor
         self.as_json = as_json
         self.pool_size = 1  # a CLI process holds one connection; the feed server raises this
         self._app: Ledger | None = None
         self._store: ReadStore | None = None
+        self.reading = False  # a read command: a missing ledger is an error, never a new file
+        self.created: str | None = None  # the ledger file this command made, to be said
 
     @property
     def app(self) -> Ledger:
+        """The ledger, for a command that writes (a missing SQLite file is made, and said so)."""
         if self._app is None:
             from ledger.application import open_ledger, resolve_person
 
-            app = open_ledger(self.db_option, pool_size=self.pool_size)
+            app = open_ledger(self.db_option, pool_size=self.pool_size, create=not self.reading)
             app.authenticate(for_person=resolve_person(self.actor_option))
             self._app = app
+            self.created = getattr(app, "created_file", None)
+            if self.created:
+                CREATED.append(self.created)
         return self._app
 
+    @property
+    def opened(self) -> bool:
+        return self._app is not None
+
+    def close(self) -> None:
+        """Close the ledger: SQLite's last connection then checkpoints its WAL into the main file, so
+        that a file copied (or backed up) after the command holds every event, -wal or not."""
+        app, self._app, self._store = self._app, None, None
+        if app is not None:
+            # What was written is committed already: a close that fails loses nothing.
+            with contextlib.suppress(Exception):
+                app.close()
+
+    @property
+    def reader(self) -> Ledger:
+        """The ledger, for a command that only reads: one that does not exist is refused, not made."""
+        if self._app is None:
+            self.reading = True
+        return self.app
+
     def store(self, *, catch_up: bool = True) -> ReadStore:
+        """The read models, caught up; a command that reads first never makes a ledger."""
         if self._store is None:
             from projections.queries import MODELS
             from projections.store import ReadStore
 
-            self._store = ReadStore(self.app)
+            self._store = ReadStore(self.reader)
             if catch_up:
                 self._store.catch_up(MODELS)
         return self._store
@@ -63,14 +95,36 @@ def session() -> Session:
     return found
 
 
+def say_created() -> None:
+    """A write that started a new ledger file says where (on stderr: stdout stays the command's own)."""
+    for path in CREATED:
+        click.echo(f"Started a new ledger at {path} (no ledger was there).", err=True)
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     raise click.exceptions.Exit(echo_error(message, code))
 
 
+def os_error_text(error: OSError) -> str:
+    """What the OS said, in words ("No such file or directory"), without Python's "[Errno 2]" and repr."""
+    return error.strerror or str(error) or type(error).__name__
+
+
 def echo_error(message: str, code: int) -> int:
-    """Print the one `Error:` line a refusal gets and return its exit code."""
-    click.echo(f"Error: {' '.join(message.split())}", err=True)
+    """Print the one `Error:` line a refusal gets and return its exit code ("Error:" in red on a terminal)."""
+    click.echo(f"{paint('Error:', fg='red', bold=True, err=True)} {' '.join(message.split())}", err=True)
     return code
+
+
+def paint(text: str, *, err: bool = False, **style: Any) -> str:
+    """`text` in colour when it goes to a terminal and NO_COLOR (no-color.org) is unset; else as is."""
+    import os
+    import sys
+
+    stream = sys.stderr if err else sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb" or not stream.isatty():
+        return text
+    return click.style(text, **style)
 
 
 @dataclass(frozen=True)
@@ -109,7 +163,9 @@ def report(saved: Saved) -> None:
     if session().as_json:
         click.echo(json.dumps({"position": saved.position, "summary": saved.summary}))
     else:
-        click.echo(saved.summary[:1].upper() + saved.summary[1:] + ".")
+        from ledger.vocabulary import sentence
+
+        click.echo(sentence(saved.summary))
 
 
 def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
@@ -121,7 +177,8 @@ def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
         "--as-of",
         "as_of",
         metavar="TIME",
-        help="Show the state at a past moment (ISO 8601; without an offset, local time).",
+        help="Show the state as the ledger had recorded it at that moment, not the meeting's own time"
+        " (ISO 8601; without an offset, in the meeting's time zone).",
     )(f)
 
 
@@ -130,9 +187,19 @@ def meeting_view_options(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.argument("slug")(json_option(as_of_option(f)))
 
 
-def parse_as_of(value: str | None) -> datetime | None:
+def parse_as_of(value: str | None, slug: str | None = None) -> datetime | None:
+    """`--as-of`: a time without an offset is read in the meeting's zone when the command is about one."""
     if value is None:
         return None
     from ledger.timing import parse_moment
 
-    return parse_moment(value, "--as-of")
+    try:
+        local = datetime.fromisoformat(value.strip()).tzinfo is None
+    except ValueError:
+        local = False  # parse_moment says what is wrong with it
+    zone = None
+    if slug is not None and local:
+        from projections import queries
+
+        zone = queries.meeting(session().store(), slug).timezone
+    return parse_moment(value, "--as-of", zone)

@@ -15,6 +15,7 @@ from exports.web import accounts, context, queries
 from exports.web.auth import login_required
 from exports.web.verbs import VERBS
 from ledger.errors import LedgerError, NotesConflictError
+from ledger.vocabulary import sentence
 
 bp = Blueprint("actions", __name__)
 # Where on the page each verb's outcome is seen.
@@ -52,8 +53,7 @@ def act(slug: str, verb: str) -> Any:
         flash(f"Not saved: {error}.", "error")
         return redirect(url_for("pages.meeting", slug=slug, _anchor=anchor), code=303)
     queries.catch_up(ctx.store)
-    summary = saved.summary
-    flash(summary[:1].upper() + summary[1:] + ".", "info")
+    flash(sentence(saved.summary), "info")  # a slug or name that starts it keeps its case
     if verb == "new":
         anchor = "details"
     return redirect(url_for("pages.meeting", slug=slug, _anchor=anchor), code=303)

@@ -91,6 +91,13 @@ def is_storage_error(error: BaseException) -> bool:
     return isinstance(error, PersistenceError | sqlite3.Error)
 
 
+def storage_error(error: BaseException) -> StorageError:
+    """The database's refusal as one line; a read-only ledger (media, mount, permissions) is said so."""
+    if "readonly" in str(error):
+        return StorageError(f"the ledger is read-only here; nothing was written ({error})")
+    return StorageError(f"database error: {error}")
+
+
 @contextmanager
 def appending() -> Iterator[None]:
     """Translate the datastore's errors while events are appended into the ledger's own."""
@@ -101,7 +108,7 @@ def appending() -> Iterator[None]:
     except OperationalError as error:
         if "locked" in str(error) or "busy" in str(error):
             raise DatabaseLocked(str(error)) from None
-        raise StorageError(f"database error: {error}") from None
+        raise storage_error(error) from None
 
 
 class Storage:
@@ -160,7 +167,7 @@ class Storage:
                 with self._datastore.transaction(commit=write) as cursor:
                     yield cursor
         except (PersistenceError, sqlite3.Error) as error:
-            raise StorageError(f"database error: {error}") from None
+            raise storage_error(error) from None
 
     # ----- events -----------------------------------------------------------------------------
 

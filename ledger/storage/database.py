@@ -101,28 +101,42 @@ def _postgres(url: str) -> Database:
     )
 
 
-def open_ledger(database: Database, *, pool_size: int = 1) -> Ledger:
-    """Build the Ledger application on the database, creating its tables if needed."""
+def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True) -> Ledger:
+    """Build the Ledger application on the database, creating its tables if needed.
+
+    With `create=False` (read commands) a SQLite file that does not exist is refused, not made:
+    a mistyped `--db` must not leave an empty ledger behind. A new file's path is kept in
+    `app.created_file` so that the command can say it made one.
+    """
     from eventsourcing.persistence import PersistenceError
 
     from ledger.application import Ledger
-    from ledger.errors import StorageError
+    from ledger.errors import NotFoundError, StorageError
 
     env = dict(database.env)
+    created = None
     if database.is_postgres:
         env["POSTGRES_POOL_SIZE"] = str(pool_size)
+    elif not create and not Path(env["SQLITE_DBNAME"]).exists():
+        raise NotFoundError(
+            f"no ledger at {Path(database.location).absolute()}; nothing was created (check --db or $MEETINGS_DB;"
+            " a write such as 'meetings new' starts a new ledger there)"
+        )
+    elif not create and _read_only(Path(env["SQLITE_DBNAME"])):
+        env.update(_read_only_env(Path(env["SQLITE_DBNAME"])))
     else:
-        _prepare_sqlite_file(Path(env["SQLITE_DBNAME"]))
+        created = _prepare_sqlite_file(Path(env["SQLITE_DBNAME"]))
     try:
         app = Ledger(env=env)
         if database.is_postgres:
             _create_postgres_tables(app)
     except (PersistenceError, sqlite3.Error) as error:  # eventsourcing lets sqlite3's own errors through
         raise StorageError(f"cannot open {database.location}: {error}{_read_only_hint(database)}") from None
+    app.created_file = str(Path(database.location).absolute()) if created else None  # type: ignore[attr-defined]
     return app
 
 
-def _prepare_sqlite_file(path: Path) -> None:
+def _prepare_sqlite_file(path: Path) -> bool:
     """Create a new ledger file readable by its owner only, in a folder of its own if that is new.
 
     SQLite gives its -wal and -shm files the main file's permissions. An existing file that
@@ -140,13 +154,30 @@ def _prepare_sqlite_file(path: Path) -> None:
                 f"{path} belongs to OS user {_user_name(owner)}, and you ({_user_name(os.geteuid())}) cannot write it;"
                 " run meetings as its owner, or ask them to copy the ledger for you (meetings copy)"
             )
-        return
+        return False
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     except FileExistsError:
-        pass  # another process created it first
+        return False  # another process created it first
     except OSError:
-        pass  # an unwritable folder: SQLite's own error, with the read-only hint, says so
+        return False  # an unwritable folder: SQLite's own error, with the read-only hint, says so
+    return True
+
+
+def _read_only(path: Path) -> bool:
+    """A ledger on read-only media (or a file and folder this process may not write): only to be read."""
+    return not os.access(path, os.W_OK) or not os.access(path.parent, os.W_OK)
+
+
+def _read_only_env(path: Path) -> dict[str, str]:
+    """Open it read-only: SQLite then reads the file and its -wal without writing either."""
+    from urllib.parse import quote
+
+    # A ledger closed cleanly has no -wal and -shm beside it, and SQLite cannot make the -shm it
+    # needs on read-only media: such a file is opened immutable (nothing can change it there). With
+    # a -wal left over, read-only mode reads it too, so no committed event is missed.
+    immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
+    return {"SQLITE_DBNAME": f"file:{quote(str(path.absolute()))}?mode=ro{immutable}", "CREATE_TABLE": "n"}
 
 
 def _user_name(uid: int) -> str:
