@@ -187,11 +187,7 @@ class AccessCommands:
     def revoke_account(self, name: str) -> Saved:
         """Revoke an account; its tokens and unused sign-in links stop working with it."""
 
-        def change(directory: Directory) -> str:
-            directory.revoke_account(name)
-            return f"revoked account {name}"
-
-        saved = self._update_directory("accounts", change)
+        saved = self._directory_command("accounts", Directory.revoke_account, name, f"revoked account {name}")
         for kind in (API_TOKEN, SIGN_IN):
             self._credentials.revoke(name, kind)
         return saved
@@ -227,19 +223,19 @@ class AccessCommands:
 
     def grant_admin(self, name: str) -> Saved:
         name = _account_name(name)
-
-        def change(directory: Directory) -> str:
-            directory.grant_admin(name)
-            return f"{name} is now an admin"
-
-        return self._update_directory("admins", change)
+        return self._directory_command("admins", Directory.grant_admin, name, f"{name} is now an admin")
 
     def revoke_admin(self, name: str) -> Saved:
-        def change(directory: Directory) -> str:
-            directory.revoke_admin(name)
-            return f"{name} is no longer an admin"
+        return self._directory_command("admins", Directory.revoke_admin, name, f"{name} is no longer an admin")
 
-        return self._update_directory("admins", change)
+    def _directory_command(self, area: str, command: Callable[[Directory, str], None], name: str, done: str) -> Saved:
+        """One directory command about the account NAME, checked as `area` needs; `done` says what happened."""
+
+        def change(directory: Directory) -> str:
+            command(directory, name)
+            return done
+
+        return self._update_directory(area, change)
 
     def check_may_issue_credentials(self, name: str) -> Account:
         """Tokens and sign-in links: an admin issues them for any registered account, anyone for their own."""

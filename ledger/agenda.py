@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import string
 from dataclasses import dataclass, field
 from typing import Any
+
+from ledger.vocabulary import sub_letter
 
 
 @dataclass(slots=True)
@@ -16,16 +17,6 @@ class Topic:
     proposer: str
     parent_id: int | None
     withdrawn: bool = False
-
-
-def sub_letter(index: int) -> str:
-    """0 -> a, 25 -> z, 26 -> aa: sub-topic letters as the page writes them (4a, 4b)."""
-    label = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        label = string.ascii_lowercase[rem] + label
-    return label
 
 
 @dataclass

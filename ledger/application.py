@@ -8,25 +8,41 @@ import random
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
+from uuid import UUID
 
-import orjson
 from eventsourcing.application import Application
-from eventsourcing.persistence import JSONTranscoder
 
 from ledger import people, snapshots, text
 from ledger.access import AccessCommands
 from ledger.accounts import DIRECTORY_ID, Directory
 from ledger.agenda import Agenda
 from ledger.attendance import Roster
+from ledger.chain import Digest, verify_ledger
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.importing import ImportCommands
-from ledger.meeting import TOPIC_PREFIX, Meeting
-from ledger.roles import Subject
-from ledger.storage.adapter import DatabaseLocked, Storage, WriteConflict, appending, best_effort
+from ledger.kinds import ACTIONS
+from ledger.meeting import Meeting
+from ledger.notes_commands import NotesCommands
+from ledger.people import name_key
+from ledger.roles import Subject, entry_of, proposer_of
+from ledger.storage import open_ledger as open_database
+from ledger.storage import resolve as resolve_database
+from ledger.storage.adapter import (
+    FEED_TOKENS,
+    DatabaseLocked,
+    Storage,
+    WriteConflict,
+    appending,
+    best_effort,
+    is_storage_error,
+)
 from ledger.transcoding import AsDict, LedgerTranscoder
+from ledger.transfer import copy_events
 from ledger.vocabulary import check_attendee_list, check_mode
 
 if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
+    from eventsourcing.persistence import JSONTranscoder
+
     from ledger.timing import Fold
 
 T = TypeVar("T")
@@ -48,7 +64,7 @@ DIRECTORY_STREAM = DIRECTORY_ID.hex  # the stream of accounts and admins, as the
 SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snapshot
 
 
-class Ledger(ImportCommands, AccessCommands, Application):
+class Ledger(NotesCommands, ImportCommands, AccessCommands, Application[UUID]):
     """Meetings as event streams, one stream per meeting."""
 
     name = "Ledger"
@@ -161,25 +177,6 @@ class Ledger(ImportCommands, AccessCommands, Application):
 
         return self._retrying(attempt)
 
-    def _notes_history(self, meeting: Meeting) -> Callable[[str, int], str]:
-        """Looks up an older notes revision's text in the meeting's stored notes events."""
-        return lambda section, revision: self._notes_revision_text(meeting, section, revision)
-
-    def _notes_revision_text(self, meeting: Meeting, section: str, revision: int) -> str:
-        # A revision's text never changes once stored, so a command retried after a lost race
-        # asks the database once. Only the meeting's notes events are read, newest first.
-        key = (meeting.id, section, revision)
-        if key not in self._revision_texts:
-            topic = f"{TOPIC_PREFIX}.NotesEdited"
-            for state in self.storage.select_states(meeting.id, topic, meeting.version):
-                edited = orjson.loads(state)  # plain fields only: no custom types to revive
-                if edited["section"] == section and edited["revision"] == revision:
-                    self._revision_texts[key] = str(edited["text"])
-                    break
-            else:
-                raise NotFoundError(f"{meeting.slug} {section} notes have no revision {revision}")
-        return self._revision_texts[key]
-
     # ----- meetings --------------------------------------------------------------------
 
     def create_meeting(
@@ -201,7 +198,7 @@ class Ledger(ImportCommands, AccessCommands, Application):
         title = text.check("title", title)
         schedule = Schedule.from_input(start, end, zone, fold)
         location, video_url = text.check("location", location), text.check("video_url", video_url)
-        description, capacity = text.check("description", description), check_capacity(capacity)
+        description, capacity = text.check("description", description), text.check_capacity(capacity)
         self._authorize("create")  # before the meeting's first event, which records who acts
         meeting = Meeting.schedule(slug, title, schedule, location, video_url, description, capacity)
         return self._save_new(meeting, f"created {meeting.slug}")
@@ -243,7 +240,7 @@ class Ledger(ImportCommands, AccessCommands, Application):
         return self._update(slug, "reinstate", change)
 
     def change_capacity(self, slug: str, capacity: int | None) -> Saved:
-        capacity = check_capacity(capacity)
+        capacity = text.check_capacity(capacity)
 
         def change(meeting: Meeting) -> str:
             meeting.change_capacity(capacity)
@@ -334,28 +331,6 @@ class Ledger(ImportCommands, AccessCommands, Application):
 
         return self._update(slug, "topic-withdraw", change, lambda meeting: proposer_of(meeting, topic_id))
 
-    # ----- notes -----------------------------------------------------------------------
-
-    def edit_notes(self, slug: str, topic_id: int | None, new_text: str, base_revision: int | None = None) -> Saved:
-        new_text = text.check("notes", new_text)
-
-        def change(meeting: Meeting) -> str:
-            revision = meeting.edit_notes(topic_id, new_text, base_revision, self._notes_history(meeting))
-            return f"saved notes revision {revision} of {slug}"
-
-        return self._update(slug, "notes-edit", change)
-
-    def restore_notes(self, slug: str, topic_id: int | None, revision: int) -> Saved:
-        """A restore is a new edit whose text is an old revision's."""
-
-        def change(meeting: Meeting) -> str:
-            section = meeting.check_section(topic_id)
-            old = meeting.notes_text(section, revision, self._notes_history(meeting))
-            new_revision = meeting.edit_notes(topic_id, old, None)
-            return f"restored revision {revision} of {slug} notes as revision {new_revision}"
-
-        return self._update(slug, "notes-restore", change)
-
 
 def open_ledger(db: str | None, *, pool_size: int = 1) -> Ledger:
     """The ledger named by `--db` (else MEETINGS_DB, else the user's default file), opened."""
@@ -363,22 +338,6 @@ def open_ledger(db: str | None, *, pool_size: int = 1) -> Ledger:
 
     app: Ledger = storage.open_ledger(storage.resolve(db), pool_size=pool_size)
     return app
-
-
-def resolve_person(explicit: str | None) -> str | None:
-    """The person acted for: `--as NAME`, else MEETINGS_ACTOR, else None (the account's own)."""
-    return people.resolve_actor(explicit)
-
-
-def entry_of(meeting: Meeting, name: str) -> Subject:
-    """Whose entry a command about NAME touches (the lookup also refuses an unknown name)."""
-    attendee = meeting.find_attendee(name)
-    return Subject(attendee.name, attendee.email)
-
-
-def proposer_of(meeting: Meeting, topic_id: int) -> Subject:
-    """Whose topic a command touches: its proposer's."""
-    return Subject(meeting.find_topic(topic_id).proposer)
 
 
 def _edited_value(name: str, value: Any) -> Any:
@@ -389,12 +348,28 @@ def _edited_value(name: str, value: Any) -> Any:
     return text.check(name, value)
 
 
-def check_capacity(capacity: int | None) -> int | None:
-    if capacity is not None and capacity < 0:
-        raise BadInputError(f"capacity must be zero or more, not {capacity}")
-    if capacity is not None and capacity > 1_000_000:
-        raise BadInputError("capacity must be at most 1000000")
-    return capacity
+def resolve_person(explicit: str | None) -> str | None:
+    """The person acted for: `--as NAME`, else MEETINGS_ACTOR, else None (the account's own)."""
+    return people.resolve_actor(explicit)
 
 
-__all__ = ["DIRECTORY_STREAM", "Ledger", "Saved", "open_ledger", "people", "resolve_person", "text"]
+# What the edges may use: the commands and what they need of the layers below. `exports/`
+# imports ledger only through this module and errors, vocabulary, text, timing and importing
+# (the words, limits, times and plans a command takes): import-linter's "ledger-boundary".
+__all__ = [
+    "ACTIONS",
+    "DIRECTORY_STREAM",
+    "FEED_TOKENS",
+    "Digest",
+    "Ledger",
+    "Saved",
+    "copy_events",
+    "is_storage_error",
+    "name_key",
+    "open_database",
+    "open_ledger",
+    "people",
+    "resolve_database",
+    "resolve_person",
+    "verify_ledger",
+]

@@ -118,14 +118,13 @@ class _Build:
     refusals: list[Refusal] = field(default_factory=list)
 
     def meeting(self) -> Meeting:
-        from ledger.application import check_capacity
         from ledger.timing import Schedule
 
         plan = self.plan
         title = text.check("title", plan.title)
         slug = text.check("slug", plan.slug)
         schedule = Schedule.from_input(plan.start, plan.end, plan.zone, plan.fold)
-        capacity = self.optional("capacity", plan.capacity, lambda v: check_capacity(v) or 0)
+        capacity = self.optional("capacity", plan.capacity, lambda v: text.check_capacity(v) or 0)
         marked = plan.over_capacity or any(s.waitlist is not None for s in plan.sign_ups)
         seated = sum(1 for s in plan.sign_ups if s.mode == "in-person" and s.waitlist is None)
         self.marked = marked

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ledger.accounts import Account, acts_as_self
 from ledger.errors import PermissionDeniedError
+
+if TYPE_CHECKING:
+    from ledger.meeting import Meeting
 
 PARTICIPANT, ORGANIZER, ADMIN = "participant", "organizer", "admin"
 
@@ -104,3 +108,14 @@ def _require(rule: Rule, account: Account, held: frozenset[str], where: str) -> 
     raise PermissionDeniedError(
         f"{account.name} may not {rule.what} {where}: that needs the {rule.role} role ({needed})"
     )
+
+
+def entry_of(meeting: Meeting, name: str) -> Subject:
+    """Whose entry a command about NAME touches (the lookup also refuses an unknown name)."""
+    attendee = meeting.find_attendee(name)
+    return Subject(attendee.name, attendee.email)
+
+
+def proposer_of(meeting: Meeting, topic_id: int) -> Subject:
+    """Whose topic a command touches: its proposer's."""
+    return Subject(meeting.find_topic(topic_id).proposer)

@@ -205,3 +205,12 @@ def check(field: str, value: str) -> str:
     if field == "account" and _BIDI.search(value):
         raise BadInputError(f"{spec.what} must not contain bidirectional control characters (they reorder the text)")
     return value
+
+
+def check_capacity(capacity: int | None) -> int | None:
+    """An in-person limit: none, or a whole number from 0 to a million."""
+    if capacity is not None and capacity < 0:
+        raise BadInputError(f"capacity must be zero or more, not {capacity}")
+    if capacity is not None and capacity > 1_000_000:
+        raise BadInputError("capacity must be at most 1000000")
+    return capacity

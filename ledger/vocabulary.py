@@ -5,6 +5,7 @@ Every edge (the CLI's choices, the wiki page, the audit's sentences, calendars) 
 
 from __future__ import annotations
 
+import string
 from datetime import datetime
 from typing import Literal
 
@@ -43,3 +44,13 @@ def format_when(start: str, end: str, zone: str) -> str:
     starts, ends = datetime.fromisoformat(start), datetime.fromisoformat(end)
     end_text = f"{ends:%H:%M}" if ends.date() == starts.date() else f"{ends:%Y-%m-%d %H:%M}"
     return f"{starts:%Y-%m-%d %H:%M}-{end_text} {zone}"
+
+
+def sub_letter(index: int) -> str:
+    """0 -> a, 25 -> z, 26 -> aa: sub-topic letters as the page writes them (4a, 4b)."""
+    label = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        label = string.ascii_lowercase[rem] + label
+    return label

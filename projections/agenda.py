@@ -6,18 +6,15 @@ from typing import Any
 
 from ledger.agenda import Agenda
 from projections.events import LedgerEvent
+from projections.store import PerMeeting
 
 
-class AgendaModel:
+class AgendaModel(PerMeeting):
     """One document per meeting: the agenda the domain recorded."""
 
     name = "agenda"
     version = 2
     kinds = frozenset({"Scheduled", "TopicProposed", "TopicRetitled", "TopicMoved", "TopicWithdrawn"})
-    replaces = frozenset({"Scheduled"})
-
-    def key(self, event: LedgerEvent) -> str | None:
-        return event.meeting_id
 
     def load(self, doc: dict[str, Any]) -> Agenda:
         return Agenda.from_dict(doc)

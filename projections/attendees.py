@@ -7,6 +7,7 @@ from typing import Any
 
 from ledger.attendance import Roster
 from projections.events import LedgerEvent
+from projections.store import PerMeeting
 
 
 @dataclass
@@ -17,16 +18,12 @@ class AttendeeList:
     withdrawn: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
-class AttendeesModel:
+class AttendeesModel(PerMeeting):
     """One document per meeting."""
 
     name = "attendees"
     version = 2
     kinds = frozenset({"Scheduled", "CapacityChanged", "SignedUp", "Withdrew", "AttendanceChanged", "Promoted"})
-    replaces = frozenset({"Scheduled"})
-
-    def key(self, event: LedgerEvent) -> str | None:
-        return event.meeting_id
 
     def load(self, doc: dict[str, Any]) -> AttendeeList:
         return AttendeeList(Roster.from_dict(doc), {w["key"]: w for w in doc["withdrawn"]})

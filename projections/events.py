@@ -12,8 +12,9 @@ from uuid import UUID
 
 import orjson
 
+from ledger import text
 from ledger.chain import FIRST
-from ledger.meeting import TOPIC_PREFIX
+from ledger.meeting import TOPIC_PREFIX, Meeting
 
 _PREFIX = TOPIC_PREFIX + "."
 _LEDGER = "meeting-ledger:"
@@ -80,6 +81,11 @@ def decode_rows(rows: list[Any]) -> list[LedgerEvent]:
 
 
 STREAM_BATCH = 1_000
+
+
+def stream_id(slug: str) -> str:
+    """The id of a meeting's event stream, as `stream_events` takes it (refuses a malformed slug)."""
+    return str(Meeting.create_id(text.slug(slug)).hex)
 
 
 def stream_events(app: Any, meeting_id: str | None = None, batch: int = STREAM_BATCH) -> Iterator[LedgerEvent]:

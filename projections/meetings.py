@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from projections.events import LedgerEvent
-from projections.store import DocumentModel
+from projections.store import DocumentModel, PerMeeting
 
 # Changes a calendar subscriber must see raise the iCalendar SEQUENCE (RFC 5545 3.8.7.4).
 SEQUENCED_FIELDS = frozenset({"title", "location", "video_url"})
 
 
-class MeetingsModel(DocumentModel):
+class MeetingsModel(PerMeeting, DocumentModel):
     """One document per meeting: what `meetings list`, `show` and the calendar need."""
 
     name = "meetings"
@@ -35,10 +35,6 @@ class MeetingsModel(DocumentModel):
             "NotesEdited",
         }
     )
-    replaces = frozenset({"Scheduled"})
-
-    def key(self, event: LedgerEvent) -> str | None:
-        return event.meeting_id
 
     def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None:
         data = event.data

@@ -5,19 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 from projections.events import LedgerEvent
-from projections.store import DocumentModel
+from projections.store import DocumentModel, PerMeeting
 
 
-class NotesModel(DocumentModel):
+class NotesModel(PerMeeting, DocumentModel):
     """One document per meeting: sections mapped to their revisions, oldest first."""
 
     name = "notes"
     version = 1
     kinds = frozenset({"Scheduled", "NotesEdited"})
-    replaces = frozenset({"Scheduled"})
-
-    def key(self, event: LedgerEvent) -> str | None:
-        return event.meeting_id
 
     def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None:
         if event.kind == "Scheduled":

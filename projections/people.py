@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from projections.events import LedgerEvent
-from projections.store import DocumentModel
+from projections.store import DocumentModel, PerMeeting
 
 
-class PeopleModel(DocumentModel):
+class PeopleModel(PerMeeting, DocumentModel):
     """One document per meeting: the people signed up for it, by person key.
 
     Other shapes were measured and dropped. A document per person grows with their history
@@ -22,10 +22,6 @@ class PeopleModel(DocumentModel):
     name = "people"
     version = 3
     kinds = frozenset({"Scheduled", "SignedUp", "Withdrew", "AttendanceChanged"})
-    replaces = frozenset({"Scheduled"})
-
-    def key(self, event: LedgerEvent) -> str | None:
-        return event.meeting_id
 
     def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None:
         data = event.data

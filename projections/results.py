@@ -20,8 +20,15 @@ def _plain(result: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     return {f.name: getattr(result, f.name) for f in fields(result) if f.name not in leave_out}
 
 
+class Plain:
+    """A result whose `--json` shape is its own fields, in declaration order."""
+
+    def to_json(self) -> dict[str, Any]:
+        return _plain(self)
+
+
 @dataclass(frozen=True)
-class Counts:
+class Counts(Plain):
     """How many people come in each way, and whether the room is over its limit."""
 
     seated: int | None  # None only in a public answer whose attendee list is hidden
@@ -36,9 +43,6 @@ class Counts:
     def hidden(cls) -> Counts:
         """What a public answer says of a meeting whose attendee list is hidden: nothing."""
         return cls(None, None, None, None, None, None, None)
-
-    def to_json(self) -> dict[str, Any]:
-        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -61,16 +65,13 @@ class AttendeeEntry:
 
 
 @dataclass(frozen=True)
-class Withdrawal:
+class Withdrawal(Plain):
     """Someone's latest withdrawal: why, by whom and when."""
 
     name: str
     reason: str
     by: str
     at: str  # UTC ISO 8601
-
-    def to_json(self) -> dict[str, Any]:
-        return _plain(self)
 
 
 @dataclass(frozen=True)
@@ -193,7 +194,7 @@ class MeetingView:
 
 
 @dataclass(frozen=True)
-class MeetingRow:
+class MeetingRow(Plain):
     """One line of `meetings list`: when, where, and whether it is upcoming, past or cancelled."""
 
     slug: str
@@ -205,21 +206,15 @@ class MeetingRow:
     capacity: int | None
     status: str  # "upcoming", "past" or "cancelled"
 
-    def to_json(self) -> dict[str, Any]:
-        return _plain(self)
-
 
 @dataclass(frozen=True)
-class Topic:
+class Topic(Plain):
     """A topic numbered as the page shows it ("4", "4a")."""
 
     id: int
     number: str
     title: str
     proposer: str
-
-    def to_json(self) -> dict[str, Any]:
-        return _plain(self)
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,15 @@ class ReadModel(Protocol):
     def dump(self, state: Any) -> dict[str, Any]: ...
 
 
+class PerMeeting:
+    """A model with one document per meeting, begun afresh by the meeting's first event."""
+
+    replaces = frozenset({"Scheduled"})
+
+    def key(self, event: LedgerEvent) -> str | None:
+        return event.meeting_id
+
+
 class DocumentModel:
     """A model whose state is its JSON document itself."""
 

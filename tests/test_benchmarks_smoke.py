@@ -29,7 +29,12 @@ def test_benchmark_prints_every_bar_with_figure_baseline_ratio_target_and_verdic
     assert "bar | what" in table and "| result" in table
     for bar in BARS:
         assert any(line.startswith(f"{bar} ") for line in table.splitlines()), (bar, table)
-    rows = {row["bar"]: row for row in json.loads(out.read_text())["bars"]}
+    report = json.loads(out.read_text())
+    meta = report["meta"]
+    # Measured on a fresh `pip install .` (a wheel in its own venv), not on the checkout.
+    assert meta["install"] == "installed" and "installed-venv" in meta["executable"], meta
+    assert meta["commit"] and "measured on the installed package" in table
+    rows = {row["bar"]: row for row in report["bars"]}
     assert sorted(rows) == sorted(BARS)
     for bar, row in rows.items():
         assert row["status"] in ("PASS", "FAIL", "SKIPPED"), (bar, row)

@@ -212,6 +212,29 @@ def test_a_participant_signs_up_changes_and_withdraws_and_the_waitlist_moves(
     assert "Withdrew Zoe Quinn from room" in submit(browser, "Withdraw", reason="cannot come")
     assert "Zoe Quinn" not in browser.find_element(By.CSS_SELECTOR, "ol.attendees").text
 
+    # A participant sees no organizer controls, and an organizer action forged from their own
+    # page (their session, their CSRF token) is refused with the role it needs; nothing is written.
+    assert "Organizer controls" not in browser.find_element(By.TAG_NAME, "main").text
+    before = len(sqlite_cli.ok("audit", "room", "--format", "json").json())
+    browser.execute_script(
+        """const form = document.createElement("form");
+        form.method = "post"; form.action = "/meetings/room/capacity";
+        for (const [name, value] of [["csrf_token", document.querySelector("input[name=csrf_token]").value],
+                                     ["seats", "0"]]) {
+          const input = document.createElement("input");
+          input.type = "hidden"; input.name = name; input.value = value; form.append(input);
+        }
+        document.body.append(form); form.submit();"""
+    )
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    def flashed(driver: Any) -> str:  # the submit navigates: wait for the page it lands on
+        return " ".join(f.text for f in driver.find_elements(By.CSS_SELECTOR, "p.flash"))
+
+    refusal = WebDriverWait(browser, 20).until(flashed)
+    assert "Not saved: Zoe Quinn may not change the capacity of room: that needs the organizer role" in refusal
+    assert len(sqlite_cli.ok("audit", "room", "--format", "json").json()) == before
+
     sqlite_cli.ok("signup", "room", "Xu Wang")  # waitlisted behind Wai Ting's seat
     sqlite_cli.ok("account", "add", "olga", "--person", "Olga Organizer")
     sqlite_cli.ok("organizers", "add", "room", "olga")

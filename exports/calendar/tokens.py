@@ -11,7 +11,7 @@ import secrets
 from datetime import UTC, datetime
 
 from exports.calendar.feeds import Person
-from ledger.storage.adapter import FEED_TOKENS
+from ledger.application import FEED_TOKENS
 from projections.store import ReadStore
 
 TOKEN_BYTES = 32  # 256 bits from the OS's CSPRNG: not guessable, not enumerable

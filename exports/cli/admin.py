@@ -39,17 +39,16 @@ def copy_ledger(destination: str, force: bool) -> None:
     Positions and seals are kept, so the copy has the same head digest; feed tokens come too.
     A ledger that fails `meetings verify` is refused unless --force.
     """
-    from ledger import chain, storage
-    from ledger.transfer import copy_events
+    from ledger.application import copy_events, open_database, resolve_database, verify_ledger
     from projections.queries import MODELS
     from projections.store import ReadStore
 
     source = session().app
-    target_db = storage.resolve(destination)
-    source_db = storage.resolve(session().db_option)
+    target_db = resolve_database(destination)
+    source_db = resolve_database(session().db_option)
     if target_db.location == source_db.location:
         fail("the destination is the ledger itself", 2)
-    checked = chain.verify_ledger(source.recorder)
+    checked = verify_ledger(source.recorder)
     if checked.broken is not None:
         if not force:
             fail(
@@ -62,7 +61,7 @@ def copy_ledger(destination: str, force: bool) -> None:
             " the copy fails verify the same way.",
             err=True,
         )
-    target = storage.open_ledger(target_db)
+    target = open_database(target_db)
     total = source.recorder.max_notification_id() or 0
     if sys.stderr.isatty():
         with click.progressbar(length=total, label="Copying", file=sys.stderr) as bar:
@@ -72,7 +71,7 @@ def copy_ledger(destination: str, force: bool) -> None:
     ReadStore(target).catch_up(MODELS)
     click.echo(f"Copied {copied} events to {target_db.location}.")
     if checked.broken is None:
-        proof = chain.verify_ledger(target.recorder, checked.head)
+        proof = verify_ledger(target.recorder, checked.head)
         if proof.broken is not None or proof.expected != "extends":
             fail(f"the copy does not verify as the ledger did: {proof.broken.message if proof.broken else ''}", 1)
         click.echo(f"Verified: the copy extends {checked.head} (meetings verify --expect {checked.head}).")

@@ -45,10 +45,9 @@ def audit(
     address written into a remark or the notes reads "[email hidden]".
     """
     from exports import audit as trail
-    from ledger import text
     from ledger.errors import NotFoundError
-    from ledger.meeting import Meeting
     from ledger.timing import parse_moment
+    from projections.events import stream_id
 
     filters = trail.Filters(
         actor=actor,
@@ -57,7 +56,7 @@ def audit(
         until=parse_moment(until, "--until") if until else None,
     )
     fmt = fmt or ("json" if session().as_json else "text")
-    meeting_id = Meeting.create_id(text.slug(slug)).hex if slug else None
+    meeting_id = stream_id(slug) if slug else None
     events = trail.stream_events(session().app, meeting_id)
     first = next(events, None)
     if slug and first is None:
@@ -109,16 +108,16 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
     Keep a printed head digest somewhere else: `--expect` later proves the ledger
     still contains exactly that history, with only new events after it.
     """
-    from ledger import chain
+    from ledger.application import Digest, verify_ledger
     from ledger.errors import LedgerError
 
     app = session().app
-    expected = chain.Digest.parse(expect) if expect else None
-    result = chain.verify_ledger(app.recorder, expected)
+    expected = Digest.parse(expect) if expect else None
+    result = verify_ledger(app.recorder, expected)
     data: dict[str, Any] = {"ok": result.intact, "events": result.count, "head": str(result.head)}
     problem = None
     if result.broken is not None:
-        from exports.verification import meeting_named
+        from projections.verification import meeting_named
 
         broken = result.broken
         meeting = meeting_named(app, broken.meeting_id, broken.position)
@@ -144,7 +143,7 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
     if deep and result.broken is not None:
         data["deep"] = None  # the events themselves are in doubt: nothing to compare the caches with
     elif deep:
-        from exports.verification import deep_findings
+        from projections.verification import deep_findings
 
         findings, checked_snapshots, documents = deep_findings(app)
         data["deep"] = {

@@ -92,7 +92,7 @@ def handle_unexpected(error: Exception) -> int:
         return echo_error(str(error), error.exit_code)
     if isinstance(error, OSError | UnicodeError):
         return echo_error(str(error), 1)
-    from ledger.storage.adapter import is_storage_error
+    from ledger.application import is_storage_error
 
     if is_storage_error(error):
         return echo_error(f"database error: {error}", 1)

@@ -90,7 +90,7 @@ def export_markdown(slug: str, as_of: str | None, output: str | None, public: bo
     Without --public the page is the whole meeting, for whoever reads the whole ledger.
     """
     from exports.pages.render import render_page
-    from ledger.application import text
+    from ledger import text
     from projections import queries
 
     store = session().store()

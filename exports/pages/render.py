@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from ledger.agenda import sub_letter
-from ledger.vocabulary import MODE_LABELS
+from ledger.vocabulary import MODE_LABELS, sub_letter
 from projections.results import AgendaView, AttendeeEntry, AttendeeList, MeetingView, Topic
 
 

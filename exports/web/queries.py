@@ -11,12 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from exports import audit as trail
-from ledger import text
-from ledger.application import people
+from ledger.application import name_key
 from ledger.errors import NotFoundError
-from ledger.meeting import Meeting
 from ledger.vocabulary import MODE_LABELS as MODE_LABELS  # how each mode reads on the page ("In Person", "TBD")
 from projections import queries
+from projections.events import stream_id
 from projections.queries import MODELS
 from projections.store import ReadStore
 
@@ -37,7 +36,7 @@ class Audience:
     person: str | None = None  # the signed-in account's person, None for a visitor
 
     def owns(self, entry: Any) -> bool:
-        return self.person is not None and people.name_key(entry.name) == people.name_key(self.person)
+        return self.person is not None and name_key(entry.name) == name_key(self.person)
 
 
 EVERYTHING = Audience()
@@ -118,7 +117,7 @@ def _readable(app: Any, store: ReadStore, slug: str, audience: Audience) -> Any:
 
 
 def _events(app: Any, slug: str) -> list[Any]:
-    events = list(trail.stream_events(app, Meeting.create_id(text.slug(slug)).hex))
+    events = list(trail.stream_events(app, stream_id(slug)))
     if not events:
         raise NotFoundError(f"no meeting {slug!r}")
     return events

@@ -158,7 +158,8 @@ class Storage:
 
     def select_states(self, meeting_id: Any, topic: str, up_to_version: int) -> Iterator[bytes]:
         """One stream's stored states of one topic, newest first (only those rows are read)."""
-        return self.recorder.select_states(meeting_id, topic, up_to_version)
+        states: Iterator[bytes] = self.recorder.select_states(meeting_id, topic, up_to_version)
+        return states
 
     def batches(self, read: Callable[[Any], list[Any]]) -> list[Any]:
         """Run one read in its own short transaction (callers page through the log with it)."""
@@ -178,7 +179,8 @@ class Storage:
 
     def select_seal(self, meeting_id: Any, version: int) -> bytes | None:
         """The seal stored with a meeting's event at one version, None when there is no such event."""
-        return self.recorder.select_seal(meeting_id, version)
+        seal: bytes | None = self.recorder.select_seal(meeting_id, version)
+        return seal
 
     # ----- side tables ------------------------------------------------------------------------
 

@@ -28,10 +28,37 @@ class Run:
     err: str
 
 
+# The `meetings` every bar runs: set by `use_installed` to a fresh, non-editable install.
+_MEETINGS: list[str] | None = None
+
+
 def meetings_command() -> list[str]:
-    """The installed `meetings` executable beside this Python (what users run)."""
+    """The `meetings` executable under measurement: the fresh install, else the one beside this Python."""
+    if _MEETINGS is not None:
+        return list(_MEETINGS)
     found = shutil.which("meetings", path=str(Path(sys.executable).parent)) or shutil.which("meetings")
     return [found] if found else [sys.executable, "-m", "exports.cli"]
+
+
+def install_package(venv: Path) -> Path:
+    """`pip install .` of this checkout into VENV, as a user installs it: built as a wheel,
+    copied and byte-compiled, not linked to the checkout. Returns its `meetings` executable.
+
+    The venv and the dependencies in it are reused between runs; the package itself is
+    reinstalled every time, so the figures are the checkout's as it is now.
+    """
+    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+    if not (venv / "bin" / "python").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=600)
+        subprocess.run([*pip, str(REPO)], check=True, timeout=1800)
+    else:
+        subprocess.run([*pip, "--force-reinstall", "--no-deps", str(REPO)], check=True, timeout=1800)
+    return venv / "bin" / "meetings"
+
+
+def use_installed(executable: Path) -> None:
+    global _MEETINGS
+    _MEETINGS = [str(executable)]
 
 
 def run(argv: Sequence[str], env: dict[str, str] | None = None, timeout: float = 900, stdin: str | None = None) -> Run:

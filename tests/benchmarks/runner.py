@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.benchmarks import bars, web
+from tests.benchmarks import bars, processes, web
 from tests.benchmarks.table import Row, render, write_json
 
 CACHE = Path(__file__).resolve().parents[2] / ".bench-cache"
@@ -39,7 +39,24 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--no-khal", action="store_true", help="Skip the khal comparison (no PyPI install).")
     parser.add_argument("--keep", action="store_true", help="Keep the scratch folder with the ledgers.")
+    parser.add_argument(
+        "--install",
+        choices=["installed", "checkout"],
+        default="installed",
+        help="installed (default): measure a fresh `pip install .` of the checkout in its own venv, as users"
+        " install it; checkout: measure the `meetings` beside this Python (an editable install)",
+    )
     return parser.parse_args(argv)
+
+
+def commit() -> str:
+    """The checkout's commit, with "+changes" when its files differ from it."""
+    import subprocess
+
+    root = Path(__file__).resolve().parents[2]
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True, text=True)
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root, capture_output=True)
+    return (head.stdout.strip() or "unknown") + ("+changes" if dirty.stdout.strip() else "")
 
 
 def compile_package() -> None:
@@ -61,9 +78,14 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(f"[{time.perf_counter() - began:6.0f}s] {message}", file=sys.stderr, flush=True)
 
-    # Measure the package as installed: pip byte-compiles what it installs, but an editable
-    # install where PYTHONDONTWRITEBYTECODE is set would compile every module in every process.
+    # Measure the package as users install it (a wheel, byte-compiled by pip). The checkout is
+    # compiled too: the benchmark itself builds ledgers with it, and an editable install where
+    # PYTHONDONTWRITEBYTECODE is set would compile every module in every process.
     compile_package()
+    if args.install == "installed":
+        log("installing the checkout with `pip install .` into its own venv")
+        processes.use_installed(processes.install_package(CACHE / "installed-venv"))
+    log(f"measuring {processes.meetings_command()[0]} ({args.install}, commit {commit()})")
     ctx = bars.Context(size, work, CACHE, not args.no_khal, args.postgres, log)
     rows: list[Row] = []
 
@@ -128,7 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     load = f"load average {load_before[0]:.1f} at start, {load_after[0]:.1f} at end"
     print(
         f"\nmeeting-ledger benchmark, size {size.name} ({size.meetings:,} meetings, {size.events:,} events),"
-        f" {os.cpu_count()} CPUs, Python {platform.python_version()}, {elapsed:.0f}s, {load}\n"
+        f" {os.cpu_count()} CPUs, Python {platform.python_version()}, {elapsed:.0f}s, {load};"
+        f" commit {commit()}, measured on the {args.install} package\n"
     )
     print(render(rows))
     if args.json_out:
@@ -141,6 +164,9 @@ def main(argv: list[str] | None = None) -> int:
                 "meetings": size.meetings,
                 "cpus": os.cpu_count(),
                 "python": platform.python_version(),
+                "commit": commit(),
+                "install": args.install,
+                "executable": processes.meetings_command()[0],
                 "seconds": round(elapsed, 1),
                 "load_average_start": load_before[0],
                 "load_average_end": load_after[0],
