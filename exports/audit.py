@@ -16,7 +16,8 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from ledger.application import ACTIONS, DIRECTORY_STREAM, name_key, text
+from ledger import text
+from ledger.application import ACTIONS, DIRECTORY_STREAM, name_key
 from ledger.vocabulary import MODE_WORDS, format_when
 from projections.events import LedgerEvent
 from projections.events import stream_events as stream_events  # the audit command reads through here

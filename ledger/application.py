@@ -342,17 +342,17 @@ def open_ledger(db: str | None, *, pool_size: int = 1, create: bool = True) -> L
     return app
 
 
-def resolve_person(explicit: str | None) -> str | None:
-    """The person acted for: `--as NAME`, else MEETINGS_ACTOR, else None (the account's own)."""
-    return people.resolve_actor(explicit)
-
-
 def _edited_value(name: str, value: Any) -> Any:
     if name == "publish_emails":
         return bool(value)
     if name == "attendee_list":
         return check_attendee_list(str(value))
     return text.check(name, value)
+
+
+def resolve_person(explicit: str | None) -> str | None:
+    """The person acted for: `--as NAME`, else MEETINGS_ACTOR, else None (the account's own)."""
+    return people.resolve_actor(explicit)
 
 
 # What the edges may use: the commands and what they need of the layers below. `exports/`

@@ -166,3 +166,20 @@ def test_hostile_notes_reach_the_public_page_masked(sqlite_cli: Cli) -> None:
     cli.ok("notes", "edit", "m", "--file", "-", input=hostile)
     public: Any = cli.ok("export", "markdown", "m", "--public").out
     assert "@" not in public and public.count("[email hidden]") == 150
+
+
+def test_the_organizers_web_form_refuses_a_bidi_name_and_a_second_spelling(sqlite_cli: Cli, tmp_path: Path) -> None:
+    from tests.test_web_api import PROXY, as_user
+
+    cli = sqlite_cli
+    new_meeting(cli)
+    me = cli.ok("audit", "--format", "json").json()[0]["principal"]  # the CLI's account created it: organizer
+    for server in server_for(cli, tmp_path, *PROXY):
+        organizer = as_user(server, me)
+        token = organizer.csrf("/meetings/m")
+        for name, said in ((NFD, "Signed up José Núñez"), (ZERO_WIDTH, "already signed up"), ("Bob\u202eevil", "")):
+            reply = organizer.request("/meetings/m/signup", data={"csrf_token": token, "name": name, "mode": "remote"})
+            assert reply.status in (303, 400), reply.body[:300]
+            page = organizer.request("/meetings/m").body.decode() if reply.status == 303 else reply.body.decode()
+            assert (said or "bidirectional") in page, name
+    assert [a["name"] for a in json.loads(cli.ok("--json", "attendees", "m").out)["attendees"]] == [NFC]

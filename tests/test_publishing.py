@@ -91,6 +91,7 @@ def test_each_level_public_feeds_show_exactly_what_it_says(published: tuple[str,
     ):
         text = unfolded(body)
         check_level(level, text, where, counts_text="Attendees: 3 signed up", withdrawals=False)
+        assert "None" not in text and ("Attendees:" in text) == (level != "hidden"), where
         assert ("Minutes: ask Eve <[email hidden]>" in text) == (level == "full"), where  # notes only when full
         assert "Questions: [email hidden]" in text, where
 

@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from exports.calendar import ics
 from exports.calendar.ics import MeetingEntry
-from ledger.application import people, text
+from ledger import text
+from ledger.application import people
 from ledger.errors import BadInputError, NotFoundError
 from projections import queries
 from projections.queries import everyone, person_meetings

@@ -185,11 +185,12 @@ def describe(entry: MeetingEntry) -> str:
         lines.append(f"Video: {m['video_url']}")
     counts = roster["counts"]
     limit = "no limit" if roster["capacity"] is None else f"limit {roster['capacity']}"
-    lines += [
-        "",
-        f"Attendees: {counts['total']} signed up: {counts['seated']} in person ({limit}), "
-        f"{counts['waitlisted']} waitlisted, {counts['remote']} remote, {counts['undecided']} undecided",
-    ]
+    if counts["total"] is not None:  # None: the organizer publishes nothing of who comes
+        lines += [
+            "",
+            f"Attendees: {counts['total']} signed up: {counts['seated']} in person ({limit}), "
+            f"{counts['waitlisted']} waitlisted, {counts['remote']} remote, {counts['undecided']} undecided",
+        ]
     show_email = bool(m["publish_emails"])
     for label, group in (
         ("In person", roster["seated"]),

@@ -128,7 +128,7 @@ def export_markdown(slug: str, as_of: str | None, output: str | None, force: boo
     Without --public the page is the whole meeting, for whoever reads the whole ledger.
     """
     from exports.pages.render import render_page
-    from ledger.application import text
+    from ledger import text
     from projections import queries
 
     store = session().store()

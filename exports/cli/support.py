@@ -150,7 +150,7 @@ def emit(result: Shaped | Sequence[Shaped], text: Callable[[], None]) -> None:
 def note_emails(what: str, value: str | None) -> None:
     """Say on stderr that free text holds an email address, which public output masks (PRODUCT.md 10)."""
     if value and "@" in value:
-        from ledger.application import text
+        from ledger import text
 
         if text.find_emails(value):
             click.echo(

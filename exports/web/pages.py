@@ -16,7 +16,7 @@ from exports.server.pages import listing, subscribe_links
 from exports.web import accounts, context, queries, times
 from exports.web.auth import login_required
 from exports.web.markdown import render as markdown
-from ledger.application import people as persons
+from ledger.application import name_key
 from ledger.errors import BadInputError, LedgerError, NotFoundError, PermissionDeniedError, StorageError
 
 bp = Blueprint("pages", __name__)
@@ -92,7 +92,7 @@ def page_state(slug: str) -> dict[str, Any]:
     mine = None
     if viewer is not None:  # the viewer's own entry, whatever the list shows of others
         everyone = queries.attendees(ctx.store, slug, as_of)["attendees"]
-        mine = next((e for e in everyone if persons.name_key(e["name"]) == persons.name_key(viewer.person)), None)
+        mine = next((e for e in everyone if name_key(e["name"]) == name_key(viewer.person)), None)
     roles = accounts.roles(ctx.ledger, slug, viewer) if as_of is None else frozenset()
     ics = f"{base_url()}/meetings/{slug}.ics"
     return {

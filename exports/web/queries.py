@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from exports import audit as trail
-from ledger.application import people
+from ledger.application import name_key
 from ledger.errors import NotFoundError
 from ledger.vocabulary import MODE_LABELS as MODE_LABELS  # how each mode reads on the page ("In Person", "TBD")
 from projections import queries
@@ -36,7 +36,7 @@ class Audience:
     person: str | None = None  # the signed-in account's person, None for a visitor
 
     def owns(self, entry: Any) -> bool:
-        return self.person is not None and people.name_key(entry.name) == people.name_key(self.person)
+        return self.person is not None and name_key(entry.name) == name_key(self.person)
 
 
 EVERYTHING = Audience()
