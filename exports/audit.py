@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from ledger.application import ACTIONS, DIRECTORY_STREAM, name_key
+from ledger.application import ACTIONS, DIRECTORY_STREAM, name_key, text
 from ledger.vocabulary import MODE_WORDS, format_when
 from projections.events import LedgerEvent
 from projections.events import stream_events as stream_events  # the audit command reads through here
@@ -77,6 +77,41 @@ class Filters:
             if self.until is not None and moment > self.until:
                 return False
         return True
+
+
+# ----- what each reader may see ---------------------------------------------------------------
+
+ATTENDANCE = frozenset({"SignedUp", "Withdrew", "AttendanceChanged", "Promoted"})
+
+
+def without_emails(events: Iterable[LedgerEvent]) -> Iterator[LedgerEvent]:
+    """The events as anyone but an admin reads them: no email field, and addresses written into
+    free text masked (the person key, which may be an email, is dropped)."""
+    for event in events:
+        data = {k: _masked(v) for k, v in event.data.items() if k != "person_key"}
+        if "email" in data:
+            data["email"] = None
+        yield event._replace(data=data)
+
+
+def published(events: Iterable[LedgerEvent], level: str) -> Iterator[LedgerEvent]:
+    """The events as the public may read them at an `--attendee-list` level: sign-ups only from
+    level names on, their remarks and reasons only at level full; emails never."""
+    for event in without_emails(events):
+        if event.kind in ATTENDANCE:
+            if level in ("counts", "hidden"):
+                continue
+            if level != "full":
+                event.data.update({k: "" for k in ("remark", "reason") if k in event.data})
+        yield event
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return text.mask_emails(value)
+    if isinstance(value, dict):
+        return {k: None if k == "email" else _masked(v) for k, v in value.items()}
+    return value
 
 
 # ----- reading -------------------------------------------------------------------------------

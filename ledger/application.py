@@ -39,7 +39,7 @@ from ledger.storage.adapter import (
 )
 from ledger.transcoding import AsDict, LedgerTranscoder
 from ledger.transfer import copy_events
-from ledger.vocabulary import check_mode
+from ledger.vocabulary import check_attendee_list, check_mode
 
 if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
     from eventsourcing.persistence import JSONTranscoder
@@ -205,11 +205,9 @@ class Ledger(NotesCommands, ImportCommands, AccessCommands, MuteCommands, Applic
         return self._save_new(meeting, f"created {meeting.slug}")
 
     def edit_meeting(self, slug: str, **changes: Any) -> Saved:
-        cleaned = {
-            k: bool(v) if k == "publish_emails" else text.check(k, v) for k, v in changes.items() if v is not None
-        }
+        cleaned = {k: _edited_value(k, v) for k, v in changes.items() if v is not None}
         if not cleaned:
-            raise BadInputError("give at least one of --title, --location, --video-url, --description")
+            raise BadInputError("give at least one of --title, --location, --video-url, --description, --attendee-list")
 
         def change(meeting: Meeting) -> str:
             meeting.edit(**cleaned)
@@ -348,6 +346,14 @@ def resolve_person(explicit: str | None) -> str | None:
     return people.resolve_actor(explicit)
 
 
+def _edited_value(name: str, value: Any) -> Any:
+    if name == "publish_emails":
+        return bool(value)
+    if name == "attendee_list":
+        return check_attendee_list(str(value))
+    return text.check(name, value)
+
+
 # What the edges may use: the commands and what they need of the layers below. `exports/`
 # imports ledger only through this module and errors, vocabulary, text, timing and importing
 # (the words, limits, times and plans a command takes): import-linter's "ledger-boundary".
@@ -366,5 +372,6 @@ __all__ = [
     "people",
     "resolve_database",
     "resolve_person",
+    "text",
     "verify_ledger",
 ]

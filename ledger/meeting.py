@@ -16,6 +16,7 @@ from ledger import notes, people
 from ledger.agenda import Agenda, Topic
 from ledger.attendance import Attendee, Roster
 from ledger.errors import NotFoundError, RuleError
+from ledger.vocabulary import DEFAULT_ATTENDEE_LIST
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -39,7 +40,8 @@ class Meeting(Aggregate):
     # events. Version 1 kept every revision's text, so snapshots grew with every edit.
     # Version 3 adds the organizers (accounts). None until they first change: the organizer
     # is then the account that created the meeting (recorded with its first event).
-    class_version = 3
+    # Version 4 adds how much of the attendee list is public (set by an `Edited` event).
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -51,6 +53,10 @@ class Meeting(Aggregate):
     @staticmethod
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         state["organizers"] = None
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        state["attendee_list"] = DEFAULT_ATTENDEE_LIST
 
     class Event(Aggregate.Event):
         """Every event records who performed it and as whom they were authenticated."""
@@ -97,6 +103,7 @@ class Meeting(Aggregate):
         self.description = description
         self.calendar_uid = calendar_uid
         self.publish_emails = False
+        self.attendee_list: str = DEFAULT_ATTENDEE_LIST  # see ledger.vocabulary.ATTENDEE_LISTS
         self.cancelled = False
         self.roster = Roster(capacity=capacity)
         self.agenda = Agenda()
@@ -131,7 +138,7 @@ class Meeting(Aggregate):
 
     # ----- meeting details ------------------------------------------------------------
 
-    EDITABLE = ("title", "location", "video_url", "description", "publish_emails")
+    EDITABLE = ("title", "location", "video_url", "description", "publish_emails", "attendee_list")
 
     def edit(self, **changes: Any) -> None:
         unknown = set(changes) - set(self.EDITABLE)

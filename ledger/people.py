@@ -33,13 +33,14 @@ def resolve_actor(explicit: str | None) -> str | None:
 
 
 def display_name(name: str) -> str:
-    """The display form keeps the user's spelling but collapses runs of spaces."""
+    """The display form keeps the user's spelling in NFC, drops invisible characters and collapses
+    runs of spaces; bidirectional controls are refused (`text.person_name`, the one rule for names)."""
     return text.check("name", name)
 
 
 def name_key(name: str) -> str:
-    """Matching ignores case and repeated spaces."""
-    return " ".join(name.split()).casefold()
+    """Matching ignores Unicode normalisation, invisible characters, case and repeated spaces."""
+    return text.name_key(name)
 
 
 def person_key(name: str, email: str | None) -> str:

@@ -7,6 +7,7 @@ commands check every value through `check`, so no write path can forget a limit.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,6 +36,81 @@ OUTER_SPACE = re.compile(r"^[\s\ufeff]+|[\s\ufeff]+$")
 # that checking a long text runs at C speed.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
 _CONTROL_EXCEPT_NEWLINES = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+# Bidirectional controls (marks, embeddings, overrides, isolates) reorder how the text around
+# them reads: in a name they can make an audit line say something else. Refused in names.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Invisible characters with no part in how a name reads (zero-width space, word joiner, an inner
+# byte-order mark, soft hyphen, Mongolian vowel separator): dropped from names as typed.
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b\u2060\ufeff]")
+# Zero-width joiners shape some scripts and emoji, so a name keeps them; comparing ignores them.
+_JOINERS = re.compile("[\u200c\u200d]")
+
+
+def person_name(value: str, what: str, limit: int) -> str:
+    """A person's name as stored: NFC, one line, invisible characters dropped, spaces collapsed.
+
+    Bidirectional controls are refused. NFC makes "José" typed precomposed or with a combining
+    accent the same string, so the same person cannot hold two entries.
+    """
+    value = unicodedata.normalize("NFC", _INVISIBLE.sub("", value))
+    value = " ".join(single_line(value, what, limit).split())
+    if _BIDI.search(value):
+        raise BadInputError(f"{what} must not contain bidirectional control characters (they reorder the text)")
+    return value
+
+
+def name_key(name: str) -> str:
+    """How names compare: NFC, without invisible characters or joiners, case and repeated spaces ignored."""
+    plain = _JOINERS.sub("", _INVISIBLE.sub("", name))
+    return " ".join(unicodedata.normalize("NFC", plain).split()).casefold()
+
+
+# ----- emails written into free text ----------------------------------------------------------
+
+EMAIL_MASK = "[email hidden]"
+# A run of characters an address may be made of; what surrounds it (spaces, brackets, quotes)
+# ends it. One pass of a single character class: linear in the text, whatever it holds.
+_ADDRESS_RUN = re.compile("[^\\s<>\"',;:()\\[\\]\\\\]+")
+_RUN_PUNCTUATION = ".!?*_~`"  # sentence and Markdown marks around an address, not part of it
+
+
+def _address_span(run: str) -> tuple[int, int] | None:
+    """Where in a run the address is, if the run holds one (local@domain.tld)."""
+    if "@" not in run:
+        return None
+    start = len(run) - len(run.lstrip(_RUN_PUNCTUATION))
+    end = len(run.rstrip(_RUN_PUNCTUATION))
+    core = run[start:end]
+    local, _, domain = core.rpartition("@")
+    tld = domain.rpartition(".")[2]
+    if not local or "." not in domain or len(tld) < 2 or not tld.replace("-", "").isalnum():
+        return None
+    return start, end
+
+
+def find_emails(text: str) -> list[str]:
+    """The email addresses written into a text ("Bob Smith (bob@example.org)")."""
+    found = []
+    for match in _ADDRESS_RUN.finditer(text):
+        span = _address_span(match.group())
+        if span is not None:
+            found.append(match.group()[span[0] : span[1]])
+    return found
+
+
+def mask_emails(text: str) -> str:
+    """The text with every email address in it replaced by EMAIL_MASK, for public output."""
+    if "@" not in text:
+        return text
+
+    def masked(match: re.Match[str]) -> str:
+        run = match.group()
+        span = _address_span(run)
+        return run if span is None else run[: span[0]] + EMAIL_MASK + run[span[1] :]
+
+    return _ADDRESS_RUN.sub(masked, text)
 
 
 def _has_control(text: str, *, allow_newlines: bool) -> bool:
@@ -106,7 +182,7 @@ FIELDS: dict[str, Field] = {
     "description": Field("description", "text", DESCRIPTION_MAX),
     "notes": Field("notes", "text", NOTES_MAX),
     "name": Field("name", "name", NAME_MAX, required=True),
-    "actor": Field("actor name", "line", NAME_MAX, required=True),
+    "actor": Field("actor name", "name", NAME_MAX, required=True),
     "email": Field("email", "email", NAME_MAX, required=True),
     "account": Field("account name", "line", NAME_MAX, required=True),
 }
@@ -115,6 +191,8 @@ FIELDS: dict[str, Field] = {
 def check(field: str, value: str) -> str:
     """The value of `field` as stored (trimmed, spaces collapsed in names), or a one-line refusal."""
     spec = FIELDS[field]
+    if spec.kind == "name":
+        return person_name(value, spec.what, spec.limit)
     if spec.kind == "slug":
         return slug(value)
     if spec.kind == "text":
@@ -124,8 +202,8 @@ def check(field: str, value: str) -> str:
         raise BadInputError(f"{spec.what} must be an http:// or https:// URL without spaces")
     if spec.kind == "email" and not EMAIL_PATTERN.fullmatch(value):
         raise BadInputError(f"{value!r} is not an email address")
-    if spec.kind == "name":
-        return " ".join(value.split())
+    if field == "account" and _BIDI.search(value):
+        raise BadInputError(f"{spec.what} must not contain bidirectional control characters (they reorder the text)")
     return value
 
 

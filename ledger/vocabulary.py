@@ -19,6 +19,20 @@ MODE_LABELS: dict[str, str] = {"in-person": "In Person", "remote": "Remote", "un
 MODE_WORDS: dict[str, str] = {"in-person": "in person", "remote": "remote", "undecided": "undecided"}
 
 
+# How much of the attendee list public feeds, pages and exports show (PRODUCT.md section 10).
+# full: names, modes and remarks; names: names and modes; counts: only how many; hidden: nothing.
+# Emails are never public, whatever the level.
+AttendeeListLevel = Literal["full", "names", "counts", "hidden"]
+ATTENDEE_LISTS: tuple[AttendeeListLevel, ...] = ("full", "names", "counts", "hidden")
+DEFAULT_ATTENDEE_LIST: AttendeeListLevel = "names"
+
+
+def check_attendee_list(level: str) -> str:
+    if level not in ATTENDEE_LISTS:
+        raise BadInputError(f"unknown attendee list {level!r}; use one of {', '.join(ATTENDEE_LISTS)}")
+    return level
+
+
 def check_mode(mode: str) -> str:
     if mode not in MODES:
         raise BadInputError(f"unknown mode {mode!r}; use one of {', '.join(MODES)}")

@@ -14,6 +14,7 @@ from ledger.attendance import Roster
 from ledger.errors import NotFoundError
 from ledger.meeting import Meeting
 from ledger.notes import section_name
+from ledger.vocabulary import DEFAULT_ATTENDEE_LIST
 from projections.agenda import AgendaModel
 from projections.attendees import AttendeesModel
 from projections.meetings import MeetingsModel
@@ -86,6 +87,7 @@ def meeting(store: ReadStore, slug: str, as_of: datetime | None = None) -> Meeti
         updated_at=doc["updated_at"],
         created_by=str(doc.get("created_by") or ""),
         counts=attendees(store, slug, as_of).counts,
+        attendee_list=str(doc.get("attendee_list") or DEFAULT_ATTENDEE_LIST),
     )
 
 

@@ -6,10 +6,13 @@ keys, their order and their values are relied on by scripts, so they change only
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, fields, replace
 from datetime import datetime
 from typing import Any, Protocol
+
+from ledger.text import mask_emails
+from ledger.vocabulary import DEFAULT_ATTENDEE_LIST
 
 
 def _plain(result: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
@@ -28,13 +31,18 @@ class Plain:
 class Counts(Plain):
     """How many people come in each way, and whether the room is over its limit."""
 
-    seated: int
+    seated: int | None  # None only in a public answer whose attendee list is hidden
     free: int | None  # None: no in-person limit
-    waitlisted: int
-    remote: int
-    undecided: int
-    total: int
-    over_capacity: bool
+    waitlisted: int | None
+    remote: int | None
+    undecided: int | None
+    total: int | None
+    over_capacity: bool | None
+
+    @classmethod
+    def hidden(cls) -> Counts:
+        """What a public answer says of a meeting whose attendee list is hidden: nothing."""
+        return cls(None, None, None, None, None, None, None)
 
 
 @dataclass(frozen=True)
@@ -76,6 +84,30 @@ class AttendeeList:
     waitlist: tuple[AttendeeEntry, ...]
     withdrawn: tuple[Withdrawal, ...]
     counts: Counts
+    published: str | None = None  # the level of a public answer (None: the whole list)
+
+    def public(self, level: str, own: Callable[[AttendeeEntry], bool] | None = None) -> AttendeeList:
+        """The list as the public sees it at an `--attendee-list` level; emails never, and the
+        remarks shown (level full) with their emails masked. `own` picks the viewer's own entry,
+        which they always see in full."""
+
+        def shown(entry: AttendeeEntry) -> AttendeeEntry | None:
+            if own is not None and own(entry):
+                return replace(entry, email=None)
+            if level == "full":
+                return replace(entry, email=None, remark=mask_emails(entry.remark))
+            return replace(entry, email=None, remark="") if level == "names" else None
+
+        kept = {e.position: p for e in self.attendees if (p := shown(e)) is not None}
+        withdrawn = self.withdrawn if level == "full" else ()
+        return replace(
+            self,
+            attendees=tuple(kept.values()),
+            waitlist=tuple(kept[e.position] for e in self.waitlist if e.position in kept),
+            withdrawn=tuple(replace(w, reason=mask_emails(w.reason)) for w in withdrawn),
+            counts=Counts.hidden() if level == "hidden" else self.counts,
+            published=level,
+        )
 
     @property
     def seated(self) -> tuple[AttendeeEntry, ...]:
@@ -100,6 +132,7 @@ class AttendeeList:
             "attendees": [e.to_json() for e in self.attendees],
             "withdrawn": [w.to_json() for w in self.withdrawn],
             "counts": self.counts.to_json(),
+            **({} if self.published is None else {"attendee_list": self.published}),
         }
 
 
@@ -125,6 +158,18 @@ class MeetingView:
     updated_at: str
     created_by: str  # not in the JSON: calendars name it as the organizer
     counts: Counts
+    attendee_list: str = DEFAULT_ATTENDEE_LIST  # in the JSON when not the default, or in a public answer
+    public_answer: bool = False
+
+    def public(self) -> MeetingView:
+        """The details as the public sees them: emails in the free text masked, counts per the level."""
+        return replace(
+            self,
+            description=mask_emails(self.description),
+            cancel_reason=mask_emails(self.cancel_reason),
+            counts=Counts.hidden() if self.attendee_list == "hidden" else self.counts,
+            public_answer=True,
+        )
 
     @property
     def status(self) -> str:
@@ -139,10 +184,12 @@ class MeetingView:
         return datetime.fromisoformat(self.end)
 
     def to_json(self) -> dict[str, Any]:
+        shown = self.public_answer or self.attendee_list != DEFAULT_ATTENDEE_LIST
         return {
-            **_plain(self, leave_out=("created_by", "counts")),
+            **_plain(self, leave_out=("created_by", "counts", "attendee_list", "public_answer")),
             "status": self.status,
             "counts": self.counts.to_json(),
+            **({"attendee_list": self.attendee_list} if shown else {}),
         }
 
 
@@ -198,6 +245,19 @@ class AgendaView:
             yield item
             yield from item.subtopics
 
+    def public(self) -> AgendaView:
+        """The agenda with emails in the topics' titles masked."""
+        return AgendaView(
+            tuple(
+                replace(
+                    item,
+                    title=mask_emails(item.title),
+                    subtopics=tuple(replace(s, title=mask_emails(s.title)) for s in item.subtopics),
+                )
+                for item in self.items
+            )
+        )
+
     def to_json(self) -> list[dict[str, Any]]:
         return [item.to_json() for item in self.items]
 
@@ -233,6 +293,10 @@ class NotesSection:
     @property
     def text(self) -> str:
         return self.revisions[-1].text if self.revisions else ""
+
+    def public(self) -> NotesSection:
+        """Every revision's text with its emails masked."""
+        return replace(self, revisions=tuple(replace(r, text=mask_emails(r.text)) for r in self.revisions))
 
     def history_json(self) -> list[dict[str, Any]]:
         """`notes history --json`."""

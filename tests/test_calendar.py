@@ -136,6 +136,7 @@ def test_hostile_text_round_trips_and_cannot_inject(cli: Any, tmp_path: Path) ->
     )
     cli.ok("signup", "hostile", 'Zoë "Zed" O\'Neil; Jr., PhD: x\\y', "--remark", HOSTILE)
     cli.ok("notes", "edit", "hostile", "--file", "-", input="Notes: " + HOSTILE_NOTES)
+    cli.ok("edit", "hostile", "--attendee-list", "full")  # remarks and notes reach the feed
     out = tmp_path / "hostile.ics"
     cli.ok("export", "ics", "hostile", "-o", str(out))
     data = out.read_bytes()
@@ -303,7 +304,7 @@ def test_reschedule_keeps_uid_and_raises_sequence_and_cancel_says_cancelled(
     assert "room lost" in str(cancelled["DESCRIPTION"])
 
 
-def test_feeds_show_emails_only_when_the_organizer_allows(cli: Any, ledger: Any, tmp_path: Path) -> None:
+def test_feeds_never_show_emails_even_when_the_organizer_allowed_them(cli: Any, ledger: Any, tmp_path: Path) -> None:
     new_meeting(ledger, "privacy", title="Privacy", start="2099-05-01T10:00", end="2099-05-01T11:00")
     ledger.sign_up("privacy", "Dawn Chen", email="dawn@example.org", remark="mail me")
     ledger.sign_up("privacy", "Derek Carr", "remote", email="derek@example.org")
@@ -316,9 +317,10 @@ def test_feeds_show_emails_only_when_the_organizer_allows(cli: Any, ledger: Any,
     for text in feeds:
         assert "Privacy" in text and "Dawn Chen" in text
         assert "@" not in text.replace("mailto", ""), text
-    cli.ok("edit", "privacy", "--publish-emails")  # the option itself; hiding again in-process
-    shown = cli.ok("export", "ics", "privacy").out
-    assert "Dawn Chen <dawn@example.org> (mail me)" in shown.replace("\n ", "")
+    # The option is still accepted, for older scripts; public feeds never publish emails (PRODUCT.md 10).
+    cli.ok("edit", "privacy", "--publish-emails", "--attendee-list", "full")
+    shown = cli.ok("export", "ics", "privacy").out.replace("\n ", "")
+    assert "Dawn Chen (mail me)" in shown and "@" not in shown
     assert "ATTENDEE" not in shown
     ledger.edit_meeting("privacy", publish_emails=False)
     assert "@" not in cli.ok("export", "feed").out

@@ -19,7 +19,9 @@ PHONE, DESKTOP = 390, 1280
 @pytest.fixture(scope="module")
 def seed_cli(tmp_path_factory: pytest.TempPathFactory) -> Cli:
     home = tmp_path_factory.mktemp("web-seed")
-    return seeded(Cli(Database("sqlite", str(home / "ledger.sqlite")), home))
+    cli = seeded(Cli(Database("sqlite", str(home / "ledger.sqlite")), home))
+    cli.ok("edit", SLUG, "--attendee-list", "full")  # the wiki page showed remarks to everyone
+    return cli
 
 
 @pytest.fixture(scope="module")
@@ -122,6 +124,7 @@ def test_hostile_notes_and_remarks_run_no_script_and_show_as_text(
     seeded(sqlite_cli)
     sqlite_cli.ok("notes", "edit", SLUG, "--topic", "1", "--file", "-", input=HOSTILE_NOTES)
     sqlite_cli.ok("signup", SLUG, "Mallory <img src=x onerror=alert(2)>", "--remark", HOSTILE_REMARK)
+    sqlite_cli.ok("edit", SLUG, "--attendee-list", "full")  # remarks on the public page too
     for server in server_for(sqlite_cli, tmp_path):
         for path in (f"/meetings/{SLUG}", f"/meetings/{SLUG}/history"):
             browser.get(server.base + path)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from exports.calendar import ics
 from exports.calendar.ics import MeetingEntry
-from ledger.application import people
+from ledger.application import people, text
 from ledger.errors import BadInputError, NotFoundError
 from projections import queries
 from projections.queries import everyone, person_meetings
@@ -51,20 +51,28 @@ def find_person(store: ReadStore, name: str) -> Person:
 # ----- reading the ledger --------------------------------------------------------------------
 
 
-def load_entry(store: ReadStore, slug: str) -> MeetingEntry:
-    """One meeting with its attendees, agenda and notes, from the read models (NotFoundError if none)."""
-    meeting = queries.meeting(store, slug)
+def load_entry(store: ReadStore, slug: str, owner: Person | None = None) -> MeetingEntry:
+    """One meeting as its public feed shows it, from the read models (NotFoundError if none).
+
+    The organizer's `--attendee-list` level says how much of the attendee list is shown; notes
+    only at level full; emails never, and those written into free text are masked. A personal
+    feed's `owner` also sees their own entry in full.
+    """
+    meeting = queries.meeting(store, slug).public()
+    mine = (lambda e: people.person_key(e.name, e.email) == owner.key) if owner is not None else None
+    level = meeting.attendee_list
+    notes = queries.all_notes(store, slug) if level == "full" else {}
     return MeetingEntry(
         meeting=meeting.to_json(),
-        attendees=queries.attendees(store, slug).to_json(),
-        agenda=queries.agenda(store, slug).to_json(),
-        notes=queries.all_notes(store, slug),
+        attendees=queries.attendees(store, slug).public(level, mine).to_json(),
+        agenda=queries.agenda(store, slug).public().to_json(),
+        notes={section: text.mask_emails(body) for section, body in notes.items()},
         organizer=meeting.created_by or "meeting-ledger",
     )
 
 
-def load_all(store: ReadStore) -> list[MeetingEntry]:
-    return [load_entry(store, doc["slug"]) for _, doc in store.all("meetings")]
+def load_all(store: ReadStore, owner: Person | None = None) -> list[MeetingEntry]:
+    return [load_entry(store, doc["slug"], owner) for _, doc in store.all("meetings")]
 
 
 def window_start(today: datetime, past_days: int = PAST_WINDOW_DAYS) -> datetime:
@@ -108,7 +116,7 @@ def meeting_feed(store: ReadStore, slug: str) -> ics.Feed:
 def person_feed(store: ReadStore, person: Person, now: datetime, past_days: int = PAST_WINDOW_DAYS) -> ics.Feed:
     """The meetings the person is signed up for (in any mode), upcoming plus the recent past."""
     mine = {doc.meeting_id for doc in person_meetings(store, person.key)}
-    entries = load_all(store)
+    entries = load_all(store, person)
     kept, last_modified = select_recent([e for e in entries if e.meeting_id in mine], now, past_days)
     # A withdrawal removes a meeting: every meeting's updated_at counts towards Last-Modified.
     last_modified = max([last_modified, *(e.updated_at for e in entries)])

@@ -8,6 +8,7 @@ from exports.cli.support import (
     MODE_CHOICE,
     emit,
     meeting_view_options,
+    note_emails,
     parse_as_of,
     report,
     session,
@@ -23,6 +24,7 @@ from exports.cli.support import (
 def signup(slug: str, name: str, mode: str, email: str | None, remark: str) -> None:
     """Sign NAME up for a meeting (joins the waitlist when the room is full)."""
     report(session().app.sign_up(slug, name, mode, email, remark))
+    note_emails("remark", remark)
 
 
 @click.command("withdraw")
@@ -42,6 +44,7 @@ def withdraw(slug: str, name: str, reason: str) -> None:
 def change(slug: str, name: str, mode: str | None, remark: str | None) -> None:
     """Change how NAME attends, or their remark."""
     report(session().app.change_attendance(slug, name, mode, remark))
+    note_emails("remark", remark)
 
 
 @click.command("attendees")

@@ -40,7 +40,9 @@ def audit(
 ) -> None:
     """List every event, oldest first: time, actor, meeting, person, action and a sentence.
 
-    Give SLUG for one meeting. On a terminal the output is paged, like `git log`.
+    Give SLUG for one meeting. On a terminal the output is paged, like `git log`. Email
+    addresses are shown to admins only: for anyone else the email field is null and an
+    address written into a remark or the notes reads "[email hidden]".
     """
     from exports import audit as trail
     from ledger.errors import NotFoundError
@@ -60,7 +62,10 @@ def audit(
     if slug and first is None:
         raise NotFoundError(f"no meeting {slug!r}")
     persons = {account.name: account.person for account in session().app.accounts()}
-    found = trail.entries(_prepend(first, events), filters, diffs, persons, _not_notified(meeting_id))
+    read: Iterable[Any] = _prepend(first, events)
+    if not session().app.current_account().admin:
+        read = trail.without_emails(read)  # email addresses are for admins only, in every format
+    found = trail.entries(read, filters, diffs, persons, _not_notified(meeting_id))
     write(trail.render(found, fmt, diffs))
 
 

@@ -17,6 +17,7 @@ from exports.cli.support import (
     report,
     session,
 )
+from ledger.vocabulary import ATTENDEE_LISTS, DEFAULT_ATTENDEE_LIST
 
 
 @click.command("new")
@@ -56,7 +57,17 @@ def new_meeting(
 @click.option("--location")
 @click.option("--video-url")
 @click.option("--description")
-@click.option("--publish-emails/--hide-emails", default=None, help="Whether calendar feeds may show attendees' emails.")
+@click.option(
+    "--publish-emails/--hide-emails",
+    default=None,
+    help="Recorded for older scripts: public feeds and pages never show emails, whatever it says.",
+)
+@click.option(
+    "--attendee-list",
+    type=click.Choice(ATTENDEE_LISTS),
+    help="What public feeds, pages and `export markdown --public` show of who comes: full (names, modes,"
+    " remarks), names (names and modes, the default), counts (only how many) or hidden (nothing).",
+)
 def edit_meeting(
     slug: str,
     title: str | None,
@@ -64,8 +75,9 @@ def edit_meeting(
     video_url: str | None,
     description: str | None,
     publish_emails: bool | None,
+    attendee_list: str | None,
 ) -> None:
-    """Change a meeting's title, location, video link or description."""
+    """Change a meeting's title, location, video link, description or public attendee list (organizers)."""
     report(
         session().app.edit_meeting(
             slug,
@@ -74,6 +86,7 @@ def edit_meeting(
             video_url=video_url,
             description=description,
             publish_emails=publish_emails,
+            attendee_list=attendee_list,
         )
     )
 
@@ -162,6 +175,8 @@ def show(slug: str, as_json: bool, as_of: str | None) -> None:
             f"Attendees: {counts.seated} in person ({limit}), {counts.waitlisted} waitlisted, "
             f"{counts.remote} remote, {counts.undecided} undecided"
         )
+        if doc.attendee_list != DEFAULT_ATTENDEE_LIST:
+            click.echo(f"Public:    attendee list {doc.attendee_list}")
         if doc.description:
             click.echo("")
             click.echo(doc.description)

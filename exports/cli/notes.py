@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from exports.cli.support import as_of_option, emit, fail, json_option, parse_as_of, report, session
+from exports.cli.support import as_of_option, emit, fail, json_option, note_emails, parse_as_of, report, session
 
 if TYPE_CHECKING:
     from projections.results import NotesSection
@@ -71,6 +71,7 @@ def notes_edit(slug: str, topic_id: int | None, source: str | None, base_revisio
         new_text = edited
     try:
         report(app.edit_notes(slug, topic_id, new_text, base_revision))
+        note_emails("notes text", new_text)
     except NotesConflictError as conflict:
         for line in conflict.conflicting_lines:
             click.echo(line, err=True)

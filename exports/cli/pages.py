@@ -79,19 +79,30 @@ def import_markdown(
 @click.argument("slug")
 @as_of_option
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
-def export_markdown(slug: str, as_of: str | None, output: str | None) -> None:
-    """Render meeting SLUG as a wiki page that `meetings import markdown` reads back."""
+@click.option(
+    "--public",
+    is_flag=True,
+    help="Only what the public may read: the attendee list at the meeting's --attendee-list level, no emails.",
+)
+def export_markdown(slug: str, as_of: str | None, output: str | None, public: bool) -> None:
+    """Render meeting SLUG as a wiki page that `meetings import markdown` reads back.
+
+    Without --public the page is the whole meeting, for whoever reads the whole ledger.
+    """
     from exports.pages.render import render_page
+    from ledger.application import text
     from projections import queries
 
     store = session().store()
     moment = parse_as_of(as_of)
-    page = render_page(
-        queries.meeting(store, slug, moment),
-        queries.attendees(store, slug, moment),
-        queries.agenda(store, slug, moment),
-        queries.all_notes(store, slug, moment),
-    )
+    meeting = queries.meeting(store, slug, moment)
+    attendees, agenda = queries.attendees(store, slug, moment), queries.agenda(store, slug, moment)
+    notes = queries.all_notes(store, slug, moment)
+    if public:  # the level chosen now governs any moment shown
+        level = queries.meeting(store, slug).attendee_list
+        meeting, attendees, agenda = meeting.public(), attendees.public(level), agenda.public()
+        notes = {section: text.mask_emails(body) for section, body in notes.items()}
+    page = render_page(meeting, attendees, agenda, notes)
     if output:
         try:
             with open(output, "w", encoding="utf-8") as handle:

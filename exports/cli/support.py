@@ -93,6 +93,18 @@ def emit(result: Shaped | Sequence[Shaped], text: Callable[[], None]) -> None:
         text()
 
 
+def note_emails(what: str, value: str | None) -> None:
+    """Say on stderr that free text holds an email address, which public output masks (PRODUCT.md 10)."""
+    if value and "@" in value:
+        from ledger.application import text
+
+        if text.find_emails(value):
+            click.echo(
+                f"Note: the {what} holds an email address; public feeds and pages show it as {text.EMAIL_MASK}.",
+                err=True,
+            )
+
+
 def report(saved: Saved) -> None:
     if session().as_json:
         click.echo(json.dumps({"position": saved.position, "summary": saved.summary}))

@@ -3,7 +3,8 @@
 The page is made to be read back: `meetings import markdown` of a rendered page gives
 the same meeting (attendees with modes, remarks and order, the seated/waitlist split,
 capacity, topics, notes per section, title, time, zone, place and video link).
-Emails are written only when the organizer allows publishing them.
+Emails are written only when the organizer allows publishing them, and never in a public page
+(`export markdown --public`: the attendee list at the meeting's `--attendee-list` level).
 """
 
 from __future__ import annotations
@@ -61,7 +62,14 @@ def render_page(meeting: MeetingView, roster: AttendeeList, agenda: AgendaView, 
     limit = f" [Limit: {roster.capacity}]" if roster.capacity is not None else ""
     # Said out loud so that re-importing keeps everyone seated instead of waitlisting the last ones.
     over = " (over capacity)" if roster.counts.over_capacity else ""
-    out += [f"**Attendees:{limit}{over}**", ""]
+    if roster.published == "hidden":
+        out += ["**Attendees:** not published", ""]
+    else:
+        out += [f"**Attendees:{limit}{over}**", ""]
+    if roster.published == "counts":
+        c = roster.counts
+        counted = f"{c.seated} in person, {c.waitlisted} waitlisted, {c.remote} remote, {c.undecided} undecided"
+        out += [f"{c.total} signed up: {counted}.", ""]
     out += [attendee_line(e.position, e, meeting.publish_emails) for e in roster.attendees]
     if roster.attendees:
         out.append("")

@@ -2,7 +2,8 @@
 
 `Authorization: Bearer TOKEN` names the account (a personal API token); without it, reads are public and
 a browser's session may write only with its CSRF token. Answers carry exactly the bytes the CLI prints
-for an organizer; anyone else gets the same shapes without email addresses (PRODUCT.md section 10).
+for an organizer; anyone else gets the same shapes without email addresses, with the attendee list at the
+level the organizer published (and an `attendee_list` key saying which; PRODUCT.md section 10).
 """
 
 from __future__ import annotations
@@ -51,6 +52,11 @@ def authenticate() -> Response | None:
     return None
 
 
+def reader(slug: str) -> queries.Audience:
+    """How much of the meeting this request may read (PRODUCT.md section 10)."""
+    return queries.audience(context().ledger, slug, g.get("viewer"))
+
+
 def may_see_emails(slug: str | None) -> bool:
     viewer = g.get("viewer")
     if viewer is None:
@@ -88,7 +94,7 @@ def meetings() -> Response:
 @bp.get("/meetings/<slug>")
 def meeting(slug: str) -> Response:
     context().refresh()
-    return answer(slug, queries.meeting(context().store, slug, as_of(slug)))
+    return answer(slug, queries.meeting(context().store, slug, as_of(slug), reader(slug)))
 
 
 @bp.get("/meetings/<slug>/<part>")
@@ -96,18 +102,19 @@ def part(slug: str, part: str) -> Response:
     ctx = context()
     ctx.refresh()
     if part == "attendees":
-        return answer(slug, queries.attendees(ctx.store, slug, as_of(slug)))
+        return answer(slug, queries.attendees(ctx.store, slug, as_of(slug), reader(slug)))
     if part == "agenda":
-        return answer(slug, queries.agenda(ctx.store, slug, as_of(slug)))
+        return answer(slug, queries.agenda(ctx.store, slug, as_of(slug), reader(slug)))
     if part == "notes":
         topic = request.args.get("topic")
         if topic is not None and not topic.isdigit():
             raise BadInputError(f"topic must be a topic id, not {topic!r}")
-        return answer(slug, queries.notes(ctx.store, slug, int(topic) if topic else None, as_of(slug)))
+        topic_id = int(topic) if topic else None
+        return answer(slug, queries.notes(ctx.store, slug, topic_id, as_of(slug), reader(slug)))
     if part == "audit":
-        if may_see_emails(slug):
-            return Response(queries.audit_json(ctx.ledger, slug), content_type="application/json; charset=utf-8")
-        return answer(slug, json.loads(queries.audit_json(ctx.ledger, slug)))
+        # Emails for admins only; anyone but an organizer reads attendance at the published level.
+        body = queries.audit_json(ctx.ledger, ctx.store, slug, reader(slug))
+        return Response(body, content_type="application/json; charset=utf-8", headers={"Cache-Control": "no-store"})
     abort(404)
 
 
@@ -133,8 +140,8 @@ def write(slug: str, verb: str) -> Response:
         saved = command.run(ctx.ledger, slug, arguments)
     queries.catch_up(ctx.store)
     if command.state == "notes":
-        state = queries.notes(ctx.store, slug, arguments["topic"])
+        state = queries.notes(ctx.store, slug, arguments["topic"], audience=reader(slug))
     else:
-        state = STATES[command.state](ctx.store, slug)
+        state = STATES[command.state](ctx.store, slug, audience=reader(slug))
     data = {"position": saved.position, "summary": saved.summary, "state": state}
     return answer(slug, data, 201 if command.creates else 200)

@@ -16,7 +16,7 @@ from exports.server.pages import listing, subscribe_links
 from exports.web import accounts, context, queries, times
 from exports.web.auth import login_required
 from exports.web.markdown import render as markdown
-from ledger.application import name_key
+from ledger.application import people as persons
 from ledger.errors import BadInputError, LedgerError, NotFoundError, PermissionDeniedError, StorageError
 
 bp = Blueprint("pages", __name__)
@@ -77,20 +77,22 @@ def page_state(slug: str) -> dict[str, Any]:
     """Everything the meeting page shows, at `?as-of=` when given."""
     ctx = context()
     ctx.refresh()
-    current = queries.meeting(ctx.store, slug)
+    viewer = g.viewer
+    reader = queries.audience(ctx.ledger, slug, viewer)
+    current = queries.meeting(ctx.store, slug, audience=reader)
     as_of = times.as_of(request.args.get("as-of"), current["timezone"])
-    meeting = queries.meeting(ctx.store, slug, as_of) if as_of else current
-    people = queries.attendees(ctx.store, slug, as_of)
-    agenda = queries.agenda(ctx.store, slug, as_of)
+    meeting = queries.meeting(ctx.store, slug, as_of, reader) if as_of else current
+    people = queries.attendees(ctx.store, slug, as_of, reader)
+    agenda = queries.agenda(ctx.store, slug, as_of, reader)
     topics = topics_in_order(agenda)
     sections = []
     for topic_id, heading in [(None, "General"), *((t["id"], f"{t['number']}. {t['title']}") for t in topics)]:
-        notes = queries.notes(ctx.store, slug, topic_id, as_of)
+        notes = queries.notes(ctx.store, slug, topic_id, as_of, reader)
         sections.append(Section(topic_id, heading, notes["text"], notes["revision"]))
-    viewer = g.viewer
     mine = None
-    if viewer is not None:
-        mine = next((e for e in people["attendees"] if name_key(e["name"]) == name_key(viewer.person)), None)
+    if viewer is not None:  # the viewer's own entry, whatever the list shows of others
+        everyone = queries.attendees(ctx.store, slug, as_of)["attendees"]
+        mine = next((e for e in everyone if persons.name_key(e["name"]) == persons.name_key(viewer.person)), None)
     roles = accounts.roles(ctx.ledger, slug, viewer) if as_of is None else frozenset()
     ics = f"{base_url()}/meetings/{slug}.ics"
     return {
@@ -128,9 +130,10 @@ def meeting(slug: str) -> Any:
 def history(slug: str) -> Any:
     ctx = context()
     ctx.refresh()
-    current = queries.meeting(ctx.store, slug)
+    reader = queries.audience(ctx.ledger, slug, g.viewer)
+    current = queries.meeting(ctx.store, slug, audience=reader)
     as_of = times.as_of(request.args.get("as-of"), current["timezone"])
-    entries = queries.history(ctx.ledger, slug, as_of)
+    entries = queries.history(ctx.ledger, ctx.store, slug, as_of, reader)
     return render_template("history.html", meeting=current, entries=entries, as_of=as_of)
 
 

@@ -132,6 +132,7 @@ VERBS: dict[str, Verb] = {
                 Field("video_url"),
                 Field("description", "lines"),
                 Field("publish_emails", "bool"),
+                Field("attendee_list"),  # full | names | counts | hidden, checked by the Ledger
             ),
             lambda app, slug, a: app.edit_meeting(slug, **a),
             "meeting",
