@@ -295,6 +295,12 @@ class Outbox:
     def due(self, limit: int = 100, at: float | None = None) -> list[OutboxRow]:
         return outbox.due(self.storage, time.time() if at is None else at, limit)
 
+    def take_lease(self, holder: str, seconds: float) -> bool:
+        return outbox.take_lease(self.storage, holder, time.time(), seconds)
+
+    def release_lease(self, holder: str) -> None:
+        outbox.release_lease(self.storage, holder)
+
     def mark_sent(self, message_id: str) -> None:
         outbox.mark_sent(self.storage, message_id, datetime.now(UTC).isoformat())
 

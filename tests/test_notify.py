@@ -22,7 +22,7 @@ from tests.calendar_tools import icaljs, require_icaljs
 from tests.smtp_support import Mailbox, calendar_part, smtp_server, text_of
 from tests.support import acting_for
 
-ANN, BEN, RITA = "ann@example.org", "ben@example.org", "rita@example.org"
+ANN, BEN, RITA, WES = "ann@example.org", "ben@example.org", "rita@example.org", "wes@example.org"
 
 
 @pytest.fixture
@@ -48,6 +48,7 @@ def meeting_with_people(ledger: Any) -> None:
     )
     ledger.sign_up("sync", "Ann", email=ANN)
     ledger.sign_up("sync", "Ben", email=BEN)  # waitlisted
+    ledger.sign_up("sync", "Wes", email=WES)  # waitlisted behind Ben
     ledger.sign_up("sync", "Rita", mode="remote", email=RITA)
     ledger.sign_up("sync", "Cy")  # no email
 
@@ -96,7 +97,7 @@ def test_promotion_reschedule_cancel_and_withdrawal_mail_the_people_concerned(
     ledger.reschedule("sync", "2030-03-06T15:00", "2030-03-06T16:00", None)
     runner.once()
     feed = feed_event(ledger, "sync")
-    for address in (BEN, RITA):
+    for address in (BEN, RITA, WES):  # seated, remote and waitlisted
         moved = only(mailbox, address, "Moved")
         part = calendar_part(moved)
         assert part is not None and part[0] == "REQUEST"
@@ -107,7 +108,7 @@ def test_promotion_reschedule_cancel_and_withdrawal_mail_the_people_concerned(
     ledger.cancel("sync", "speaker ill")
     runner.once()
     feed = feed_event(ledger, "sync")
-    for address in (BEN, RITA):
+    for address in (BEN, RITA, WES):
         cancelled = only(mailbox, address, "Cancelled")
         part = calendar_part(cancelled)
         assert part is not None and part[0] == "CANCEL"
@@ -149,7 +150,7 @@ def test_own_changes_send_nothing_and_each_message_goes_once(ledger: Any, runner
     ledger.reschedule("sync", "2030-03-06T15:00", "2030-03-06T16:00", None)
     runner.once()
     runner.once()
-    assert sorted(mailbox.received.values()) == [1, 1]  # Ann and Ben; Cy has no email
+    assert sorted(mailbox.received.values()) == [1, 1, 1]  # Ann, Ben and Wes; Cy has no email
 
 
 def test_a_muted_person_gets_nothing_and_no_email_is_listed_as_not_notified(
@@ -178,10 +179,10 @@ def test_a_refusing_server_is_retried_until_it_accepts_and_status_shows_the_erro
     mailbox.refusing = True
     ledger.reschedule("sync", "2030-03-06T15:00", "2030-03-06T16:00", None)
     done = runner.once()
-    assert done.failed == 3 and done.sent == 0
+    assert done.failed == 4 and done.sent == 0
     shown = status(runner.store)
-    assert shown["queue"]["pending"] == 3
-    assert {e["recipient"] for e in shown["errors"]} == {"Ann", "Ben", "Rita"}
+    assert shown["queue"]["pending"] == 4
+    assert {e["recipient"] for e in shown["errors"]} == {"Ann", "Ben", "Rita", "Wes"}
     assert all("451" in e["error"] for e in shown["errors"])
     time.sleep(0.1)
     runner.once()  # still refused: the attempts count up
@@ -193,8 +194,8 @@ def test_a_refusing_server_is_retried_until_it_accepts_and_status_shows_the_erro
         runner.once()
     shown = status(runner.store)
     assert shown["queue"]["pending"] == 0 and shown["errors"] == []
-    assert sorted(mailbox.received.values()) == [1, 1, 1]
-    assert mailbox.refused >= 6
+    assert sorted(mailbox.received.values()) == [1, 1, 1, 1]
+    assert mailbox.refused >= 8
 
 
 def test_the_notifier_starts_from_now_unless_told_to_start_from_the_beginning(ledger: Any, mailbox: Mailbox) -> None:
@@ -204,7 +205,7 @@ def test_the_notifier_starts_from_now_unless_told_to_start_from_the_beginning(le
     assert mailbox.count() == 0
     ledger.cancel("sync")
     Runner(ledger, ReadStore(ledger)).once()
-    assert mailbox.count() == 3
+    assert mailbox.count() == 4
 
 
 def test_a_server_that_requires_a_login_gets_it_and_a_wrong_password_is_reported_without_it(
@@ -220,7 +221,7 @@ def test_a_server_that_requires_a_login_gets_it_and_a_wrong_password_is_reported
         meeting_with_people(ledger)
         ledger.cancel("sync")
         done = runner.once()
-        assert done.failed == 3 and box.count() == 0
+        assert done.failed == 4 and box.count() == 0
         shown = status(runner.store)
         assert all("535" in e["error"] for e in shown["errors"]), [e["error"] for e in shown["errors"]]
         assert "wrong-pw" not in str(shown) and shown["smtp"] == url.replace("smtp://", "smtp://mailer@")
@@ -228,5 +229,5 @@ def test_a_server_that_requires_a_login_gets_it_and_a_wrong_password_is_reported
         import time
 
         time.sleep(0.1)
-        assert Runner(ledger, ReadStore(ledger)).once().sent == 3
-        assert box.count() == 3
+        assert Runner(ledger, ReadStore(ledger)).once().sent == 4
+        assert box.count() == 4

@@ -128,3 +128,9 @@ def test_a_copied_ledger_keeps_what_was_sent_and_its_notifier_mails_nobody_again
         cli.ok("notify", "run", "--once", env=copied)
         assert box.count() == 2  # the copy's notifier goes on from there
         assert cli.ok("notify", "status", "--json", env=copied).json()["queue"]["sent"] == 2
+
+
+def test_serve_notify_without_an_smtp_server_is_refused_before_it_listens(cli: Cli) -> None:
+    refused = cli("serve", "--port", "0", "--notify", env={"MEETINGS_SMTP_URL": "", "MEETINGS_MAIL_FROM": ""})
+    assert refused.code == 2 and refused.err.startswith("Error: --notify needs an SMTP server")
+    assert "Traceback" not in refused.err

@@ -71,6 +71,7 @@ def test_a_notifier_killed_at_random_points_sends_every_message_exactly_once(cli
             "MEETINGS_MAIL_FROM": "meetings@example.org",
             "MEETINGS_BASE_URL": "http://meetings.example.org",
             "MEETINGS_NOTIFY_RETRY_SECONDS": "0.1",
+            "MEETINGS_NOTIFY_LEASE_SECONDS": "1",  # a killed notifier's successor takes over after a second
         }
         cli.ok("notify", "run", "--once", env=env)  # the notifier starts here
         start = int(cli.ok("notify", "status", "--json", env=env).json()["started_at"])
@@ -112,7 +113,7 @@ def test_a_notifier_killed_at_random_points_sends_every_message_exactly_once(cli
             kills += 1
             with lock:
                 current["proc"] = None
-        for _ in range(20):
+        for _ in range(40):
             cli.ok("notify", "run", "--once", env=env)
             if cli.ok("notify", "status", "--json", env=env).json()["queue"]["pending"] == 0:
                 break
@@ -128,4 +129,40 @@ def test_a_notifier_killed_at_random_points_sends_every_message_exactly_once(cli
         assert 1 <= duplicates <= kills  # only a message in flight at a kill arrives twice, and the server drops it
         outbox = {r.message_id: r.status for r in notices.Outbox(ReadStore(app)).rows()}
         assert {m for m, s in outbox.items() if s == notices.SENT} == owed
+    app.close()
+
+
+def test_two_notifiers_at_once_send_each_message_once(cli: Cli) -> None:
+    """`serve --notify` on two servers of one ledger: one delivers at a time (a lease), none sends twice."""
+    app = storage.open_ledger(storage.resolve(cli.db.url))
+    app.authenticate(for_person="alice")
+    app.create_meeting("crash", "Crash test", "2030-05-01T10:00", "2030-05-01T11:00", "Europe/Paris")
+    for name, email in PEOPLE:
+        app.sign_up("crash", name, email=email)
+    with smtp_server() as (box, url):
+        env = {"MEETINGS_SMTP_URL": url, "MEETINGS_MAIL_FROM": "meetings@example.org"}
+        cli.ok("notify", "run", "--once", env=env)
+        procs = [
+            subprocess.Popen(
+                [*meetings_executable(), "notify", "run"],
+                env={**cli.env, **env},
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+            for _ in range(2)
+        ]
+        try:
+            make_events(app, 40, 0)
+            owed = expected_message_ids(app, int(cli.ok("notify", "status", "--json").json()["started_at"]))
+            deadline = time.monotonic() + 120
+            while box.count() < len(owed) and time.monotonic() < deadline:
+                time.sleep(0.2)
+        finally:
+            for proc in procs:
+                proc.terminate()
+                proc.wait(timeout=30)
+        with box.lock:
+            received = dict(box.received)
+        assert set(received) == owed
+        assert set(received.values()) == {1}
     app.close()

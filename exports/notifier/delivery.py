@@ -88,6 +88,7 @@ class Round:
     sent: int = 0
     failed: int = 0
     errors: list[str] = field(default_factory=list)
+    waiting: bool = False  # another notifier holds the lease
 
 
 def deliver(
@@ -97,13 +98,23 @@ def deliver(
     *,
     retry_base: float = 30.0,
     limit: int = 100,
-    after_send: Callable[[OutboxRow], None] | None = None,
+    lease: tuple[str, float] | None = None,
 ) -> Round:
-    """Send every due message once (oldest event first); a failed one waits its backoff."""
+    """Send every due message once (oldest event first); a failed one waits its backoff.
+
+    With `lease` (holder, seconds), each message is sent only while this notifier holds the lease,
+    which it gives up at the end of the round: one notifier delivers at a time.
+    """
     done = Round()
     connection = Connection(config)
+    held = False
     try:
         for row in outbox.due(limit):
+            if lease is not None:
+                held = outbox.take_lease(*lease)  # renewed before each message
+                if not held:
+                    done.waiting = True
+                    break
             try:
                 connection.send(mail.build(row, config, unsubscribe(row)))
             except (smtplib.SMTPException, OSError) as error:
@@ -114,10 +125,10 @@ def deliver(
                 done.errors.append(f"{row.message_id} to {row.recipient}: {reason}")
                 print(f"notify: not sent {row.message_id} to {row.recipient}: {reason}", file=sys.stderr, flush=True)
                 continue
-            if after_send is not None:
-                after_send(row)
             outbox.mark_sent(row.message_id)
             done.sent += 1
     finally:
         connection.close()
+        if held and lease is not None:
+            outbox.release_lease(lease[0])
     return done

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import secrets
+import socket
 import sys
 import threading
 from typing import Any
@@ -19,16 +21,20 @@ POLL = 1.0  # seconds between two rounds
 STORED = ("smtp-url", "mail-from", "base-url")
 
 
-def retry_base() -> float:
-    """Seconds before the first retry of a failed send (MEETINGS_NOTIFY_RETRY_SECONDS, default 30)."""
-    value = os.environ.get("MEETINGS_NOTIFY_RETRY_SECONDS", "30")
+def seconds_setting(name: str, default: str) -> float:
+    value = os.environ.get(name, default)
     try:
         seconds = float(value)
     except ValueError:
-        raise BadInputError(f"MEETINGS_NOTIFY_RETRY_SECONDS must be a number of seconds, not {value!r}") from None
+        raise BadInputError(f"{name} must be a number of seconds, not {value!r}") from None
     if not 0 < seconds <= 3600:
-        raise BadInputError("MEETINGS_NOTIFY_RETRY_SECONDS must be more than 0 and at most 3600")
+        raise BadInputError(f"{name} must be more than 0 and at most 3600")
     return seconds
+
+
+def retry_base() -> float:
+    """Seconds before the first retry of a failed send (MEETINGS_NOTIFY_RETRY_SECONDS, default 30)."""
+    return seconds_setting("MEETINGS_NOTIFY_RETRY_SECONDS", "30")
 
 
 class Runner:
@@ -38,6 +44,9 @@ class Runner:
         self.outbox = Outbox(store)
         self.from_start = from_start
         self.retry_base = retry_base()
+        # Seconds another notifier waits before taking over from one that stopped renewing.
+        self.lease_seconds = seconds_setting("MEETINGS_NOTIFY_LEASE_SECONDS", "60")
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(4)}"  # this runner
 
     def config(self) -> settings.MailConfig | None:
         return settings.load({name: self.outbox.setting(name) for name in STORED})
@@ -60,6 +69,7 @@ class Runner:
             mail_config,
             lambda row: self.unsubscribe(mail_config.base_url, row),
             retry_base=self.retry_base,
+            lease=(self.holder, self.lease_seconds),
         )
 
     def run(self, stop: threading.Event, poll: float = POLL) -> None:

@@ -172,3 +172,45 @@ def link_key(storage: Any) -> str:
         cursor.execute(storage.sql(f"SELECT value FROM {{p}}{SETTINGS.name} WHERE name = ?"), ("link-key",))
         row = cursor.fetchone()
     return str(row["value"])
+
+
+def take_lease(storage: Any, holder: str, now: float, seconds: float) -> bool:
+    """Hold (or renew) the right to deliver until now + seconds, unless another holder's lease runs.
+
+    One notifier delivers at a time, so two of them (`serve --notify` on two servers of one
+    ledger) never send the same message at once; a holder that died loses it when it runs out.
+    """
+    import json
+
+    with storage.transaction(write=True) as cursor:
+        if storage.postgres:
+            cursor.execute("SELECT pg_advisory_xact_lock(727003)")
+        ensure(storage, cursor)
+        cursor.execute(storage.sql(f"SELECT value FROM {{p}}{SETTINGS.name} WHERE name = ?"), ("deliverer",))
+        row = cursor.fetchone()
+        if row is not None:
+            current = json.loads(row["value"])
+            if current["holder"] != holder and float(current["until"]) > now:
+                return False
+        cursor.execute(
+            storage.sql(
+                f"INSERT INTO {{p}}{SETTINGS.name} (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+            ),
+            ("deliverer", json.dumps({"holder": holder, "until": now + seconds})),
+        )
+    return True
+
+
+def release_lease(storage: Any, holder: str) -> None:
+    """Give the lease up at the end of a round (a holder that died instead loses it when it runs out)."""
+    import json
+
+    with storage.transaction(write=True) as cursor:
+        if storage.postgres:
+            cursor.execute("SELECT pg_advisory_xact_lock(727003)")
+        ensure(storage, cursor)
+        cursor.execute(storage.sql(f"SELECT value FROM {{p}}{SETTINGS.name} WHERE name = ?"), ("deliverer",))
+        row = cursor.fetchone()
+        if row is not None and json.loads(row["value"])["holder"] == holder:
+            cursor.execute(storage.sql(f"DELETE FROM {{p}}{SETTINGS.name} WHERE name = ?"), ("deliverer",))
