@@ -36,6 +36,10 @@ TIMES = [
     ("lord-howe-january", "2026-01-15T10:00", "2026-01-15T11:00", "Australia/Lord_Howe", None),
     ("lord-howe-july", "2026-07-15T10:00", "2026-07-15T11:00", "Australia/Lord_Howe", None),
     ("la-fall-back", "2026-11-01T01:30", "2026-11-01T03:00", "America/Los_Angeles", "first"),
+    # Past 2037, where pytz's tables end: the zone's current rules still hold, in the VTIMEZONE too.
+    ("la-july-2040", "2040-07-03T09:00", "2040-07-03T10:00", "America/Los_Angeles", None),
+    ("la-fall-back-2040", "2040-11-04T01:30", "2040-11-04T03:00", "America/Los_Angeles", "second"),
+    ("berlin-april-2045", "2045-04-04T10:00", "2045-04-04T11:00", "Europe/Berlin", None),
 ]
 
 

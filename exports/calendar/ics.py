@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytz
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration, vRecur
@@ -148,22 +149,22 @@ def uses_tzid(entry: MeetingEntry) -> bool:
     zone = entry.meeting["timezone"]
     if zone in ("UTC", "Etc/UTC"):
         return False
-    tz = pytz.timezone(zone)
-    for moment in (entry.start, entry.end):
-        local = moment.astimezone(tz).replace(tzinfo=None)
-        try:
-            tz.localize(local, is_dst=None)
-        except (pytz.AmbiguousTimeError, pytz.NonExistentTimeError):
-            return False
-    return True
+    return not any(repeated(moment, zone) for moment in (entry.start, entry.end))
+
+
+def repeated(moment: datetime, zone: str) -> bool:
+    """Whether the local time of `moment` in `zone` happens twice (the standard library's rules hold for
+    every year; pytz's tables end in 2037)."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
 
 
 def event_times(entry: MeetingEntry) -> tuple[datetime, datetime]:
     if not uses_tzid(entry):
         return entry.start.astimezone(UTC), entry.end.astimezone(UTC)
-    # tz.normalize(astimezone) keeps pytz's offset right; icalendar writes TZID plus the local time.
-    tz = pytz.timezone(entry.meeting["timezone"])
-    return tz.normalize(entry.start.astimezone(tz)), tz.normalize(entry.end.astimezone(tz))
+    # icalendar writes TZID plus the local time.
+    tz = ZoneInfo(entry.meeting["timezone"])
+    return entry.start.astimezone(tz), entry.end.astimezone(tz)
 
 
 def describe(entry: MeetingEntry) -> str:
@@ -175,7 +176,7 @@ def describe(entry: MeetingEntry) -> str:
         lines.append("")
     if m["description"]:
         lines += [m["description"], ""]
-    tz = pytz.timezone(m["timezone"])
+    tz = ZoneInfo(m["timezone"])
     start, end = entry.start.astimezone(tz), entry.end.astimezone(tz)
     end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
     lines.append(f"When: {start:%Y-%m-%d %H:%M}-{end_text} {m['timezone']} ({start:%Z})")
