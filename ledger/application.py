@@ -22,11 +22,12 @@ from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.importing import ImportCommands
 from ledger.meeting import TOPIC_PREFIX, Meeting
 from ledger.roles import Subject
+from ledger.series_commands import SeriesCommands
 from ledger.storage.adapter import DatabaseLocked, Storage, WriteConflict, appending, best_effort
 from ledger.transcoding import AsDict, LedgerTranscoder
 from ledger.vocabulary import check_mode
 
-if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
+if TYPE_CHECKING:
     from ledger.timing import Fold
 
 T = TypeVar("T")
@@ -48,8 +49,8 @@ DIRECTORY_STREAM = DIRECTORY_ID.hex  # the stream of accounts and admins, as the
 SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snapshot
 
 
-class Ledger(ImportCommands, AccessCommands, Application):
-    """Meetings as event streams, one stream per meeting."""
+class Ledger(SeriesCommands, ImportCommands, AccessCommands, Application):
+    """Meetings and series as event streams, one stream per meeting, series and started occurrence."""
 
     name = "Ledger"
     # Snapshots are taken by `_save` itself, of the state already in memory (eventsourcing's
@@ -74,6 +75,8 @@ class Ledger(ImportCommands, AccessCommands, Application):
     # ----- plumbing --------------------------------------------------------------------
 
     def get_meeting(self, slug: str) -> Meeting:
+        if "/" in slug:  # an occurrence of a series
+            return self.get_occurrence(slug)
         text.check("slug", slug)
         # Not `repository.get`: it would decode any snapshot, whatever type it names.
         meeting = snapshots.load(self, Meeting.create_id(slug))

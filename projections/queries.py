@@ -6,7 +6,7 @@ CLI's JSON contract.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from ledger.agenda import Agenda
@@ -16,6 +16,7 @@ from ledger.meeting import Meeting
 from ledger.notes import section_name
 from projections.agenda import AgendaModel
 from projections.attendees import AttendeesModel
+from projections.events import LedgerEvent
 from projections.meetings import MeetingsModel
 from projections.notes import NotesModel
 from projections.people import PeopleModel, entries
@@ -28,14 +29,26 @@ from projections.results import (
     MeetingRow,
     MeetingView,
     NotesSection,
+    OccurrenceRow,
     Revision,
+    SeriesRow,
+    SeriesView,
     Signup,
     Topic,
     Withdrawal,
 )
+from projections.series import SeriesModel, occurrences, overlay, scheduled_event, series_id, split_slug
+from projections.series import occurrence as series_occurrence
 from projections.store import ReadModel, ReadStore, fold
 
-MODELS: tuple[ReadModel, ...] = (MeetingsModel(), AttendeesModel(), AgendaModel(), NotesModel(), PeopleModel())
+MODELS: tuple[ReadModel, ...] = (
+    MeetingsModel(),
+    AttendeesModel(),
+    AgendaModel(),
+    NotesModel(),
+    PeopleModel(),
+    SeriesModel(),
+)
 MODELS_BY_NAME = {m.name: m for m in MODELS}
 
 
@@ -43,7 +56,14 @@ def meeting_id(slug: str) -> str:
     return Meeting.create_id(slug).hex
 
 
+def stream_ids(slug: str) -> list[str]:
+    """The streams a slug may name: a meeting's or an occurrence's, then a series'."""
+    return [meeting_id(slug)] if split_slug(slug) is not None else [meeting_id(slug), series_id(slug)]
+
+
 def _doc(store: ReadStore, model: ReadModel, slug: str, as_of: datetime | None) -> dict[str, Any]:
+    if split_slug(slug) is not None:
+        return _occurrence_doc(store, model, slug, as_of)
     mid = meeting_id(slug)
     if as_of is None:
         doc = store.get(model.name, mid)
@@ -62,6 +82,55 @@ def _doc(store: ReadStore, model: ReadModel, slug: str, as_of: datetime | None) 
     if doc is None:
         raise NotFoundError(f"no meeting {slug!r}")
     return doc
+
+
+def _prefix(store: ReadStore, stream: str, as_of: datetime) -> tuple[list[LedgerEvent], bool]:
+    """A stream's events up to a moment (a stream's events are recorded in order), and whether it has any."""
+    events = store.meeting_events(stream)
+    kept = []
+    for event in events:
+        if datetime.fromisoformat(event.timestamp) > as_of:
+            break
+        kept.append(event)
+    return kept, bool(events)
+
+
+def series_doc(store: ReadStore, slug: str, as_of: datetime | None = None) -> dict[str, Any]:
+    sid = series_id(slug)
+    if as_of is None:
+        doc = store.get("series", sid)
+    else:
+        kept, existed = _prefix(store, sid, as_of)
+        doc = fold(MODELS_BY_NAME["series"], kept).get(sid)
+        if doc is None and existed:
+            raise NotFoundError(f"series {slug!r} did not exist yet at {as_of.isoformat()}")
+    if doc is None:
+        raise NotFoundError(f"no series {slug!r}")
+    return doc
+
+
+def occurrence_details(
+    store: ReadStore, slug: str, as_of: datetime | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An occurrence's details from its series (and the series document), refusing a date it does not meet."""
+    parts = split_slug(slug)
+    if parts is None:
+        raise NotFoundError(f"{slug!r} is not an occurrence (SERIES/2026-12-08)")
+    found = series_doc(store, parts[0], as_of)
+    details = series_occurrence(found, parts[1])
+    if details is None:
+        raise NotFoundError(f"series {parts[0]!r} has no occurrence on {parts[1].isoformat()}")
+    return details, found
+
+
+def _occurrence_doc(store: ReadStore, model: ReadModel, slug: str, as_of: datetime | None) -> dict[str, Any]:
+    """An occurrence's document: its own once its stream started, else the one its creation would give."""
+    details, found = occurrence_details(store, slug, as_of)
+    mid = meeting_id(slug)
+    doc = store.get(model.name, mid) if as_of is None else fold(model, _prefix(store, mid, as_of)[0]).get(mid)
+    if doc is None:
+        doc = fold(model, [scheduled_event(details, mid, found)])[mid]
+    return overlay(doc, details, found) if model.name == "meetings" else doc
 
 
 def meeting(store: ReadStore, slug: str, as_of: datetime | None = None) -> MeetingView:
@@ -170,6 +239,8 @@ def meeting_list(store: ReadStore, now: datetime) -> list[MeetingRow]:
     """Every meeting, soonest first, with when it is relative to now."""
     rows = []
     for _, doc in store.all("meetings"):
+        if split_slug(doc["slug"]) is not None:
+            continue  # an occurrence: listed with its series
         end = datetime.fromisoformat(doc["end"])
         when = "cancelled" if doc["cancelled"] else ("past" if end < now else "upcoming")
         rows.append(
@@ -200,3 +271,119 @@ def person_meetings(store: ReadStore, person_key: str) -> list[Signup]:
 def everyone(store: ReadStore) -> list[Signup]:
     """Every sign-up standing in every meeting (one entry per person and meeting)."""
     return [Signup(**entry) for _, doc in store.all("people") for entry in entries(doc)]
+
+
+# ----- series ------------------------------------------------------------------------------------
+
+NEXT_WINDOW = 40  # occurrences looked at for the next one: more than a month's moves and cancellations
+NO_COUNTS = Counts(seated=0, free=None, waitlisted=0, remote=0, undecided=0, total=0, over_capacity=False)
+
+
+def _occurrence_rows(store: ReadStore, found: dict[str, Any], listed: list[dict[str, Any]]) -> list[OccurrenceRow]:
+    """Rows for the occurrences listed, with the counts of those whose streams started (one read)."""
+    from datetime import UTC
+
+    ids = {meeting_id(o["slug"]): o for o in listed}
+    docs = store.get_many("attendees", set(ids)) if ids else {}
+    rows = []
+    for mid, o in ids.items():
+        doc = docs.get(mid)
+        if doc is None:
+            free = o["capacity"]
+            counts = Counts(0, free, 0, 0, 0, 0, False) if free is not None else NO_COUNTS
+        else:
+            counts = attendee_list(doc, o["slug"]).counts
+        rows.append(
+            OccurrenceRow(
+                date=o["day"],
+                slug=o["slug"],
+                start=o["start"],
+                end=o["end"],
+                start_utc=datetime.fromisoformat(o["start"]).astimezone(UTC).isoformat(),
+                end_utc=datetime.fromisoformat(o["end"]).astimezone(UTC).isoformat(),
+                status="cancelled" if o["cancelled"] else "scheduled",
+                moved=o["moved"],
+                location=o["location"],
+                video_url=o["video_url"],
+                counts=counts,
+            )
+        )
+    return rows
+
+
+def series(
+    store: ReadStore,
+    slug: str,
+    as_of: datetime | None = None,
+    *,
+    after: datetime | None = None,
+    limit: int | None = None,
+) -> SeriesView:
+    """`meetings series show --json`: the series and its occurrences (from `after`, at most `limit`).
+
+    A series without an end lists its next `limit` occurrences (60 unless told).
+    """
+    found = series_doc(store, slug, as_of)
+    if limit is None and not found.get("until") and not found.get("count"):
+        limit = 60
+    local_after = (
+        after.astimezone(datetime.fromisoformat(found["start"]).tzinfo).replace(tzinfo=None) if after else None
+    )
+    listed = occurrences(found, local_after, limit)
+    return SeriesView(
+        slug=found["slug"],
+        title=found["title"],
+        start=found["start"],
+        end=found["end"],
+        timezone=found["timezone"],
+        every=found["every"],
+        by=found["by"],
+        until=found["until"],
+        count=found["count"],
+        location=found["location"],
+        video_url=found["video_url"],
+        description=found["description"],
+        capacity=found["capacity"],
+        calendar_uid=found["calendar_uid"],
+        sequence=found["sequence"],
+        organizers=tuple(found["organizers"]),
+        split_from=found["split_from"],
+        split_into=found["split_into"],
+        created_at=found["created_at"],
+        updated_at=found["updated_at"],
+        occurrences=tuple(_occurrence_rows(store, found, listed)),
+    )
+
+
+def next_occurrence(store: ReadStore, slug: str, now: datetime) -> OccurrenceRow | None:
+    """The first occurrence that has not ended and is not cancelled (`meetings next`)."""
+    found = series_doc(store, slug)
+    zone = datetime.fromisoformat(found["start"]).tzinfo
+    # An occurrence moved up to a month later than its rule date may still be ahead.
+    local = (now.astimezone(zone) - timedelta(days=31)).replace(tzinfo=None)
+    ahead = [o for o in occurrences(found, local, NEXT_WINDOW) if not o["cancelled"]]
+    ahead = [o for o in ahead if datetime.fromisoformat(o["end"]) > now]
+    if not ahead:
+        return None
+    return _occurrence_rows(store, found, [min(ahead, key=lambda o: datetime.fromisoformat(o["start"]))])[0]
+
+
+def series_list(store: ReadStore, now: datetime) -> list[SeriesRow]:
+    """Every series, by its first occurrence."""
+    rows = []
+    for _, doc in store.all("series"):
+        upcoming = next_occurrence(store, doc["slug"], now)
+        rows.append(
+            SeriesRow(
+                doc["slug"],
+                doc["title"],
+                doc["timezone"],
+                doc["every"],
+                doc["start"],
+                doc["until"],
+                doc["count"],
+                upcoming.date if upcoming else None,
+            )
+        )
+    rows.sort(key=lambda r: (datetime.fromisoformat(r.start), r.slug))
+    return rows

@@ -45,8 +45,8 @@ def audit(
     from exports import audit as trail
     from ledger import text
     from ledger.errors import NotFoundError
-    from ledger.meeting import Meeting
     from ledger.timing import parse_moment
+    from projections import queries
 
     filters = trail.Filters(
         actor=actor,
@@ -55,10 +55,16 @@ def audit(
         until=parse_moment(until, "--until") if until else None,
     )
     fmt = fmt or ("json" if session().as_json else "text")
-    meeting_id = Meeting.create_id(text.slug(slug)).hex if slug else None
-    events = trail.stream_events(session().app, meeting_id)
-    first = next(events, None)
-    if slug and first is None:
+    if slug and "/" not in slug:
+        text.slug(slug)
+    # A meeting's stream, else a series' (SERIES/DATE: that occurrence's own stream).
+    streams = queries.stream_ids(slug) if slug else [None]
+    for stream in streams:
+        events = trail.stream_events(session().app, stream)
+        first = next(events, None)
+        if first is not None:
+            break
+    if slug and first is None and "/" not in slug:
         raise NotFoundError(f"no meeting {slug!r}")
     persons = {account.name: account.person for account in session().app.accounts()}
     found = trail.entries(_prepend(first, events), filters, diffs, persons)

@@ -129,6 +129,8 @@ COMMANDS: dict[str, str] = {
     "account": "exports.cli.accounts:account",
     "admin": "exports.cli.accounts:admin",
     "organizers": "exports.cli.accounts:organizers",
+    "series": "exports.cli.series:series_group",
+    "next": "exports.cli.series:next_occurrence",
 }
 
 # `export` spans calendars and pages: `export ics` does not import the page code, nor the other way round.
