@@ -37,7 +37,16 @@ from projections.results import (
     Topic,
     Withdrawal,
 )
-from projections.series import SeriesModel, occurrences, overlay, scheduled_event, series_id, split_slug
+from projections.series import (
+    SeriesModel,
+    occurrences,
+    overlay,
+    rule_parts,
+    scheduled_event,
+    series_id,
+    split_slug,
+    started_occurrences,
+)
 from projections.series import occurrence as series_occurrence
 from projections.store import ReadModel, ReadStore, fold
 
@@ -387,3 +396,39 @@ def series_list(store: ReadStore, now: datetime) -> list[SeriesRow]:
         )
     rows.sort(key=lambda r: (datetime.fromisoformat(r.start), r.slug))
     return rows
+
+
+def series_calendar(store: ReadStore, slug: str) -> dict[str, Any]:
+    """What a series' calendar entry needs: the series, its RRULE, the cancelled dates' rule starts
+    (EXDATE), and the dates that need an override of their own (moved, changed, or with attendees or
+    an agenda); work in proportion to the exceptions, not to the occurrences."""
+    found = series_doc(store, slug)
+    started = started_occurrences(store, found)
+    special = set(found["moved"]) | set(found["changed"]) | set(started)
+    days = sorted(special | set(found["cancelled"]))
+    details = {}
+    for day in days:
+        shown = series_occurrence(found, datetime.fromisoformat(day).date())
+        if shown is not None:
+            details[day] = shown
+    exdates = [d["recurrence_id"] for d in details.values() if d["cancelled"]]
+    overrides = []
+    for day, d in details.items():
+        if d["cancelled"]:
+            continue
+        if day in started and day not in found["moved"] and day not in found["changed"]:
+            doc = started[day]
+            busy = store.get("attendees", doc["meeting_id"]) or {}
+            topics = store.get("agenda", doc["meeting_id"]) or {}
+            if not busy.get("attendees") and not topics.get("topics"):
+                continue  # nothing of its own to show: the rule's instance says it all
+        overrides.append(d)
+    return {"series": found, "rule": rule_parts(found), "exdates": exdates, "overrides": overrides}
+
+
+def series_slugs(store: ReadStore) -> list[str]:
+    return sorted(doc["slug"] for _, doc in store.all("series"))
+
+
+def is_series(store: ReadStore, slug: str) -> bool:
+    return split_slug(slug) is None and store.get("series", series_id(slug)) is not None

@@ -160,3 +160,21 @@ def overlay(meeting_doc: dict[str, Any], details: dict[str, Any], series_doc: di
         updated_at=max(meeting_doc.get("updated_at", ""), series_doc["updated_at"]),
     )
     return doc
+
+
+def rule_parts(doc: dict[str, Any]) -> dict[str, Any]:
+    """The series' RRULE parts for a calendar (UNTIL in UTC, as RFC 5545 wants beside a TZID)."""
+    zone = doc["timezone"]
+    return recurrence_of(doc).ical(None if zone in ("UTC", "Etc/UTC") else zone)
+
+
+def started_occurrences(store: Any, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """The meetings documents of the series' occurrences whose streams started, by date; the raw
+    text filter finds them without listing every occurrence."""
+    prefix = doc["slug"] + SEPARATOR
+    found = {}
+    for _, meeting_doc in store.containing("meetings", f'"slug":"{prefix}'):
+        parts = split_slug(meeting_doc["slug"])
+        if parts is not None and parts[0] == doc["slug"] and occurrence(doc, parts[1]) is not None:
+            found[parts[1].isoformat()] = meeting_doc
+    return found

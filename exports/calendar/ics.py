@@ -81,8 +81,15 @@ def stamp(iso: str) -> datetime:
 # ----- rendering -----------------------------------------------------------------------------
 
 
-def render(entries: Iterable[MeetingEntry], name: str, description: str = "") -> bytes:
-    """A VCALENDAR with one VEVENT per meeting (soonest first) and the VTIMEZONEs they use."""
+def render(
+    entries: Iterable[MeetingEntry],
+    name: str,
+    description: str = "",
+    series: Iterable[tuple[str, datetime, list[Event]]] = (),
+) -> bytes:
+    """A VCALENDAR with one VEVENT per meeting (soonest first), then each series' VEVENTs (its zone,
+    first start and components, from `series_ics`), and the VTIMEZONEs they use."""
+    series = list(series)
     ordered = sorted(entries, key=lambda e: (e.start, e.meeting["slug"]))
     cal = Calendar()
     cal.add("PRODID", PRODID)
@@ -103,10 +110,16 @@ def render(entries: Iterable[MeetingEntry], name: str, description: str = "") ->
         zone = entry.meeting["timezone"]
         if uses_tzid(entry):
             first_use[zone] = min(first_use.get(zone, entry.start), entry.start)
+    for zone, start, _ in series:
+        if zone not in ("UTC", "Etc/UTC"):
+            first_use[zone] = min(first_use.get(zone, start), start)
     for zone in sorted(first_use):
         cal.add_component(vtimezone(zone, first_use[zone]))
     for entry in ordered:
         cal.add_component(vevent(entry))
+    for _, _, events in series:
+        for event in events:
+            cal.add_component(event)
     return cal.to_ical()
 
 
