@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from ledger.errors import BadInputError
@@ -89,9 +90,7 @@ class Recurrence:
 
     def occurs_on(self, day: date) -> datetime | None:
         """The rule's local start on that day, if the series meets then."""
-        midnight = datetime.combine(day, datetime.min.time())
-        found = self.rule().after(midnight, inc=True)
-        return found if found is not None and found.date() == day else None
+        return _occurs_on(self, day)
 
     def ical(self, zone_key: str | None) -> dict[str, Any]:
         """The RRULE's parts for icalendar's vRecur; UNTIL in UTC, as RFC 5545 requires with a TZID."""
@@ -110,14 +109,19 @@ class Recurrence:
         if self.count is not None:
             parts["COUNT"] = self.count
         if self.until is not None:
-            last = None
-            for last in self.local_starts():  # noqa: B007 - the last occurrence's instant: UNTIL must not cut it off
-                pass
-            if last is None:
-                parts["COUNT"] = 0
-            else:
-                parts["UNTIL"] = place(last, zone_key).astimezone(UTC) if zone_key else last
+            # UNTIL bounds the rule inclusively (RFC 5545 3.3.10): the end of the last day, in UTC with a
+            # TZID, says the same as the last occurrence's start without expanding the rule to find it.
+            last = datetime.combine(self.until, datetime.max.time()).replace(microsecond=0)
+            parts["UNTIL"] = place(last, zone_key).astimezone(UTC) if zone_key else last
         return parts
+
+
+@lru_cache(maxsize=8192)
+def _occurs_on(recurrence: Recurrence, day: date) -> datetime | None:
+    # A page or feed asks about the same few dates many times: each answer is kept (a rule never changes).
+    midnight = datetime.combine(day, datetime.min.time())
+    found = recurrence.rule().after(midnight, inc=True)
+    return found if found is not None and found.date() == day else None
 
 
 def place(local: datetime, zone: str | None) -> datetime:

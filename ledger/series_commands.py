@@ -42,6 +42,7 @@ class SeriesCommands:
     _retrying: Callable[..., Any]
     _save: Callable[..., Saved]
     current_account: Callable[..., Any]
+    account: Callable[..., Any]
     _acting_for: Callable[..., Any]
     save: Callable[..., Any]
 
@@ -65,7 +66,7 @@ class SeriesCommands:
         series = self.get_series(series_slug)
         details = series.occurrence(day)
         if meeting is None:
-            if not people.actor_var.get():  # its first event records who acts, as every event does
+            if not people.actor_var.get() and people.principal_var.get():  # its first event records who acts
                 people.actor_var.set(self.current_account().person)
             meeting = Meeting(
                 slug=slug,
@@ -115,6 +116,14 @@ class SeriesCommands:
             organizers=series.organizers,
             acting_for=self._acting_for(account),
         )
+
+    def series_roles(self, slug: str, account: str) -> frozenset[str]:
+        """The roles an account holds in a series (for showing the controls it may use)."""
+        from ledger.accounts import Account
+        from ledger.roles import roles_of
+
+        found = self.account(account) or Account(account, None, account)
+        return roles_of(found, self.get_series(slug).organizers)
 
     def series_organizers(self, slug: str) -> list[str]:
         return list(self.get_series(slug).organizers)

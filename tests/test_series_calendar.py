@@ -253,3 +253,24 @@ url = "{server.base}/meetings/la-weekly.ics"
     finally:
         server.process.terminate()
         server.process.wait(timeout=30)
+
+
+def test_a_ten_year_series_feed_holds_one_vevent_plus_its_overrides(tmp_path: Path) -> None:
+    """PRODUCT.md section 8's series: 520 occurrences, 20 exceptions, and a feed as big as the exceptions."""
+    from exports.calendar import feeds
+    from projections import queries
+    from tests.benchmarks.series import build
+
+    app, store, _ = build(tmp_path / "ledger.sqlite")
+    try:
+        assert len(queries.series(store, "ten-years").occurrences) == 520
+        for slug in ("ten-years", "one-year"):
+            cal = icalendar.Calendar.from_ical(feeds.meeting_feed(store, slug).body)
+            events = list(cal.walk("VEVENT"))
+            [master] = [e for e in events if "RECURRENCE-ID" not in e]
+            # 5 moved, 5 with another place and 5 with sign-ups get an override; 5 cancelled are EXDATEs
+            assert len(events) == 1 + 15, slug
+            assert len(master["EXDATE"].dts) == 5
+            assert {str(e["UID"]) for e in events} == {str(master["UID"])}
+    finally:
+        app.close()

@@ -85,13 +85,15 @@ def meetings() -> Response:
     return answer(None, queries.meeting_list(ctx.store))
 
 
-@bp.get("/meetings/<slug>")
+@bp.get("/meetings/<slug:slug>")
 def meeting(slug: str) -> Response:
     context().refresh()
+    if queries.is_series(context().store, slug):
+        return answer(slug, queries.series(context().store, slug))
     return answer(slug, queries.meeting(context().store, slug, as_of(slug)))
 
 
-@bp.get("/meetings/<slug>/<part>")
+@bp.get("/meetings/<slug:slug>/<part>")
 def part(slug: str, part: str) -> Response:
     ctx = context()
     ctx.refresh()
@@ -115,10 +117,11 @@ STATES = {
     "meeting": queries.meeting,
     "attendees": queries.attendees,
     "agenda": queries.agenda,
+    "series": queries.series,
 }
 
 
-@bp.post("/meetings/<slug>/<verb>")
+@bp.post("/meetings/<slug:slug>/<verb>")
 def write(slug: str, verb: str) -> Response:
     command = VERBS.get(verb)
     if command is None:
