@@ -60,11 +60,15 @@ class SeriesCommands:
         return series
 
     def get_occurrence(self, slug: str) -> Meeting:
-        """The occurrence's meeting: its stream if it started, else a new one, with the series' details."""
+        """The occurrence's meeting: its stream if it started, else a new one with the series' details.
+
+        What the series says of the date later (its time, place, a cancellation) is not copied into the
+        meeting: the read side shows it from the series, and `_authorize` applies its cancellation.
+        """
         series_slug, day = split_occurrence(slug)
         meeting = snapshots.load(self, Meeting.create_id(slug))
         series = self.get_series(series_slug)
-        details = series.occurrence(day)
+        details = series.occurrence(day)  # also refuses a date the series does not meet
         if meeting is None:
             if not people.actor_var.get() and people.principal_var.get():  # its first event records who acts
                 people.actor_var.set(self.current_account().person)
@@ -80,9 +84,6 @@ class SeriesCommands:
                 capacity=details["capacity"],
                 calendar_uid=details["calendar_uid"],
             )
-        # The series says what the occurrence is; its own stream holds who comes and what is said.
-        for name in ("title", "start", "end", "timezone", "location", "video_url", "description", "cancelled"):
-            setattr(meeting, name, details[name])
         return meeting
 
     # ----- who may act -------------------------------------------------------------------
@@ -104,6 +105,10 @@ class SeriesCommands:
                 f" `meetings series {SERIES_OWNED[action]} {series_slug} {day}`"
             )
         super()._authorize(action, meeting, subject)  # type: ignore[misc]
+        if meeting is not None and SEPARATOR in meeting.slug and action == "signup":
+            series_slug, day = split_occurrence(meeting.slug)
+            if day.isoformat() in self.get_series(series_slug).cancelled:
+                raise RuleError(f"{meeting.slug} is cancelled; sign-ups are closed")
 
     def _authorize_series(self, action: str, series: Series) -> None:
         account = self.current_account()
