@@ -293,6 +293,10 @@ def series_sentence(kind: str, who: str, slug: str, data: dict[str, Any]) -> str
         return f"{who} ended series {slug} after {data['until']}"
     if kind == "SeriesSplit":
         return f"{who} split series {slug} at {data['day']}: from then on it is {data['into']}"
+    if kind == "SeriesOrganizerAdded":
+        return f"{who} made {data['account']} an organizer of series {slug}"
+    if kind == "SeriesOrganizerRemoved":
+        return f"{who} removed {data['account']} from the organizers of series {slug}"
     if kind == "OccurrenceCancelled":
         return f"{who} cancelled {slug}/{data['day']}" + _reason(data)
     if kind == "OccurrenceMoved":

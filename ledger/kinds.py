@@ -41,6 +41,8 @@ _ACTIONS = {
     "OccurrenceCancelled": "occurrence-cancelled",
     "OccurrenceMoved": "occurrence-moved",
     "OccurrenceChanged": "occurrence-changed",
+    "SeriesOrganizerAdded": "series-organizer-added",
+    "SeriesOrganizerRemoved": "series-organizer-removed",
     # The directory of accounts (one stream per ledger).
     "Opened": "directory-opened",
     "AccountAdded": "account-added",

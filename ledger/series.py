@@ -215,6 +215,28 @@ class Series(Aggregate):
         self.changed[day] = {**self.changed.get(day, {}), **changes}
         self.revisions[day] = self.revisions.get(day, 0) + 1
 
+    # ----- organizers -------------------------------------------------------------------------
+
+    def add_organizer(self, account: str) -> None:
+        if account in self.organizers:
+            raise RuleError(f"{account} already organizes {self.slug}")
+        self._add_organizer(account=account)
+
+    @event("SeriesOrganizerAdded", topic=f"{SERIES_TOPIC}.SeriesOrganizerAdded")
+    def _add_organizer(self, account: str) -> None:
+        self.organizers.append(account)
+
+    def remove_organizer(self, account: str) -> None:
+        if account not in self.organizers:
+            raise NotFoundError(f"{account} does not organize {self.slug}")
+        if len(self.organizers) == 1:
+            raise RuleError(f"{account} is the only organizer of {self.slug}; add another organizer first")
+        self._remove_organizer(account=account)
+
+    @event("SeriesOrganizerRemoved", topic=f"{SERIES_TOPIC}.SeriesOrganizerRemoved")
+    def _remove_organizer(self, account: str) -> None:
+        self.organizers.remove(account)
+
 
 # ----- the series as plain state: shared by the aggregate and the read model -------------------
 

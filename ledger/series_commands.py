@@ -130,8 +130,41 @@ class SeriesCommands:
         found = self.account(account) or Account(account, None, account)
         return roles_of(found, self.get_series(slug).organizers)
 
-    def series_organizers(self, slug: str) -> list[str]:
-        return list(self.get_series(slug).organizers)
+    def _is_series(self, slug: str) -> bool:
+        if SEPARATOR in slug or snapshots.load(self, Meeting.create_id(text.check("slug", slug))) is not None:
+            return False
+        return next(iter(self.events.get(Series.create_id(slug), lte=1)), None) is not None
+
+    def meeting_organizers(self, slug: str) -> list[str]:
+        """A meeting's, an occurrence's or a series' organizers."""
+        if self._is_series(slug):
+            return list(self.get_series(slug).organizers)
+        found: list[str] = super().meeting_organizers(slug)  # type: ignore[misc]
+        return found
+
+    def add_organizer(self, slug: str, account: str) -> Saved:
+        """Make an account an organizer of a meeting, or of a series and so of every occurrence."""
+        if not self._is_series(slug):
+            added: Saved = super().add_organizer(slug, account)  # type: ignore[misc]
+            return added
+        name = text.check("account", account)
+
+        def change(series: Series) -> str:
+            series.add_organizer(name)
+            return f"{name} now organizes {slug}"
+
+        return self._update_series(slug, "organizers", change)
+
+    def remove_organizer(self, slug: str, account: str) -> Saved:
+        if not self._is_series(slug):
+            removed: Saved = super().remove_organizer(slug, account)  # type: ignore[misc]
+            return removed
+
+        def change(series: Series) -> str:
+            series.remove_organizer(account)
+            return f"{account} no longer organizes {slug}"
+
+        return self._update_series(slug, "organizers", change)
 
     # ----- writing -----------------------------------------------------------------------
 

@@ -53,6 +53,8 @@ class SeriesModel(DocumentModel):
             "OccurrenceCancelled",
             "OccurrenceMoved",
             "OccurrenceChanged",
+            "SeriesOrganizerAdded",
+            "SeriesOrganizerRemoved",
         }
     )
     replaces = frozenset({"SeriesScheduled"})
@@ -91,6 +93,10 @@ class SeriesModel(DocumentModel):
             doc["cancelled"][day] = data["reason"]
         elif event.kind == "OccurrenceMoved":
             doc["moved"][day] = {"start": data["start"], "end": data["end"]}
+        elif event.kind == "SeriesOrganizerAdded":
+            doc["organizers"] = [*doc["organizers"], data["account"]]
+        elif event.kind == "SeriesOrganizerRemoved":
+            doc["organizers"] = [a for a in doc["organizers"] if a != data["account"]]
         elif event.kind == "OccurrenceChanged":
             doc["changed"][day] = {**doc["changed"].get(day, {}), **data["changes"]}
         if event.kind.startswith("Occurrence"):

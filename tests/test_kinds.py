@@ -35,6 +35,8 @@ SERIES = {
     "OccurrenceCancelled",
     "OccurrenceMoved",
     "OccurrenceChanged",
+    "SeriesOrganizerAdded",
+    "SeriesOrganizerRemoved",
 }
 # What each read model must fold: the kinds that change what it shows. The meetings model folds
 # every other meeting kind, because any change moves the meeting's `updated_at` (calendars'
@@ -86,6 +88,9 @@ def every_kind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Ledger
     app.sign_up("s/2030-02-04", "Ann")
     app.split_series("s", "2030-02-11", "s2", title="Weekly, later")
     app.end_series("s2", "2030-02-25")
+    app.add_account("dora", person="Dora")
+    app.add_organizer("s2", "dora")
+    app.remove_organizer("s2", "dora")
     events = list(stream_events(app))
     app.close()
     yield events

@@ -151,6 +151,13 @@ def test_only_the_series_organizers_change_it_and_they_organize_every_occurrence
         ledger.change_capacity("wg/2026-12-29", 3)
     assert names(queries.attendees(store(ledger), "wg/2026-12-15").to_json()["attendees"]) == ["Dan Eli"]
     assert ledger.organizers_of(ledger.get_meeting("wg/2026-12-29")) == ["carol"]
+    with ledger.acting("carol"):
+        ledger.add_organizer("wg", "bob")  # shared: bob now organizes the series and every occurrence
+    with ledger.acting("bob"):
+        ledger.cancel_occurrence("wg", "2026-12-22")
+        ledger.withdraw("wg/2026-12-15", "Dan Eli")
+    assert ledger.meeting_organizers("wg") == ["carol", "bob"]
+    assert queries.series(store(ledger), "wg").organizers == ("carol", "bob")
 
 
 @pytest.mark.parametrize(
