@@ -274,3 +274,16 @@ def test_a_ten_year_series_feed_holds_one_vevent_plus_its_overrides(tmp_path: Pa
             assert {str(e["UID"]) for e in events} == {str(master["UID"])}
     finally:
         app.close()
+
+
+def test_a_personal_feed_lists_the_occurrences_the_person_signed_up_for(sqlite_cli: Cli, tmp_path: Path) -> None:
+    build(sqlite_cli)
+    sqlite_cli.ok("signup", "la-weekly/2027-02-02", "Ann Lee")
+    path = tmp_path / "ann.ics"
+    sqlite_cli.ok("export", "feed", "--person", "Ann Lee", "--past-days", "3650", "-o", str(path))
+    events = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    berlin = sqlite_cli.ok("series", "show", "berlin-biweekly", "--json").json()["calendar_uid"]
+    la = sqlite_cli.ok("series", "show", "la-weekly", "--json").json()["calendar_uid"]
+    # Each date as an event of its own: a UID of its own, so no client takes it for the whole series.
+    assert sorted(str(e["UID"]) for e in events) == sorted([f"{berlin}/2026-10-19", f"{la}/2027-02-02"])
+    assert all("RRULE" not in e and "RECURRENCE-ID" not in e for e in events)
