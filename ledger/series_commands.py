@@ -14,18 +14,32 @@ from typing import TYPE_CHECKING, Any
 from ledger import people, snapshots, text
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.meeting import Meeting
-from ledger.recurrence import Recurrence, parse_day
 from ledger.roles import authorize
-from ledger.series import DETAILS, OCCURRENCE_DETAILS, SEPARATOR, Series
 from ledger.storage.adapter import DatabaseLocked, WriteConflict, appending
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the series modules (nine event classes, dateutil) load only when a series is used
     from ledger.application import Saved
+    from ledger.recurrence import Recurrence
     from ledger.roles import Subject
+    from ledger.series import Series
     from ledger.timing import Fold
+
+SEPARATOR = "/"  # SERIES/2026-12-08 names an occurrence (as ledger.series says)
 
 # Meeting commands whose change belongs to the series on an occurrence, and the series command to use.
 SERIES_OWNED = {"edit": "change", "reschedule": "move", "cancel": "cancel", "reinstate": "cancel"}
+
+
+def parse_day(value: str, what: str) -> date:
+    from ledger.recurrence import parse_day as parse
+
+    return parse(value, what)
+
+
+def series_id(slug: str) -> Any:
+    from ledger.series import Series
+
+    return Series.create_id(slug)
 
 
 def split_occurrence(slug: str) -> tuple[str, date]:
@@ -52,7 +66,9 @@ class SeriesCommands:
         """The series, replayed from its events: it holds only its exceptions, so it is never snapshotted."""
         text.check("slug", slug)
         series: Any = None
-        for recorded in self.events.get(Series.create_id(slug)):
+        from ledger.series import Series
+
+        for recorded in self.events.get(series_id(slug)):
             series = recorded.mutate(series)
         if series is None:
             raise NotFoundError(f"no series {slug!r}")
@@ -133,7 +149,7 @@ class SeriesCommands:
     def _is_series(self, slug: str) -> bool:
         if SEPARATOR in slug or snapshots.load(self, Meeting.create_id(text.check("slug", slug))) is not None:
             return False
-        return next(iter(self.events.get(Series.create_id(slug), lte=1)), None) is not None
+        return next(iter(self.events.get(series_id(slug), lte=1)), None) is not None
 
     def meeting_organizers(self, slug: str) -> list[str]:
         """A meeting's, an occurrence's or a series' organizers."""
@@ -194,7 +210,7 @@ class SeriesCommands:
     def _check_new_slug(self, slug: str) -> None:
         if snapshots.load(self, Meeting.create_id(slug)) is not None:
             raise RuleError(f"a meeting {slug!r} already exists")
-        if next(iter(self.events.get(Series.create_id(slug), lte=1)), None) is not None:
+        if next(iter(self.events.get(series_id(slug), lte=1)), None) is not None:
             raise RuleError(f"a series {slug!r} already exists")
 
     def create_series(
@@ -217,6 +233,7 @@ class SeriesCommands:
     ) -> Saved:
         """A new series whose first occurrence is at `start`; its creator organizes it."""
         from ledger.application import check_capacity
+        from ledger.series import Series
         from ledger.timing import Schedule
 
         slug, title = text.check("slug", slug), text.check("title", title)
@@ -242,6 +259,7 @@ class SeriesCommands:
     def edit_series(self, slug: str, **changes: Any) -> Saved:
         """Change the title, place, link, description or capacity of every occurrence."""
         from ledger.application import check_capacity
+        from ledger.series import DETAILS
 
         cleaned: dict[str, Any] = {}
         for name, value in changes.items():
@@ -292,6 +310,8 @@ class SeriesCommands:
     def change_occurrence(
         self, slug: str, day: str, location: str | None = None, video_url: str | None = None
     ) -> Saved:
+        from ledger.series import OCCURRENCE_DETAILS
+
         when = parse_day(day, "occurrence date")
         wanted = {"location": location, "video_url": video_url}
         changes = {k: text.check(k, v) for k, v in wanted.items() if v is not None and k in OCCURRENCE_DETAILS}
@@ -317,6 +337,8 @@ class SeriesCommands:
         """Change the series from the occurrence on `day` on: this series ends before it, and the
         new series `new_slug` runs from it with the changes; earlier occurrences are untouched."""
         from ledger.application import check_capacity
+        from ledger.recurrence import Recurrence
+        from ledger.series import DETAILS, Series
         from ledger.timing import Schedule
 
         when, new_slug = parse_day(day, "occurrence date"), text.check("slug", new_slug)
@@ -373,7 +395,7 @@ def make_recurrence(
     start: datetime, every: str, on: str | None, by_date: bool, until: str | None, count: int | None
 ) -> Recurrence:
     """The rule from the command's options: `--on WEEKDAY` must be the first occurrence's weekday."""
-    from ledger.recurrence import EVERY, WEEKDAYS
+    from ledger.recurrence import EVERY, WEEKDAYS, Recurrence
 
     if every not in EVERY:
         raise BadInputError(f"--every must be one of {', '.join(EVERY)}, not {every!r}")
