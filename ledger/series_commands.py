@@ -58,7 +58,6 @@ class SeriesCommands:
     current_account: Callable[..., Any]
     account: Callable[..., Any]
     _acting_for: Callable[..., Any]
-    save: Callable[..., Any]
 
     # ----- loading -----------------------------------------------------------------------
 
@@ -149,7 +148,7 @@ class SeriesCommands:
     def _is_series(self, slug: str) -> bool:
         if SEPARATOR in slug or snapshots.load(self, Meeting.create_id(text.check("slug", slug))) is not None:
             return False
-        return next(iter(self.events.get(series_id(slug), lte=1)), None) is not None
+        return self._series_exists(slug)
 
     def meeting_organizers(self, slug: str) -> list[str]:
         """A meeting's, an occurrence's or a series' organizers."""
@@ -207,10 +206,23 @@ class SeriesCommands:
             raise StorageError(f"database error: {error}") from None
         return Saved(recordings[-1].notification.id, summary)
 
+    def save(self, *objs: Any, **kwargs: Any) -> Any:
+        """eventsourcing's `save`, refusing a new meeting whose slug a series already has (meetings and
+        series share one namespace of slugs, as their pages do)."""
+        for obj in objs:
+            if isinstance(obj, Meeting) and SEPARATOR not in obj.slug:
+                pending = obj.pending_events
+                if pending and type(pending[0]).__name__ == "Scheduled" and self._series_exists(obj.slug):
+                    raise RuleError(f"a series {obj.slug!r} already exists")
+        return super().save(*objs, **kwargs)  # type: ignore[misc]
+
+    def _series_exists(self, slug: str) -> bool:
+        return next(iter(self.events.get(series_id(slug), lte=1)), None) is not None
+
     def _check_new_slug(self, slug: str) -> None:
         if snapshots.load(self, Meeting.create_id(slug)) is not None:
             raise RuleError(f"a meeting {slug!r} already exists")
-        if next(iter(self.events.get(series_id(slug), lte=1)), None) is not None:
+        if self._series_exists(slug):
             raise RuleError(f"a series {slug!r} already exists")
 
     def create_series(

@@ -104,6 +104,19 @@ def test_splitting_from_an_occurrence_on_leaves_earlier_ones_untouched(ledger: L
         queries.meeting(read, "wg/2027-02-09")
 
 
+def test_meetings_and_series_share_one_namespace_of_slugs(ledger: Ledger, db: Database) -> None:
+    weekly(ledger)
+    ledger.create_meeting("kickoff", "Kick-off", "2026-12-01T10:00", "2026-12-01T11:00", LA)
+    before = db.event_count()
+    with pytest.raises(RuleError, match="a series 'wg' already exists"):
+        ledger.create_meeting("wg", "Clash", "2026-12-01T10:00", "2026-12-01T11:00", LA)
+    with pytest.raises(RuleError, match="a meeting 'kickoff' already exists"):
+        weekly(ledger, "kickoff")
+    with pytest.raises(RuleError, match="a series 'wg' already exists"):
+        weekly(ledger)
+    assert db.event_count() == before
+
+
 def test_ending_a_series_drops_later_occurrences_only(ledger: Ledger) -> None:
     weekly(ledger, count=None)  # no end: 60 are listed
     assert len(queries.series(store(ledger), "wg").occurrences) == 60
