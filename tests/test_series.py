@@ -234,6 +234,19 @@ def test_series_commands_on_the_cli(cli: Cli) -> None:
     assert cli.ok("list", "--json").json() == []  # occurrences are listed with their series
     as_of = cli.ok("show", "wg/2026-12-22", "--json", "--as-of", shown["created_at"]).json()
     assert as_of["status"] == "scheduled"  # before the cancellation
+    ics = cli.ok("export", "ics", "wg").out
+    assert ics.count("BEGIN:VEVENT") == 3  # the rule, the moved date and the one with a sign-up
+    assert "RRULE:FREQ=WEEKLY;COUNT=10;BYDAY=TU" in ics and "EXDATE;TZID=America/Los_Angeles:20261222T100000" in ics
+    now = datetime.now(UTC)
+    ahead = [
+        o for o in shown["occurrences"] if o["status"] == "scheduled" and datetime.fromisoformat(o["end_utc"]) > now
+    ]
+    following = cli("next", "wg", "--json")
+    if ahead:  # the next one from today: the earliest start among those not over and not cancelled
+        first = min(ahead, key=lambda o: o["start_utc"])
+        assert following.code == 0 and following.json()["date"] == first["date"]
+    else:
+        assert following.code == 1 and "has no occurrence ahead" in following.err
 
 
 def test_deep_verification_holds_for_occurrences_whose_series_changed_after_they_started(ledger: Ledger) -> None:
