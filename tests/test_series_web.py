@@ -97,3 +97,17 @@ def test_the_series_page_gives_organizers_the_exception_controls(web: Server, sq
     assert sqlite_cli.db.event_count() == before
     occurrence = organizer.request("/meetings/wg/2099-01-27").body.decode()
     assert "Cancel this occurrence" in occurrence and "Reschedule" not in occurrence
+
+
+def test_the_feed_index_lists_the_series_feed_and_serves_it(web: Server, sqlite_cli: Cli) -> None:
+    sqlite_cli.ok("signup", f"wg/{DAY}", "Cli Person")
+    browser = Browser(web)
+    listed = browser.request("/feeds.json").json()
+    urls = [item["url"] for item in listed]
+    assert f"{web.base}/meetings/wg.ics" in urls and not any("/meetings/wg/" in u for u in urls)
+    feed = browser.request("/meetings/wg.ics")
+    assert feed.status == 200 and feed.headers["content-type"] == "text/calendar; charset=utf-8"
+    assert feed.body.count(b"BEGIN:VEVENT") == 2 and b"RRULE:FREQ=WEEKLY;COUNT=30;BYDAY=TU" in feed.body
+    again = browser.request("/meetings/wg.ics", headers={"If-None-Match": feed.headers["etag"]})
+    assert again.status == 304
+    assert b"RRULE:FREQ=WEEKLY" in browser.request("/calendar.ics").body
