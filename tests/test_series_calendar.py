@@ -4,15 +4,18 @@ ical.js (Thunderbird), libical (Evolution), recurring-ical-events (on icalendar)
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import icalendar
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.calendar_tools import (
     SYSTEM_PYTHON,
@@ -61,7 +64,7 @@ def expand_recurring_ical_events(path: Path) -> Instants:
 
     cal = icalendar.Calendar.from_ical(path.read_bytes())
     found: Instants = {}
-    for event in recurring_ical_events.of(cal).between(datetime(2026, 1, 1), datetime(2032, 1, 1)):
+    for event in recurring_ical_events.of(cal).between(datetime(2025, 1, 1), datetime(2050, 1, 1)):
         found.setdefault(str(event["UID"]), []).append((as_utc(event.start), as_utc(event.end)))
     return {uid: sorted(pairs)[:FIRST] for uid, pairs in found.items()}
 
@@ -287,3 +290,65 @@ def test_a_personal_feed_lists_the_occurrences_the_person_signed_up_for(sqlite_c
     # Each date as an event of its own: a UID of its own, so no client takes it for the whole series.
     assert sorted(str(e["UID"]) for e in events) == sorted([f"{berlin}/2026-10-19", f"{la}/2027-02-02"])
     assert all("RRULE" not in e and "RECURRENCE-ID" not in e for e in events)
+
+
+SLUGS = itertools.count()
+ZONES = ["America/Los_Angeles", "Europe/Berlin", "Australia/Sydney", "America/Sao_Paulo", "Asia/Kolkata", "UTC"]
+
+
+@pytest.fixture(scope="module")
+def rule_ledger(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    from ledger import people, storage
+
+    people.actor_var.set("alice")
+    people.principal_var.set(people.login_name())
+    app = storage.open_ledger(storage.resolve(str(tmp_path_factory.mktemp("rules") / "ledger.sqlite")))
+    yield app
+    app.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    zone=st.sampled_from(ZONES),
+    first=st.dates(min_value=date(2026, 1, 1), max_value=date(2045, 12, 31)),
+    hour=st.integers(min_value=6, max_value=21),
+    every=st.sampled_from(["week", "2weeks", "month"]),
+    by_weekday=st.booleans(),
+    count=st.integers(min_value=1, max_value=40),
+    cancelled=st.sets(st.integers(min_value=1, max_value=39), max_size=3),
+)
+def test_any_rule_expands_in_recurring_ical_events_and_vobject_as_series_show_lists(
+    rule_ledger: Any,
+    tmp_path: Path,
+    zone: str,
+    first: date,
+    hour: int,
+    every: str,
+    by_weekday: bool,
+    count: int,
+    cancelled: set[int],
+) -> None:
+    """Whatever the zone, year (past pytz's 2037 too), frequency and cancellations: the calendar says what we say."""
+    from exports.calendar import feeds
+    from projections import queries
+    from projections.store import ReadStore
+
+    app = rule_ledger
+    slug = f"rule-{next(SLUGS)}"  # a new series per example, in the one ledger
+    on = first.strftime("%A").lower() if every == "month" and by_weekday else None
+    start = f"{first}T{hour:02d}:00"
+    app.create_series(slug, "Rule", start, f"{first}T{hour:02d}:45", zone, every, on=on, count=count)
+    store = ReadStore(app)
+    store.catch_up(queries.MODELS)
+    listed = queries.series(store, slug).occurrences
+    for index in sorted(cancelled):
+        if index < len(listed):
+            app.cancel_occurrence(slug, listed[index].date)
+    store.catch_up(queries.MODELS)
+    view = queries.series(store, slug)
+    expected = sorted((utc(o.start_utc), utc(o.end_utc)) for o in view.occurrences if o.status != "cancelled")
+    path = tmp_path / f"{slug}.ics"
+    path.write_bytes(feeds.meeting_feed(store, slug).body)
+    for expander in (expand_recurring_ical_events, expand_vobject):
+        seen = expander(path).get(view.calendar_uid, [])
+        assert sorted(seen) == expected[:FIRST], (expander.__name__, zone, first, every, by_weekday)
