@@ -280,6 +280,9 @@ def transitions(zone: str, since: datetime) -> list[Transition]:
         offset = tz.utcoffset(datetime(2000, 1, 1)) or timedelta(0)
         return [Transition(datetime(1970, 1, 1), offset, offset, False, tz.tzname(datetime(2000, 1, 1)) or zone)]
     horizon = (since.astimezone(UTC) - timedelta(days=366)).replace(tzinfo=None)
+    # pytz's table ends in 2037; a time past it needs the last few years, whose yearly rule the VTIMEZONE
+    # then writes open-ended (the zone's current rule, which the standard library's zoneinfo applies too).
+    horizon = min(horizon, times[-1] - timedelta(days=3 * 366))
     first = max(bisect.bisect_right(times, horizon) - 1, 0)
     found = []
     for i in range(first, len(times)):
