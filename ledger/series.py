@@ -90,7 +90,7 @@ class Series(Aggregate):
         title: str,
         schedule: Schedule,
         recurrence: Recurrence,
-        organizer: str,
+        organizers: list[str],
         location: str = "",
         video_url: str = "",
         description: str = "",
@@ -112,7 +112,7 @@ class Series(Aggregate):
             description=description,
             capacity=capacity,
             calendar_uid=str(uuid4()),
-            organizers=[organizer] if organizer else [],
+            organizers=[name for name in organizers if name],
             split_from=split_from,
         )
 

@@ -260,7 +260,7 @@ class SeriesCommands:
             title,
             schedule,
             recurrence,
-            people.principal_var.get(),
+            [people.principal_var.get()],
             location,
             video_url,
             description,
@@ -381,14 +381,13 @@ class SeriesCommands:
                 kept["title"],
                 schedule,
                 recurrence,
-                old.organizers[0] if old.organizers else people.principal_var.get(),
+                list(old.organizers) or [people.principal_var.get()],
                 kept["location"],
                 kept["video_url"],
                 kept["description"],
                 kept["capacity"],
                 split_from=slug,
             )
-            new.organizers = list(old.organizers)
             old.split_at(when, new_slug)
             return self._save_new_series(f"split {slug} at {when}: from then on it is {new_slug}", old, new)
 

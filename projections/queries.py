@@ -335,9 +335,12 @@ def series(
     found = series_doc(store, slug, as_of)
     if limit is None and not found.get("until") and not found.get("count"):
         limit = 60
-    local_after = (
-        after.astimezone(datetime.fromisoformat(found["start"]).tzinfo).replace(tzinfo=None) if after else None
-    )
+    local_after = None  # a naive `after` is a local time of the series' zone
+    if after is not None:
+        zone = datetime.fromisoformat(found["start"]).tzinfo
+        local_after = (
+            after.replace(tzinfo=None) if after.tzinfo is None else after.astimezone(zone).replace(tzinfo=None)
+        )
     listed = occurrences(found, local_after, limit)
     return SeriesView(
         slug=found["slug"],

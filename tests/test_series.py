@@ -88,6 +88,7 @@ def test_one_occurrence_can_be_cancelled_moved_or_changed_alone(ledger: Ledger) 
 
 def test_splitting_from_an_occurrence_on_leaves_earlier_ones_untouched(ledger: Ledger) -> None:
     weekly(ledger, count=20)
+    ledger.add_organizer("wg", "dawn")
     ledger.sign_up("wg/2026-12-15", "Ann Lee")
     ledger.edit_notes("wg/2026-12-15", None, "Minutes.\n")
     before = utc_starts(ledger, "wg")
@@ -97,6 +98,8 @@ def test_splitting_from_an_occurrence_on_leaves_earlier_ones_untouched(ledger: L
     assert [o.start_utc for o in early.occurrences] == before[:8]
     assert early.split_into == "wg-late" and late.split_from == "wg"
     assert len(late.occurrences) == 12 and late.title == "WG (afternoon)"
+    assert late.organizers == early.organizers and "dawn" in late.organizers  # recorded, not only in memory
+    assert ledger.meeting_organizers("wg-late") == list(late.organizers)
     assert {o.start[11:16] for o in late.occurrences} == {"15:00"}
     assert names(queries.attendees(read, "wg/2026-12-15").to_json()["attendees"]) == ["Ann Lee"]
     assert queries.notes(read, "wg/2026-12-15").text == "Minutes.\n"
@@ -224,6 +227,8 @@ def test_series_commands_on_the_cli(cli: Cli) -> None:
     cli.ok("series", "move", "wg", "2026-12-29", "--start", "2026-12-30T10:00", "--end", "2026-12-30T11:00")
     shown = cli.ok("series", "show", "wg", "--json").json()
     assert [o["status"] for o in shown["occurrences"][:3]] == ["scheduled", "scheduled", "cancelled"]
+    later = cli.ok("series", "show", "wg", "--json", "--from", "2026-12-22", "--limit", "2").json()["occurrences"]
+    assert [o["date"] for o in later] == ["2026-12-22", "2026-12-29"]
     assert shown["occurrences"][3]["start_utc"] == "2026-12-30T18:00:00+00:00"
     assert shown["occurrences"][1]["counts"]["total"] == 1
     assert cli.ok("attendees", "wg/2026-12-15", "--json").json()["counts"]["total"] == 1
