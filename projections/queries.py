@@ -11,7 +11,7 @@ from typing import Any
 
 from ledger.agenda import Agenda
 from ledger.attendance import Roster
-from ledger.errors import NotFoundError
+from ledger.errors import BadInputError, NotFoundError
 from ledger.meeting import Meeting
 from ledger.notes import section_name
 from projections.agenda import AgendaModel
@@ -73,6 +73,9 @@ def stream_ids(slug: str) -> list[str]:
 def _doc(store: ReadStore, model: ReadModel, slug: str, as_of: datetime | None) -> dict[str, Any]:
     if split_slug(slug) is not None:
         return _occurrence_doc(store, model, slug, as_of)
+    if "/" in slug:
+        day = slug.rpartition("/")[2]
+        raise BadInputError(f"occurrence date {day!r} is not a date like 2026-12-08")
     mid = meeting_id(slug)
     if as_of is None:
         doc = store.get(model.name, mid)

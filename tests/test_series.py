@@ -217,6 +217,8 @@ def test_series_commands_on_the_cli(cli: Cli) -> None:
         ("series", "cancel", "wg", "2026-12-09"),
         ("series", "move", "wg", "12/15", "--start", "2026-12-16T10:00", "--end", "2026-12-16T11:00"),
         ("signup", "wg/2026-13-01", "Ann"),
+        ("show", "wg/12-15"),
+        ("attendees", "wg/2026-12-09"),
     ):
         result = cli(*bad)
         assert result.code in (1, 2) and result.err.startswith("Error: ") and result.err.count("\n") == 1, bad
