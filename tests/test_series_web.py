@@ -11,22 +11,11 @@ import pytest
 
 from tests.conftest import Cli
 from tests.test_feed_server import Server
+from tests.test_web_api import as_user
 from tests.web_support import Browser, server_for
 
 PROXY = ("--trust-proxy-header", "X-Forwarded-User")
 DAY = "2099-01-13"  # the second Tuesday of the series
-
-
-def as_user(server: Server, name: str) -> Browser:
-    browser = Browser(server)
-    original = browser.request
-
-    def request(path: str, **kwargs: object) -> object:
-        headers = {"X-Forwarded-User": name, **(kwargs.pop("headers", None) or {})}  # type: ignore[dict-item]
-        return original(path, headers=headers, **kwargs)  # type: ignore[arg-type]
-
-    browser.request = request  # type: ignore[method-assign]
-    return browser
 
 
 @pytest.fixture
