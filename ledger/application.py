@@ -385,11 +385,6 @@ def entry_of(meeting: Meeting, name: str) -> Subject:
     return Subject(attendee.name, attendee.email)
 
 
-def proposer_of(meeting: Meeting, topic_id: int) -> Subject:
-    """Whose topic a command touches: its proposer's."""
-    return Subject(meeting.find_topic(topic_id).proposer)
-
-
 def check_capacity(capacity: int | None) -> int | None:
     if capacity is not None and capacity < 0:
         raise BadInputError(f"capacity must be zero or more, not {capacity}")

@@ -129,3 +129,21 @@ def place(local: datetime, zone: str | None) -> datetime:
     from ledger.timing import zone_of
 
     return local.replace(tzinfo=zone_of(zone or "UTC"), fold=0)
+
+
+def from_options(
+    start: datetime, every: str, on: str | None, by_date: bool, until: str | None, count: int | None
+) -> Recurrence:
+    """The rule from the command's options: `--on WEEKDAY` must be the first occurrence's weekday."""
+    if every not in EVERY:
+        raise BadInputError(f"--every must be one of {', '.join(EVERY)}, not {every!r}")
+    weekday = WEEKDAYS[start.weekday()]
+    if on is not None and on.strip().lower() != weekday:
+        raise BadInputError(f"--on {on} does not match the start, which is a {weekday}")
+    if by_date and every != "month":
+        raise BadInputError("--by-date is for --every month")
+    if by_date and on is not None:
+        raise BadInputError("give --on or --by-date, not both")
+    by = "weekday" if every != "month" or on is not None else "date"
+    last = parse_day(until, "--until") if until else None
+    return Recurrence(start, every, by, last, count)

@@ -19,7 +19,6 @@ from ledger.storage.adapter import DatabaseLocked, WriteConflict, appending
 
 if TYPE_CHECKING:  # the series modules (nine event classes, dateutil) load only when a series is used
     from ledger.application import Saved
-    from ledger.recurrence import Recurrence
     from ledger.roles import Subject
     from ledger.series import Series
     from ledger.timing import Fold
@@ -125,17 +124,13 @@ class SeriesCommands:
             if day.isoformat() in self.get_series(series_slug).cancelled:
                 raise RuleError(f"{meeting.slug} is cancelled; sign-ups are closed")
 
-    def _authorize_series(self, action: str, series: Series) -> None:
+    def _authorize_series(self, action: str, series: Series | None) -> None:
+        """The permission check of a series' commands (None: creating one, checked against the ledger's rules)."""
         account = self.current_account()
         if not people.actor_var.get():
             people.actor_var.set(account.person)
-        authorize(
-            action,
-            account,
-            where=series.slug,
-            organizers=series.organizers,
-            acting_for=self._acting_for(account),
-        )
+        where, organizers = ("the ledger", []) if series is None else (series.slug, series.organizers)
+        authorize(action, account, where=where, organizers=organizers, acting_for=self._acting_for(account))
 
     def series_roles(self, slug: str, account: str) -> frozenset[str]:
         """The roles an account holds in a series (for showing the controls it may use)."""
@@ -245,15 +240,16 @@ class SeriesCommands:
     ) -> Saved:
         """A new series whose first occurrence is at `start`; its creator organizes it."""
         from ledger.application import check_capacity
+        from ledger.recurrence import from_options
         from ledger.series import Series
         from ledger.timing import Schedule
 
         slug, title = text.check("slug", slug), text.check("title", title)
         schedule = Schedule.from_input(start, end, zone, fold)
-        recurrence = make_recurrence(schedule.start, every, on, by_date, until, count)
+        recurrence = from_options(schedule.start, every, on, by_date, until, count)
         location, video_url = text.check("location", location), text.check("video_url", video_url)
         description, capacity = text.check("description", description), check_capacity(capacity)
-        self._authorize_series("create", _Nobody())  # type: ignore[arg-type]
+        self._authorize_series("create", None)
         self._check_new_slug(slug)
         series = Series.schedule(
             slug,
@@ -393,30 +389,3 @@ class SeriesCommands:
 
         result: Saved = self._retrying(attempt)
         return result
-
-
-class _Nobody:
-    """No series yet: creating one is checked against the ledger's rules alone."""
-
-    slug = "the ledger"
-    organizers: tuple[str, ...] = ()
-
-
-def make_recurrence(
-    start: datetime, every: str, on: str | None, by_date: bool, until: str | None, count: int | None
-) -> Recurrence:
-    """The rule from the command's options: `--on WEEKDAY` must be the first occurrence's weekday."""
-    from ledger.recurrence import EVERY, WEEKDAYS, Recurrence
-
-    if every not in EVERY:
-        raise BadInputError(f"--every must be one of {', '.join(EVERY)}, not {every!r}")
-    weekday = WEEKDAYS[start.weekday()]
-    if on is not None and on.strip().lower() != weekday:
-        raise BadInputError(f"--on {on} does not match the start, which is a {weekday}")
-    if by_date and every != "month":
-        raise BadInputError("--by-date is for --every month")
-    if by_date and on is not None:
-        raise BadInputError("give --on or --by-date, not both")
-    by = "weekday" if every != "month" or on is not None else "date"
-    last = parse_day(until, "--until") if until else None
-    return Recurrence(start, every, by, last, count)
