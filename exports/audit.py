@@ -133,7 +133,7 @@ def entries(
     slugs: dict[str, str] = {DIRECTORY_STREAM: "the ledger"}
     notes: dict[tuple[str, str], str] = {}  # (meeting, section) -> last text, only for diffs
     for event in events:
-        if event.kind == "Scheduled":
+        if event.kind in ("Scheduled", "SeriesScheduled"):
             slugs[event.meeting_id] = str(event.data["slug"])
         slug = slugs.get(event.meeting_id, event.meeting_id)
         diff = None
@@ -251,6 +251,8 @@ def sentence(kind: str, who: str, slug: str, data: dict[str, Any], actor: str = 
         return f"{who} muted mail to {person}"
     if kind == "Unmuted":
         return f"{who} unmuted mail to {person}"
+    if kind.startswith(("Series", "Occurrence")):
+        return series_sentence(kind, who, slug, data)
     if kind == "NotesEdited":
         section = str(data["section"])
         where = "the general notes" if section == "general" else f"the notes of topic {section.removeprefix('topic-')}"
@@ -329,3 +331,28 @@ def _csv(found: Iterable[Entry], diffs: bool) -> Iterator[str]:
         row[CSV_FIELDS.index("details")] = json.dumps(entry.details, ensure_ascii=False, sort_keys=True)
         writer.writerow((*row, entry.diff or "") if diffs else row)
         yield flush()
+
+
+def series_sentence(kind: str, who: str, slug: str, data: dict[str, Any]) -> str:
+    """What a series' own events say: its rule and the exceptions of single dates."""
+    if kind == "SeriesScheduled":
+        end = f"until {data['until']}" if data["until"] else (f"{data['count']} times" if data["count"] else "no end")
+        split = f", continuing {data['split_from']}" if data["split_from"] else ""
+        return f'{who} created series {slug} "{data["title"]}" every {data["every"]} from {_when(data)}, {end}{split}'
+    if kind == "SeriesEdited":
+        return f"{who} edited series {slug}: " + ", ".join(_change(k, v) for k, v in data["changes"].items())
+    if kind == "SeriesEnded":
+        return f"{who} ended series {slug} after {data['until']}"
+    if kind == "SeriesSplit":
+        return f"{who} split series {slug} at {data['day']}: from then on it is {data['into']}"
+    if kind == "SeriesOrganizerAdded":
+        return f"{who} made {data['account']} an organizer of series {slug}"
+    if kind == "SeriesOrganizerRemoved":
+        return f"{who} removed {data['account']} from the organizers of series {slug}"
+    if kind == "OccurrenceCancelled":
+        return f"{who} cancelled {slug}/{data['day']}" + _reason(data)
+    if kind == "OccurrenceMoved":
+        return f"{who} moved {slug}/{data['day']} to {_when({**data, 'timezone': ''}).strip()}"
+    if kind == "OccurrenceChanged":
+        return f"{who} changed {slug}/{data['day']}: " + ", ".join(_change(k, v) for k, v in data["changes"].items())
+    return f"{who} recorded {kind} on {slug}"

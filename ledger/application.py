@@ -26,6 +26,7 @@ from ledger.muting import MuteCommands
 from ledger.notes_commands import NotesCommands
 from ledger.people import name_key
 from ledger.roles import Subject, entry_of, proposer_of
+from ledger.series_commands import SeriesCommands
 from ledger.storage import open_ledger as open_database
 from ledger.storage import resolve as resolve_database
 from ledger.storage.adapter import (
@@ -65,8 +66,8 @@ DIRECTORY_STREAM = DIRECTORY_ID.hex  # the stream of accounts and admins, as the
 SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snapshot
 
 
-class Ledger(NotesCommands, ImportCommands, AccessCommands, MuteCommands, Application[UUID]):
-    """Meetings as event streams, one stream per meeting."""
+class Ledger(SeriesCommands, NotesCommands, ImportCommands, AccessCommands, MuteCommands, Application[UUID]):
+    """Meetings and series as event streams, one stream per meeting, series and started occurrence."""
 
     name = "Ledger"
     # Snapshots are taken by `_save` itself, of the state already in memory (eventsourcing's
@@ -91,6 +92,8 @@ class Ledger(NotesCommands, ImportCommands, AccessCommands, MuteCommands, Applic
     # ----- plumbing --------------------------------------------------------------------
 
     def get_meeting(self, slug: str) -> Meeting:
+        if "/" in slug:  # an occurrence of a series
+            return self.get_occurrence(slug)
         text.check("slug", slug)
         # Not `repository.get`: it would decode any snapshot, whatever type it names.
         meeting = snapshots.load(self, Meeting.create_id(slug))

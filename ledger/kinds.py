@@ -1,4 +1,4 @@
-"""The registry of event kinds: every event the Meeting and Directory aggregates record, and its verb.
+"""The registry of event kinds: every event the Meeting, Series and Directory aggregates record, and its verb.
 
 Kinds are taken from the aggregate's own event classes, so a new event is registered by being
 defined; defining one without a verb here fails at import. Read models and the audit are held
@@ -8,9 +8,11 @@ against this registry by tests/test_kinds.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.accounts import DIRECTORY_TOPIC, Directory
 from ledger.meeting import TOPIC_PREFIX, Meeting
+from ledger.series import SERIES_TOPIC, Series
 
 # Stored kinds as the verbs the audit shows and people filter by.
 _ACTIONS = {
@@ -31,6 +33,16 @@ _ACTIONS = {
     "NotesEdited": "notes-edited",
     "OrganizerAdded": "organizer-added",
     "OrganizerRemoved": "organizer-removed",
+    # Series: the rule and its exceptions (each occurrence's own events are the meeting kinds above).
+    "SeriesScheduled": "series-created",
+    "SeriesEdited": "series-edited",
+    "SeriesEnded": "series-ended",
+    "SeriesSplit": "series-split",
+    "OccurrenceCancelled": "occurrence-cancelled",
+    "OccurrenceMoved": "occurrence-moved",
+    "OccurrenceChanged": "occurrence-changed",
+    "SeriesOrganizerAdded": "series-organizer-added",
+    "SeriesOrganizerRemoved": "series-organizer-removed",
     # The directory of accounts (one stream per ledger).
     "Opened": "directory-opened",
     "AccountAdded": "account-added",
@@ -53,7 +65,12 @@ class Kind:
 
 def _registered() -> dict[str, Kind]:
     kinds = {}
-    for aggregate, prefix in ((Meeting, TOPIC_PREFIX), (Directory, DIRECTORY_TOPIC)):
+    aggregates: tuple[tuple[Any, str], ...] = (
+        (Meeting, TOPIC_PREFIX),
+        (Series, SERIES_TOPIC),
+        (Directory, DIRECTORY_TOPIC),
+    )
+    for aggregate, prefix in aggregates:
         for name, value in vars(aggregate).items():
             # Only the events declared with their own fixed topic: eventsourcing's `Created`
             # inherits the base class's topic, and the base class itself is never recorded.

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Literal
-
-import pytz
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ledger.errors import BadInputError
 
@@ -50,11 +50,28 @@ def zone_name(value: str) -> str:
     alias = ZONE_ALIASES.get(cleaned.casefold())
     if alias:
         return alias
-    names: list[str] = pytz.all_timezones  # pytz has no type hints
-    for name in names:
-        if name.casefold() == cleaned.casefold():
-            return name
+    name = _canonical_names().get(cleaned.casefold())
+    if name is not None:
+        return name
     raise BadInputError(f"unknown time zone {value!r} (use an IANA name such as America/Los_Angeles)")
+
+
+@cache
+def _canonical_names() -> dict[str, str]:
+    import pytz  # its list of names (with the old aliases such as US/Pacific), imported only when asked
+
+    names: list[str] = pytz.all_timezones  # pytz has no type hints
+    return {name.casefold(): name for name in names}
+
+
+@cache
+def zone_of(name: str) -> ZoneInfo:
+    """The zone's rules from the standard library: unlike pytz's tables (which end in 2037), they run on
+    with the zone's current rule for every year, so a 2040 gap or fold is found like a 2026 one."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BadInputError(f"unknown time zone {name!r}") from None
 
 
 def parse_local(value: str, what: str) -> datetime:
@@ -76,25 +93,23 @@ FIRST_YEAR = 1900
 LAST_YEAR = 2999
 
 
-def localize(local: datetime, zone: str, what: str, fold: Fold | None = None) -> datetime:
+def localize(local: datetime, zone_id: str, what: str, fold: Fold | None = None) -> datetime:
     """Attach the zone, refusing times that do not exist and ambiguous ones without a fold."""
     if not FIRST_YEAR <= local.year <= LAST_YEAR:
         raise BadInputError(f"{what} {local:%Y-%m-%d} must be in the years {FIRST_YEAR} to {LAST_YEAR}")
-    tz = pytz.timezone(zone)
-    try:
-        localized: datetime = tz.localize(local, is_dst=None)
-        return localized
-    except OverflowError:  # within a day of year 1 or 9999: the offset takes it out of range
-        raise BadInputError(f"{what} {local:%Y-%m-%d %H:%M} is out of range in {zone}") from None
-    except pytz.NonExistentTimeError:
-        raise BadInputError(f"{what} {local:%Y-%m-%d %H:%M} does not exist in {zone} (clocks skip it)") from None
-    except pytz.AmbiguousTimeError:
-        if fold is None:
-            raise BadInputError(
-                f"{what} {local:%Y-%m-%d %H:%M} happens twice in {zone}; say which with --fold first|second"
-            ) from None
-        folded: datetime = tz.localize(local, is_dst=(fold == "first"))
-        return folded
+    tz = zone_of(zone_id)
+    first, second = local.replace(tzinfo=tz, fold=0), local.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return first
+    # The offsets differ at a change of clocks (PEP 495): a time that survives the round trip through UTC
+    # happens twice (the fall-back hour); one that does not was skipped (the spring-forward gap).
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != local:
+        raise BadInputError(f"{what} {local:%Y-%m-%d %H:%M} does not exist in {zone_id} (clocks skip it)")
+    if fold is None:
+        raise BadInputError(
+            f"{what} {local:%Y-%m-%d %H:%M} happens twice in {zone_id}; say which with --fold first|second"
+        )
+    return first if fold == "first" else second
 
 
 @dataclass(frozen=True)
@@ -107,16 +122,16 @@ class Schedule:
 
     @classmethod
     def from_input(cls, start: str, end: str, zone: str, fold: Fold | None = None) -> Schedule:
-        zone = zone_name(zone)
-        start_at = localize(parse_local(start, "start"), zone, "start", fold)
-        end_at = localize(parse_local(end, "end"), zone, "end", fold)
+        name = zone_name(zone)
+        start_at = localize(parse_local(start, "start"), name, "start", fold)
+        end_at = localize(parse_local(end, "end"), name, "end", fold)
         if end_at <= start_at:
             raise BadInputError("end must be after start")
-        return cls(start_at, end_at, zone)
+        return cls(start_at, end_at, name)
 
     @classmethod
     def from_stored(cls, start: str, end: str, zone: str) -> Schedule:
-        tz = pytz.timezone(zone)
+        tz = zone_of(zone)
         return cls(
             datetime.fromisoformat(start).astimezone(tz),
             datetime.fromisoformat(end).astimezone(tz),
@@ -148,7 +163,7 @@ def parse_moment(value: str, what: str = "time", zone: str | None = None) -> dat
         raise BadInputError(f"{what} {value!r} is not an ISO 8601 time") from None
     try:
         if parsed.tzinfo is None and zone:
-            parsed = pytz.timezone(zone).localize(parsed)  # as the meeting's page reads the clock
+            parsed = parsed.replace(tzinfo=zone_of(zone))  # as the meeting's page reads the clock
         elif parsed.tzinfo is None:
             parsed = parsed.astimezone()  # the machine's local zone, as the user reads the clock
         return parsed.astimezone(UTC)

@@ -11,12 +11,13 @@ from typing import Any
 
 from ledger.agenda import Agenda
 from ledger.attendance import Roster
-from ledger.errors import NotFoundError
+from ledger.errors import BadInputError, NotFoundError
 from ledger.meeting import Meeting
 from ledger.notes import section_name
 from ledger.vocabulary import DEFAULT_ATTENDEE_LIST
 from projections.agenda import AgendaModel
 from projections.attendees import AttendeesModel
+from projections.events import LedgerEvent
 from projections.meetings import MeetingsModel
 from projections.notes import NotesModel
 from projections.people import PeopleModel, entries
@@ -34,9 +35,24 @@ from projections.results import (
     Topic,
     Withdrawal,
 )
+from projections.series import (
+    SeriesModel,
+    overlay,
+    scheduled_event,
+    series_id,
+    split_slug,
+)
+from projections.series import occurrence as series_occurrence
 from projections.store import ReadModel, ReadStore, fold
 
-MODELS: tuple[ReadModel, ...] = (MeetingsModel(), AttendeesModel(), AgendaModel(), NotesModel(), PeopleModel())
+MODELS: tuple[ReadModel, ...] = (
+    MeetingsModel(),
+    AttendeesModel(),
+    AgendaModel(),
+    NotesModel(),
+    PeopleModel(),
+    SeriesModel(),
+)
 MODELS_BY_NAME = {m.name: m for m in MODELS}
 
 
@@ -44,7 +60,17 @@ def meeting_id(slug: str) -> str:
     return Meeting.create_id(slug).hex
 
 
+def stream_ids(slug: str) -> list[str]:
+    """The streams a slug may name: a meeting's or an occurrence's, then a series'."""
+    return [meeting_id(slug)] if split_slug(slug) is not None else [meeting_id(slug), series_id(slug)]
+
+
 def _doc(store: ReadStore, model: ReadModel, slug: str, as_of: datetime | None) -> dict[str, Any]:
+    if split_slug(slug) is not None:
+        return _occurrence_doc(store, model, slug, as_of)
+    if "/" in slug:
+        day = slug.rpartition("/")[2]
+        raise BadInputError(f"occurrence date {day!r} is not a date like 2026-12-08")
     mid = meeting_id(slug)
     if as_of is None:
         doc = store.get(model.name, mid)
@@ -63,6 +89,55 @@ def _doc(store: ReadStore, model: ReadModel, slug: str, as_of: datetime | None) 
     if doc is None:
         raise NotFoundError(f"no meeting {slug!r}")
     return doc
+
+
+def _prefix(store: ReadStore, stream: str, as_of: datetime) -> tuple[list[LedgerEvent], bool]:
+    """A stream's events up to a moment (a stream's events are recorded in order), and whether it has any."""
+    events = store.meeting_events(stream)
+    kept = []
+    for event in events:
+        if datetime.fromisoformat(event.timestamp) > as_of:
+            break
+        kept.append(event)
+    return kept, bool(events)
+
+
+def series_doc(store: ReadStore, slug: str, as_of: datetime | None = None) -> dict[str, Any]:
+    sid = series_id(slug)
+    if as_of is None:
+        doc = store.get("series", sid)
+    else:
+        kept, existed = _prefix(store, sid, as_of)
+        doc = fold(MODELS_BY_NAME["series"], kept).get(sid)
+        if doc is None and existed:
+            raise NotFoundError(f"series {slug!r} did not exist yet at {as_of.isoformat()}")
+    if doc is None:
+        raise NotFoundError(f"no series {slug!r}")
+    return doc
+
+
+def occurrence_details(
+    store: ReadStore, slug: str, as_of: datetime | None = None
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """An occurrence's details from its series (and the series document), refusing a date it does not meet."""
+    parts = split_slug(slug)
+    if parts is None:
+        raise NotFoundError(f"{slug!r} is not an occurrence (SERIES/2026-12-08)")
+    found = series_doc(store, parts[0], as_of)
+    details = series_occurrence(found, parts[1])
+    if details is None:
+        raise NotFoundError(f"series {parts[0]!r} has no occurrence on {parts[1].isoformat()}")
+    return details, found
+
+
+def _occurrence_doc(store: ReadStore, model: ReadModel, slug: str, as_of: datetime | None) -> dict[str, Any]:
+    """An occurrence's document: its own once its stream started, else the one its creation would give."""
+    details, found = occurrence_details(store, slug, as_of)
+    mid = meeting_id(slug)
+    doc = store.get(model.name, mid) if as_of is None else fold(model, _prefix(store, mid, as_of)[0]).get(mid)
+    if doc is None:
+        doc = fold(model, [scheduled_event(details, mid, found)])[mid]
+    return overlay(doc, details, found) if model.name == "meetings" else doc
 
 
 def meeting(store: ReadStore, slug: str, as_of: datetime | None = None) -> MeetingView:
@@ -172,6 +247,8 @@ def meeting_list(store: ReadStore, now: datetime) -> list[MeetingRow]:
     """Every meeting, soonest first, with when it is relative to now."""
     rows = []
     for _, doc in store.all("meetings"):
+        if split_slug(doc["slug"]) is not None:
+            continue  # an occurrence: listed with its series
         end = datetime.fromisoformat(doc["end"])
         when = "cancelled" if doc["cancelled"] else ("past" if end < now else "upcoming")
         rows.append(
@@ -202,3 +279,24 @@ def person_meetings(store: ReadStore, person_key: str) -> list[Signup]:
 def everyone(store: ReadStore) -> list[Signup]:
     """Every sign-up standing in every meeting (one entry per person and meeting)."""
     return [Signup(**entry) for _, doc in store.all("people") for entry in entries(doc)]
+
+
+# The series queries live beside the series model; they are part of this module's interface.
+from projections.series_queries import (  # noqa: E402
+    is_series as is_series,
+)
+from projections.series_queries import (  # noqa: E402
+    next_occurrence as next_occurrence,
+)
+from projections.series_queries import (  # noqa: E402
+    series as series,
+)
+from projections.series_queries import (  # noqa: E402
+    series_calendar as series_calendar,
+)
+from projections.series_queries import (  # noqa: E402
+    series_list as series_list,
+)
+from projections.series_queries import (  # noqa: E402
+    series_slugs as series_slugs,
+)

@@ -168,6 +168,11 @@ class ReadStore:
         row = cursor.fetchone()
         return orjson.loads(row["body"]) if row else None
 
+    def get_many(self, model: str, keys: set[str]) -> dict[str, dict[str, Any] | None]:
+        """Several documents in one read (a series' occurrences)."""
+        with self.transaction(write=False) as cursor:
+            return self._get_many(cursor, model, keys)
+
     def _get_many(self, cursor: Any, model: str, keys: set[str]) -> dict[str, dict[str, Any] | None]:
         """Every key's stored document (None where there is none), in chunks of GET_CHUNK keys."""
         found: dict[str, dict[str, Any] | None] = dict.fromkeys(keys)

@@ -36,6 +36,10 @@ TIMES = [
     ("lord-howe-january", "2026-01-15T10:00", "2026-01-15T11:00", "Australia/Lord_Howe", None),
     ("lord-howe-july", "2026-07-15T10:00", "2026-07-15T11:00", "Australia/Lord_Howe", None),
     ("la-fall-back", "2026-11-01T01:30", "2026-11-01T03:00", "America/Los_Angeles", "first"),
+    # Past 2037, where pytz's tables end: the zone's current rules still hold, in the VTIMEZONE too.
+    ("la-july-2040", "2040-07-03T09:00", "2040-07-03T10:00", "America/Los_Angeles", None),
+    ("la-fall-back-2040", "2040-11-04T01:30", "2040-11-04T03:00", "America/Los_Angeles", "second"),
+    ("berlin-april-2045", "2045-04-04T10:00", "2045-04-04T11:00", "Europe/Berlin", None),
 ]
 
 
@@ -81,6 +85,37 @@ def test_every_parser_reads_the_intended_utc_times(zoned_feed: tuple[Path, dict[
     }
     assert seen == expected
     assert seen["sig-node-f2f-2016"] == (datetime(2016, 11, 7, 21, tzinfo=UTC), datetime(2016, 11, 8, 0, tzinfo=UTC))
+
+
+@pytest.mark.parametrize("reader", ["ical.js", "libical", "vobject", "icalendar"])
+def test_a_feed_of_only_far_future_meetings_still_gets_the_zones_yearly_rules(tmp_path: Path, reader: str) -> None:
+    """With nothing before pytz's last year (2037) in the feed, the VTIMEZONE must still carry the current rule."""
+    if reader == "ical.js":
+        require_icaljs()
+    if reader == "libical":
+        require_libical()
+    from ledger import people, storage
+    from projections.queries import MODELS
+    from projections.store import ReadStore
+
+    people.actor_var.set("alice")
+    people.principal_var.set(people.login_name())
+    app = storage.open_ledger(storage.resolve(str(tmp_path / "ledger.sqlite")))
+    times = [
+        ("summer-2038", "2038-04-01T06:00", "America/Los_Angeles"),
+        ("winter-2041", "2041-12-01T06:00", "Europe/Berlin"),
+    ]
+    for slug, start, zone in times:
+        app.create_meeting(slug, slug, start, start[:11] + "07:00", zone)
+    store = ReadStore(app)
+    store.catch_up(MODELS)
+    path = tmp_path / "far.ics"
+    entries = feeds.load_all(store)
+    uids = {e.meeting["calendar_uid"]: e.meeting["slug"] for e in entries}
+    path.write_bytes(ics.render([e for e in entries if e.meeting["slug"] == "summer-2038"], "Far"))
+    app.close()
+    seen = {uids[s.uid]: s.start for s in READERS[reader](path)}
+    assert seen == {"summer-2038": datetime(2038, 4, 1, 13, tzinfo=UTC)}
 
 
 def test_vtimezones_use_yearly_rules_not_rdate_lists(zoned_feed: tuple[Path, dict[str, Any]]) -> None:

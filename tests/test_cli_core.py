@@ -124,6 +124,26 @@ def test_fold_option_chooses_the_second_of_a_repeated_hour(cli: Cli) -> None:
     assert cli.ok("show", "fall", "--json").json()["start"] == "2030-11-03T01:30:00-05:00"
 
 
+@pytest.mark.parametrize("year", ["2026", "2040"])
+def test_a_spring_forward_time_is_refused_and_a_fall_back_one_needs_fold_in_any_year(cli: Cli, year: str) -> None:
+    spring, fall = {"2026": ("03-08", "11-01"), "2040": ("03-11", "11-04")}[year]
+    zone = ("--tz", "America/Los_Angeles")
+    before = cli.db.event_count()
+    gap = cli(
+        "new", "gap", "--title", "Gap", "--start", f"{year}-{spring}T02:30", "--end", f"{year}-{spring}T04:00", *zone
+    )
+    assert (
+        gap.code == 2
+        and gap.err == f"Error: start {year}-{spring} 02:30 does not exist in America/Los_Angeles (clocks skip it)\n"
+    )
+    times = ("--start", f"{year}-{fall}T01:30", "--end", f"{year}-{fall}T03:00", *zone)
+    twice = cli("new", "twice", "--title", "Twice", *times)
+    assert twice.code == 2 and "happens twice in America/Los_Angeles; say which with --fold first|second" in twice.err
+    assert cli.db.event_count() == before
+    cli.ok("new", "twice", "--title", "Twice", *times, "--fold", "second")
+    assert cli.ok("show", "twice", "--json").json()["start"] == f"{year}-{fall}T01:30:00-08:00"
+
+
 def test_the_actor_comes_from_the_as_option_or_the_environment(cli: Cli, ledger: Ledger) -> None:
     new_meeting(ledger, "who")
     cli.ok("signup", "who", "Brandon Philips", actor="bob")

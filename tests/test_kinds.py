@@ -28,15 +28,29 @@ ACCESS = {
     "Muted",
     "Unmuted",
 }
+# A series' own events: its rule, shared details and the exceptions of single dates.
+SERIES = {
+    "SeriesScheduled",
+    "SeriesEdited",
+    "SeriesEnded",
+    "SeriesSplit",
+    "OccurrenceCancelled",
+    "OccurrenceMoved",
+    "OccurrenceChanged",
+    "SeriesOrganizerAdded",
+    "SeriesOrganizerRemoved",
+}
 # What each read model must fold: the kinds that change what it shows. The meetings model folds
-# every other kind, because any change moves the meeting's `updated_at` (calendars' LAST-MODIFIED).
+# every other meeting kind, because any change moves the meeting's `updated_at` (calendars'
+# LAST-MODIFIED); an occurrence's details come from the series model.
 MUST_FOLD = {
-    "meetings": set(KINDS) - ACCESS,
+    "meetings": set(KINDS) - ACCESS - SERIES,
     "attendees": ATTENDANCE,
     "agenda": {"Scheduled", "TopicProposed", "TopicRetitled", "TopicMoved", "TopicWithdrawn"},
     "notes": {"Scheduled", "NotesEdited"},
     # A personal feed lists the meetings a person is signed up for, and how they attend.
     "people": {"Scheduled", "SignedUp", "Withdrew", "AttendanceChanged"},
+    "series": SERIES,
 }
 
 
@@ -70,6 +84,17 @@ def every_kind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Ledger
     app.edit_notes("k", None, "hello\n")
     app.cancel("k", "room")
     app.reinstate("k")
+    app.create_series("s", "Weekly", "2030-01-07T10:00", "2030-01-07T11:00", "UTC", "week", count=10)
+    app.edit_series("s", location="Room 1")
+    app.cancel_occurrence("s", "2030-01-14", "holiday")
+    app.move_occurrence("s", "2030-01-21", "2030-01-22T10:00", "2030-01-22T11:00")
+    app.change_occurrence("s", "2030-01-28", video_url="https://meet.example/s")
+    app.sign_up("s/2030-02-04", "Ann")
+    app.split_series("s", "2030-02-11", "s2", title="Weekly, later")
+    app.end_series("s2", "2030-02-25")
+    app.add_account("dora", person="Dora")
+    app.add_organizer("s2", "dora")
+    app.remove_organizer("s2", "dora")
     events = list(stream_events(app))
     app.close()
     yield events

@@ -120,6 +120,27 @@ REFUSED: list[tuple[str, Callable[[Ledger], Any], type[LedgerError], int, str]] 
         2,
         "start 2030-11-03 01:30 happens twice in America/New_York; say which with --fold first|second",
     ),
+    (
+        "nonexistent local time past pytz's tables",
+        lambda app: app.create_meeting("z", "Z", "2040-03-11T02:30", "2040-03-11T04:00", "America/Los_Angeles"),
+        BadInputError,
+        2,
+        "start 2040-03-11 02:30 does not exist in America/Los_Angeles (clocks skip it)",
+    ),
+    (
+        "ambiguous local time past pytz's tables",
+        lambda app: app.create_meeting("z", "Z", "2040-11-04T01:30", "2040-11-04T03:00", "America/Los_Angeles"),
+        BadInputError,
+        2,
+        "start 2040-11-04 01:30 happens twice in America/Los_Angeles; say which with --fold first|second",
+    ),
+    (
+        "nonexistent end time past pytz's tables",
+        lambda app: app.create_meeting("z", "Z", "2041-03-31T01:00", "2041-03-31T02:30", "Europe/Berlin"),
+        BadInputError,
+        2,
+        "end 2041-03-31 02:30 does not exist in Europe/Berlin (clocks skip it)",
+    ),
     ("empty name", lambda app: app.sign_up("m", "   "), BadInputError, 2, "name must not be empty"),
     (
         "name with a newline",
@@ -224,6 +245,20 @@ def test_ambiguous_time_is_accepted_with_an_explicit_fold(ledger: Ledger) -> Non
         shown = queries.meeting(store(ledger), f"fall-{fold}").to_json()
         assert shown["start"] == f"2030-11-03T01:30:00{offset}"
         assert shown["timezone"] == "America/New_York"
+
+
+def test_times_past_2037_get_the_offsets_of_the_zones_current_rules(ledger: Ledger) -> None:
+    """pytz's tables end in 2037 and then put every summer an hour off; the standard library's do not."""
+    for slug, start, fold, offset in (
+        ("summer-2040", "2040-07-03T09:00", None, "-07:00"),
+        ("winter-2040", "2040-12-04T09:00", None, "-08:00"),
+        ("fall-2040-first", "2040-11-04T01:30", "first", "-07:00"),
+        ("fall-2040-second", "2040-11-04T01:30", "second", "-08:00"),
+        ("spring-2040", "2040-03-11T03:00", None, "-07:00"),
+    ):
+        end = start[:11] + "04:00" if start[11:13] < "03" else start[:11] + "23:00"
+        ledger.create_meeting(slug, "Far ahead", start, end, "America/Los_Angeles", fold=fold)
+        assert queries.meeting(store(ledger), slug).to_json()["start"] == f"{start}:00{offset}", slug
 
 
 def test_every_event_records_actor_and_reason(ledger: Ledger) -> None:

@@ -6,8 +6,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from exports.calendar import ics
+from exports.calendar import ics, series_ics
 from exports.calendar.ics import MeetingEntry
+from exports.calendar.series_ics import SeriesEntry
 from ledger import text
 from ledger.application import people
 from ledger.errors import BadInputError, NotFoundError
@@ -77,7 +78,26 @@ ALL_PAST_DAYS = 100_000
 
 
 def load_all(store: ReadStore, owner: Person | None = None) -> list[MeetingEntry]:
-    return [load_entry(store, doc["slug"], owner) for _, doc in store.all("meetings")]
+    """Every meeting (an occurrence of a series is shown by its series' entry)."""
+    return [load_entry(store, doc["slug"], owner) for _, doc in store.all("meetings") if "/" not in doc["slug"]]
+
+
+def load_series(store: ReadStore, slug: str) -> SeriesEntry:
+    return series_ics.load_series(store, slug, load_entry)
+
+
+def series_feed(store: ReadStore, slug: str) -> ics.Feed:
+    entry = load_series(store, slug)
+    return ics.Feed(ics.render([], entry.series["title"], series=series_ics.zone_use([entry])), entry.updated_at)
+
+
+def occurrence_feed(store: ReadStore, slug: str) -> ics.Feed:
+    """One occurrence alone: its override VEVENT (the series' UID with its RECURRENCE-ID)."""
+    details, found = queries.occurrence_details(store, slug)
+    entry = series_ics.SeriesEntry(found, {}, [], [(details, load_entry(store, slug))])
+    events = [series_ics.override(details, entry.overrides[0][1], entry)]
+    body = ics.render([], details["title"], series=[(entry.zone, entry.start, events)])
+    return ics.Feed(body, entry.updated_at)
 
 
 def window_start(today: datetime, past_days: int = PAST_WINDOW_DAYS) -> datetime:
@@ -111,23 +131,41 @@ def all_meetings_feed(store: ReadStore, now: datetime, past_days: int = PAST_WIN
     """Upcoming meetings plus those that ended within the past window."""
     entries = load_all(store)
     kept, last_modified = select_recent(entries, now, past_days)
+    series = all_series(store)
+    last_modified = max([last_modified, *(s.updated_at for s in series)])
     held = (
         "Every meeting in the ledger"
         if past_days >= ALL_PAST_DAYS
         else f"Upcoming meetings and those of the last {past_days} days"
     )
-    return ics.Feed(ics.render(kept, "Meetings", held), last_modified)
+    body = ics.render(kept, "Meetings", held, series_ics.zone_use(series))
+    return ics.Feed(body, last_modified)
 
 
 def meeting_feed(store: ReadStore, slug: str) -> ics.Feed:
+    """One meeting's feed; a series' (its VEVENT and overrides) or one occurrence's for their slugs."""
+    if "/" in slug:
+        return occurrence_feed(store, slug)
+    if queries.is_series(store, slug):
+        return series_feed(store, slug)
     return ics.render_meeting(load_entry(store, slug))
+
+
+def all_series(store: ReadStore) -> list[SeriesEntry]:
+    return [load_series(store, slug) for slug in queries.series_slugs(store)]
 
 
 def person_feed(store: ReadStore, person: Person, now: datetime, past_days: int = PAST_WINDOW_DAYS) -> ics.Feed:
     """The meetings the person is signed up for (in any mode), upcoming plus the recent past."""
     mine = {doc.meeting_id for doc in person_meetings(store, person.key)}
     entries = load_all(store, person)
-    kept, last_modified = select_recent([e for e in entries if e.meeting_id in mine], now, past_days)
+    # The occurrences of series they signed up for, each as an entry of its own.
+    occurrences = [
+        series_ics.standalone(load_entry(store, doc["slug"], person))
+        for _, doc in store.all("meetings")
+        if "/" in doc["slug"] and doc["meeting_id"] in mine
+    ]
+    kept, last_modified = select_recent([e for e in entries if e.meeting_id in mine] + occurrences, now, past_days)
     # A withdrawal removes a meeting: every meeting's updated_at counts towards Last-Modified.
     last_modified = max([last_modified, *(e.updated_at for e in entries)])
     return ics.Feed(ics.render(kept, f"Meetings of {person.name}"), last_modified)

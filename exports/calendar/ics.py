@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytz
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard, vDuration, vRecur
@@ -80,8 +81,15 @@ def stamp(iso: str) -> datetime:
 # ----- rendering -----------------------------------------------------------------------------
 
 
-def render(entries: Iterable[MeetingEntry], name: str, description: str = "") -> bytes:
-    """A VCALENDAR with one VEVENT per meeting (soonest first) and the VTIMEZONEs they use."""
+def render(
+    entries: Iterable[MeetingEntry],
+    name: str,
+    description: str = "",
+    series: Iterable[tuple[str, datetime, list[Event]]] = (),
+) -> bytes:
+    """A VCALENDAR with one VEVENT per meeting (soonest first), then each series' VEVENTs (its zone,
+    first start and components, from `series_ics`), and the VTIMEZONEs they use."""
+    series = list(series)
     ordered = sorted(entries, key=lambda e: (e.start, e.meeting["slug"]))
     cal = Calendar()
     cal.add("PRODID", PRODID)
@@ -102,10 +110,16 @@ def render(entries: Iterable[MeetingEntry], name: str, description: str = "") ->
         zone = entry.meeting["timezone"]
         if uses_tzid(entry):
             first_use[zone] = min(first_use.get(zone, entry.start), entry.start)
+    for zone, start, _ in series:
+        if zone not in ("UTC", "Etc/UTC"):
+            first_use[zone] = min(first_use.get(zone, start), start)
     for zone in sorted(first_use):
         cal.add_component(vtimezone(zone, first_use[zone]))
     for entry in ordered:
         cal.add_component(vevent(entry))
+    for _, _, events in series:
+        for event in events:
+            cal.add_component(event)
     return cal.to_ical()
 
 
@@ -148,22 +162,22 @@ def uses_tzid(entry: MeetingEntry) -> bool:
     zone = entry.meeting["timezone"]
     if zone in ("UTC", "Etc/UTC"):
         return False
-    tz = pytz.timezone(zone)
-    for moment in (entry.start, entry.end):
-        local = moment.astimezone(tz).replace(tzinfo=None)
-        try:
-            tz.localize(local, is_dst=None)
-        except (pytz.AmbiguousTimeError, pytz.NonExistentTimeError):
-            return False
-    return True
+    return not any(repeated(moment, zone) for moment in (entry.start, entry.end))
+
+
+def repeated(moment: datetime, zone: str) -> bool:
+    """Whether the local time of `moment` in `zone` happens twice (the standard library's rules hold for
+    every year; pytz's tables end in 2037)."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return local.replace(fold=0).utcoffset() != local.replace(fold=1).utcoffset()
 
 
 def event_times(entry: MeetingEntry) -> tuple[datetime, datetime]:
     if not uses_tzid(entry):
         return entry.start.astimezone(UTC), entry.end.astimezone(UTC)
-    # tz.normalize(astimezone) keeps pytz's offset right; icalendar writes TZID plus the local time.
-    tz = pytz.timezone(entry.meeting["timezone"])
-    return tz.normalize(entry.start.astimezone(tz)), tz.normalize(entry.end.astimezone(tz))
+    # icalendar writes TZID plus the local time.
+    tz = ZoneInfo(entry.meeting["timezone"])
+    return entry.start.astimezone(tz), entry.end.astimezone(tz)
 
 
 def describe(entry: MeetingEntry) -> str:
@@ -175,7 +189,7 @@ def describe(entry: MeetingEntry) -> str:
         lines.append("")
     if m["description"]:
         lines += [m["description"], ""]
-    tz = pytz.timezone(m["timezone"])
+    tz = ZoneInfo(m["timezone"])
     start, end = entry.start.astimezone(tz), entry.end.astimezone(tz)
     end_text = f"{end:%H:%M}" if end.date() == start.date() else f"{end:%Y-%m-%d %H:%M}"
     lines.append(f"When: {start:%Y-%m-%d %H:%M}-{end_text} {m['timezone']} ({start:%Z})")
@@ -267,6 +281,9 @@ def transitions(zone: str, since: datetime) -> list[Transition]:
         offset = tz.utcoffset(datetime(2000, 1, 1)) or timedelta(0)
         return [Transition(datetime(1970, 1, 1), offset, offset, False, tz.tzname(datetime(2000, 1, 1)) or zone)]
     horizon = (since.astimezone(UTC) - timedelta(days=366)).replace(tzinfo=None)
+    # pytz's table ends in 2037; a time past it needs the last few years, whose yearly rule the VTIMEZONE
+    # then writes open-ended (the zone's current rule, which the standard library's zoneinfo applies too).
+    horizon = min(horizon, times[-1] - timedelta(days=3 * 366))
     first = max(bisect.bisect_right(times, horizon) - 1, 0)
     found = []
     for i in range(first, len(times)):

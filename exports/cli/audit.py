@@ -45,9 +45,10 @@ def audit(
     address written into a remark or the notes reads "[email hidden]".
     """
     from exports import audit as trail
+    from ledger import text
     from ledger.errors import NotFoundError
     from ledger.timing import parse_moment
-    from projections.events import stream_id
+    from projections import queries
 
     filters = trail.Filters(
         actor=actor,
@@ -56,16 +57,22 @@ def audit(
         until=parse_moment(until, "--until") if until else None,
     )
     fmt = fmt or ("json" if session().as_json else "text")
-    meeting_id = stream_id(slug) if slug else None
-    events = trail.stream_events(session().reader, meeting_id)
-    first = next(events, None)
-    if slug and first is None:
+    if slug and "/" not in slug:
+        text.slug(slug)  # a malformed slug is bad input (exit 2), not an unknown meeting
+    # A meeting's stream, else a series' (SERIES/DATE: that occurrence's own stream).
+    streams = queries.stream_ids(slug) if slug else [None]
+    for stream in streams:
+        events = trail.stream_events(session().reader, stream)
+        first = next(events, None)
+        if first is not None:
+            break
+    if slug and first is None and "/" not in slug:
         raise NotFoundError(f"no meeting {slug!r}")
     persons = {account.name: account.person for account in session().reader.accounts()}
     read: Iterable[Any] = _prepend(first, events)
     if not session().reader.current_account().admin:
         read = trail.without_emails(read)  # email addresses are for admins only, in every format
-    found = trail.entries(read, filters, diffs, persons, _not_notified(meeting_id))
+    found = trail.entries(read, filters, diffs, persons, _not_notified(stream if slug else None))
     write(trail.render(found, fmt, diffs))
 
 

@@ -146,6 +146,8 @@ COMMANDS: dict[str, str] = {
     "admin": "exports.cli.accounts:admin",
     "organizers": "exports.cli.accounts:organizers",
     "notify": "exports.cli.notify:notify",
+    "series": "exports.cli.series:series_group",
+    "next": "exports.cli.series:next_occurrence",
 }
 
 # `export` spans calendars and pages: `export ics` does not import the page code, nor the other way round.

@@ -10,7 +10,11 @@ from projections.store import ReadStore
 
 def listing(store: ReadStore, base: str) -> list[dict[str, str]]:
     """The public feeds (personal ones are secret and never listed), with subscribe links."""
-    docs = sorted((doc for _, doc in store.all("meetings")), key=lambda d: (d["start"], d["slug"]))
+    # An occurrence of a series is subscribed with its series, whose feed is listed instead.
+    docs = sorted(
+        (doc for _, doc in [*store.all("meetings"), *store.all("series")] if "/" not in doc["slug"]),
+        key=lambda d: (d["start"], d["slug"]),
+    )
     entries = [("All meetings", "/calendar.ics")]
     entries += [(doc["title"], f"/meetings/{doc['slug']}.ics") for doc in docs]
     return [subscribe_links(title, base + path) for title, path in entries]

@@ -10,10 +10,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 from flask import Flask, current_app, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.routing import BaseConverter
 
 from exports.web.cache import PageCache
 
@@ -96,11 +98,23 @@ def create_app(
     cache = PageCache(refresh, position, app.config["SESSION_COOKIE_NAME"], header, base)
     app.extensions["meetings"] = Context(ledger, store, base, header, refresh, position, cache)
     csrf.init_app(app)
+    app.url_map.converters["slug"] = SlugConverter
     for blueprint in (auth.bp, pages.bp, notify.bp, actions.bp, api.bp):
         app.register_blueprint(blueprint)
     app.after_request(secure_headers)
     pages.register_errors(app)
     return app
+
+
+class SlugConverter(BaseConverter):
+    """A meeting's or series' slug, or an occurrence's `SERIES/2026-12-08`: `/meetings/wg/2026-12-08` is the
+    occurrence's page and `/meetings/wg/2026-12-08/signup` its form, like any meeting's."""
+
+    regex = r"[^/]+(?:/[0-9]{4}-[0-9]{2}-[0-9]{2})?"
+    weight = 150  # after a literal part such as /history or /series
+
+    def to_url(self, value: Any) -> str:
+        return quote(str(value), safe="/")
 
 
 def secure_headers(response: Any) -> Any:

@@ -54,6 +54,13 @@ def roles(app: Any, slug: str, viewer: Viewer | None) -> frozenset[str]:
     return frozenset(app.roles(slug, viewer.name))
 
 
+def series_roles(app: Any, slug: str, viewer: Viewer | None) -> frozenset[str]:
+    """What the viewer may do in a series (its exception controls)."""
+    if viewer is None:
+        return frozenset()
+    return frozenset(app.series_roles(slug, viewer.name))
+
+
 @contextlib.contextmanager
 def acting(app: Any, viewer: Viewer, for_person: str | None = None) -> Iterator[None]:
     """Run the commands inside as the signed-in account."""

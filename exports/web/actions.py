@@ -19,10 +19,16 @@ from ledger.vocabulary import sentence
 
 bp = Blueprint("actions", __name__)
 # Where on the page each verb's outcome is seen.
-ANCHORS = {"meeting": "details", "attendees": "attendees", "agenda": "agenda", "notes": "notes"}
+ANCHORS = {
+    "meeting": "details",
+    "attendees": "attendees",
+    "agenda": "agenda",
+    "notes": "notes",
+    "series": "occurrences",
+}
 
 
-@bp.post("/meetings/<slug>/<verb>")
+@bp.post("/meetings/<slug:slug>/<verb>")
 @login_required
 def act(slug: str, verb: str) -> Any:
     command = VERBS.get(verb)

@@ -9,6 +9,7 @@ level the organizer published (and an `attendee_list` key saying which; PRODUCT.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, Response, abort, g, request
@@ -91,13 +92,15 @@ def meetings() -> Response:
     return answer(None, queries.meeting_list(ctx.store))
 
 
-@bp.get("/meetings/<slug>")
+@bp.get("/meetings/<slug:slug>")
 def meeting(slug: str) -> Response:
     context().refresh()
+    if queries.is_series(context().store, slug):
+        return answer(slug, queries.series(context().store, slug))
     return answer(slug, queries.meeting(context().store, slug, as_of(slug), reader(slug)))
 
 
-@bp.get("/meetings/<slug>/<part>")
+@bp.get("/meetings/<slug:slug>/<part>")
 def part(slug: str, part: str) -> Response:
     ctx = context()
     ctx.refresh()
@@ -118,14 +121,14 @@ def part(slug: str, part: str) -> Response:
     abort(404)
 
 
-STATES = {
+STATES: dict[str, Callable[..., Any]] = {
     "meeting": queries.meeting,
     "attendees": queries.attendees,
     "agenda": queries.agenda,
 }
 
 
-@bp.post("/meetings/<slug>/<verb>")
+@bp.post("/meetings/<slug:slug>/<verb>")
 def write(slug: str, verb: str) -> Response:
     command = VERBS.get(verb)
     if command is None:
@@ -141,6 +144,8 @@ def write(slug: str, verb: str) -> Response:
     queries.catch_up(ctx.store)
     if command.state == "notes":
         state = queries.notes(ctx.store, slug, arguments["topic"], audience=reader(slug))
+    elif command.state == "series":  # a series' details are public at every level
+        state = queries.series(ctx.store, slug)
     else:
         state = STATES[command.state](ctx.store, slug, audience=reader(slug))
     data = {"position": saved.position, "summary": saved.summary, "state": state}

@@ -54,6 +54,7 @@ def index() -> Any:
         "index.html",
         upcoming=upcoming,
         recent=recent + older,
+        series=queries.series_list(ctx.store, now),
         when=lambda r: times.when(r["start"], r["end"], r["timezone"]),
         feeds=listing(ctx.store, base_url()),
     )
@@ -94,7 +95,8 @@ def page_state(slug: str) -> dict[str, Any]:
         everyone = queries.attendees(ctx.store, slug, as_of)["attendees"]
         mine = next((e for e in everyone if name_key(e["name"]) == name_key(viewer.person)), None)
     roles = accounts.roles(ctx.ledger, slug, viewer) if as_of is None else frozenset()
-    ics = f"{base_url()}/meetings/{slug}.ics"
+    series_slug, _, day = slug.rpartition("/")
+    ics = f"{base_url()}/meetings/{series_slug or slug}.ics"  # an occurrence is subscribed with its series
     return {
         "meeting": meeting,
         "people": people,
@@ -109,16 +111,20 @@ def page_state(slug: str) -> dict[str, Any]:
         "roles": roles,
         "organizer": bool(roles & {"organizer", "admin"}),
         "participant": bool(roles),
+        "series_slug": series_slug,
+        "day": day if series_slug else "",
     }
 
 
-@bp.get("/meetings/<slug>")
+@bp.get("/meetings/<slug:slug>")
 def meeting(slug: str) -> Any:
     """The page; an anonymous view is the same for everyone, so it gets a strong ETag and is kept per position."""
     ctx = context()
+    ctx.refresh()
+    if queries.is_series(ctx.store, slug):
+        return series_page(slug)
     if g.viewer is not None or session or not ctx.pages.anonymous(request.environ):
         return render_template("meeting.html", **page_state(slug))
-    ctx.refresh()
     position = ctx.position()  # before reading: a page is never kept for a position it may not show
     response = make_response(render_template("meeting.html", **page_state(slug)))
     response.set_etag(Rendered.of(response.get_data(), "", None).etag.strip('"'))
@@ -126,7 +132,27 @@ def meeting(slug: str) -> Any:
     return response.make_conditional(request)
 
 
-@bp.get("/meetings/<slug>/history")
+UPCOMING = 12  # occurrences on a series' page
+
+
+def series_page(slug: str) -> Any:
+    """A series: its rule, subscribe links, and its next occurrences with their counts; organizers get the
+    exception controls (cancel, move, change one date)."""
+    ctx = context()
+    shown = queries.series(ctx.store, slug, upcoming=UPCOMING)
+    viewer = g.viewer
+    roles = accounts.series_roles(ctx.ledger, slug, viewer)
+    ics = f"{base_url()}/meetings/{slug}.ics"
+    return render_template(
+        "series.html",
+        series=shown,
+        when=lambda o: times.when(o["start"], o["end"], shown["timezone"]),
+        links=subscribe_links(shown["title"], ics),
+        organizer=bool(roles & {"organizer", "admin"}),
+    )
+
+
+@bp.get("/meetings/<slug:slug>/history")
 def history(slug: str) -> Any:
     ctx = context()
     ctx.refresh()

@@ -11,11 +11,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from exports import audit as trail
+from ledger import text
 from ledger.application import name_key
 from ledger.errors import NotFoundError
 from ledger.vocabulary import MODE_LABELS as MODE_LABELS  # how each mode reads on the page ("In Person", "TBD")
 from projections import queries
-from projections.events import stream_id
 from projections.queries import MODELS
 from projections.store import ReadStore
 
@@ -117,7 +117,28 @@ def _readable(app: Any, store: ReadStore, slug: str, audience: Audience) -> Any:
 
 
 def _events(app: Any, slug: str) -> list[Any]:
-    events = list(trail.stream_events(app, stream_id(slug)))
-    if not events:
-        raise NotFoundError(f"no meeting {slug!r}")
-    return events
+    if "/" not in slug:
+        text.slug(slug)
+    for stream in queries.stream_ids(slug):  # a meeting's, an occurrence's, else a series'
+        events = list(trail.stream_events(app, stream))
+        if events:
+            return events
+    if "/" in slug:
+        return []  # an occurrence nobody has acted on yet
+    raise NotFoundError(f"no meeting {slug!r}")
+
+
+def is_series(store: ReadStore, slug: str) -> bool:
+    return queries.is_series(store, slug)
+
+
+def series(store: ReadStore, slug: str, as_of: datetime | None = None, upcoming: int | None = None) -> Any:
+    """A series as `series show --json` gives it; with `upcoming`, only that many occurrences from today."""
+    if upcoming is None:
+        return queries.series(store, slug, as_of).to_json()
+    now = datetime.now(UTC)
+    return queries.series(store, slug, as_of, after=now.replace(hour=0, minute=0, second=0), limit=upcoming).to_json()
+
+
+def series_list(store: ReadStore, now: datetime | None = None) -> list[Any]:
+    return [row.to_json() for row in queries.series_list(store, now or datetime.now(UTC))]

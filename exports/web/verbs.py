@@ -33,7 +33,7 @@ class Verb:
     name: str
     fields: tuple[Field, ...]
     run: Callable[[Any, str, dict[str, Any]], Any]
-    state: str  # meeting | attendees | agenda | notes: what the API answers with afterwards
+    state: str  # meeting | attendees | agenda | notes | series: what the API answers with afterwards
     creates: bool = False  # 201 rather than 200
     person_field: str | None = None  # defaults to the signed-in account's person
 
@@ -204,6 +204,25 @@ VERBS: dict[str, Verb] = {
             (Field("topic", "int"), Field("text", "lines", required=True), Field("base", "int")),
             lambda app, slug, a: app.edit_notes(slug, a["topic"], a["text"], a["base"]),
             "notes",
+        ),
+        # A series' exceptions: posted to the series (`/meetings/SERIES/occurrence-cancel`), naming the date.
+        Verb(
+            "occurrence-cancel",
+            (Field("day", required=True), Field("reason", default="")),
+            lambda app, slug, a: app.cancel_occurrence(slug, a["day"], a["reason"]),
+            "series",
+        ),
+        Verb(
+            "occurrence-move",
+            (Field("day", required=True), *TIME_FIELDS),
+            lambda app, slug, a: app.move_occurrence(slug, a["day"], a["start"], a["end"], a["tz"], a["fold"]),
+            "series",
+        ),
+        Verb(
+            "occurrence-change",
+            (Field("day", required=True), Field("location"), Field("video_url")),
+            lambda app, slug, a: app.change_occurrence(slug, a["day"], a["location"], a["video_url"]),
+            "series",
         ),
         Verb(
             "notes-restore",

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.benchmarks import bars, processes, web
+from tests.benchmarks import bars, processes, series, web
 from tests.benchmarks.table import Row, render, write_json
 
 CACHE = Path(__file__).resolve().parents[2] / ".bench-cache"
@@ -132,6 +132,11 @@ def main(argv: list[str] | None = None) -> int:
             "bar 9: web sessions signing up at once",
             [("9c", "web signups SQLite"), ("9d", "web signups PostgreSQL")],
             lambda: web.bar_web_signups(ctx),
+        )
+        attempt(
+            "bar 10: a ten-year series",
+            [("10a", "series feed"), ("10b", "series page"), ("10c", "occurrence load")],
+            lambda: series.bar_series(ctx),
         )
         attempt(
             "bar 8: a million events",
