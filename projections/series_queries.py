@@ -7,9 +7,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from projections.results import Counts, OccurrenceRow, SeriesRow, SeriesView
+from projections.results import Counts
 from projections.series import occurrence as series_occurrence
 from projections.series import occurrences, rule_parts, series_id, split_slug, started_occurrences
+from projections.series_results import OccurrenceRow, SeriesRow, SeriesView
 from projections.store import ReadStore
 
 NEXT_WINDOW = 40  # occurrences looked at for the next one: more than a month's moves and cancellations
