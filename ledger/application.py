@@ -21,8 +21,11 @@ from ledger.attendance import Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.importing import ImportCommands
 from ledger.meeting import TOPIC_PREFIX, Meeting
+from ledger.privacy import Keyring, reveal
 from ledger.roles import Subject
 from ledger.storage.adapter import DatabaseLocked, Storage, WriteConflict, appending, best_effort
+from ledger.storage.keys import KeyTable
+from ledger.storage.mapper import SealingEventStore, SealingMapper
 from ledger.transcoding import AsDict, LedgerTranscoder
 from ledger.vocabulary import check_mode
 
@@ -64,7 +67,19 @@ class Ledger(ImportCommands, AccessCommands, Application):
     def construct_transcoder(self) -> LedgerTranscoder:
         transcoder = LedgerTranscoder()
         self.register_transcodings(transcoder)
+        transcoder.keyring = self.keyring
         return transcoder
+
+    def construct_mapper(self) -> Any:
+        return SealingMapper(self.construct_transcoder(), self)
+
+    def construct_event_store(self) -> Any:
+        return SealingEventStore(self.mapper, self.recorder, self)
+
+    @functools.cached_property
+    def keyring(self) -> Keyring:
+        """The person keys (crypto-shredding, ledger/privacy.py), read from their side table when needed."""
+        return Keyring(lambda: KeyTable(self.storage))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -93,6 +108,7 @@ class Ledger(ImportCommands, AccessCommands, Application):
         return Storage(self)
 
     def _save(self, meeting: Meeting | Directory, summary: str) -> Saved:
+        self.mapper.reset()  # type: ignore[attr-defined,unused-ignore]
         with appending():
             recordings = self.save(meeting)
         if recordings and isinstance(meeting, Meeting):  # the directory is small: always replayed
@@ -172,7 +188,7 @@ class Ledger(ImportCommands, AccessCommands, Application):
         if key not in self._revision_texts:
             topic = f"{TOPIC_PREFIX}.NotesEdited"
             for state in self.storage.select_states(meeting.id, topic, meeting.version):
-                edited = orjson.loads(state)  # plain fields only: no custom types to revive
+                edited = reveal(orjson.loads(state), self.keyring)  # plain fields only: no custom types
                 if edited["section"] == section and edited["revision"] == revision:
                     self._revision_texts[key] = str(edited["text"])
                     break

@@ -14,6 +14,7 @@ import orjson
 
 from ledger.chain import FIRST
 from ledger.meeting import TOPIC_PREFIX
+from ledger.privacy import reveal
 
 _PREFIX = TOPIC_PREFIX + "."
 _LEDGER = "meeting-ledger:"
@@ -43,9 +44,12 @@ class LedgerEvent(NamedTuple):
         return str(self.data.get("actor", ""))
 
 
-def decode(position: int, originator_id: Any, version: int, topic: str, state: bytes | memoryview) -> LedgerEvent:
+def decode(
+    position: int, originator_id: Any, version: int, topic: str, state: bytes | memoryview, keyring: Any = None
+) -> LedgerEvent:
+    """One stored row as an event, its personal data decrypted with `keyring` (ledger/privacy.py)."""
     meeting_id = originator_id.hex if isinstance(originator_id, UUID) else str(originator_id).replace("-", "").lower()
-    return LedgerEvent(position, meeting_id, version, kind_of(topic), orjson.loads(state))
+    return LedgerEvent(position, meeting_id, version, kind_of(topic), reveal(orjson.loads(state), keyring))
 
 
 def kind_of(topic: str) -> str:
@@ -57,14 +61,14 @@ def kind_of(topic: str) -> str:
     return topic
 
 
-def decode_rows(rows: list[Any]) -> list[LedgerEvent]:
+def decode_rows(rows: list[Any], keyring: Any = None) -> list[LedgerEvent]:
     """`decode` over rows with position, originator_id, originator_version, topic and state.
 
     The same as calling `decode` per row, inlined: a rebuild decodes every stored event.
     """
     if not rows:
         return []
-    loads, cut, new = orjson.loads, len(_PREFIX), LedgerEvent
+    loads, cut, new, open_ = orjson.loads, len(_PREFIX), LedgerEvent, reveal
     if isinstance(rows[0]["originator_id"], str) and all(r["topic"].startswith(_PREFIX) for r in rows):
         return [
             new(
@@ -72,11 +76,14 @@ def decode_rows(rows: list[Any]) -> list[LedgerEvent]:
                 r["originator_id"].replace("-", "").lower(),
                 r["originator_version"],
                 r["topic"][cut:],
-                loads(r["state"]),
+                open_(loads(r["state"]), keyring),
             )
             for r in rows
         ]
-    return [decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in rows]
+    return [
+        decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"], keyring)
+        for r in rows
+    ]
 
 
 STREAM_BATCH = 1_000
@@ -87,7 +94,7 @@ def stream_events(app: Any, meeting_id: str | None = None, batch: int = STREAM_B
 
     Memory stays flat however long the ledger is: the audit writes each batch out as it reads.
     """
-    storage = app.storage
+    storage, keyring = app.storage, app.keyring
     after = FIRST - 1 if meeting_id is None else -1  # a forger may slip a row in before position 1
     while True:
         if meeting_id is None:
@@ -97,5 +104,5 @@ def stream_events(app: Any, meeting_id: str | None = None, batch: int = STREAM_B
         if not rows:
             return
         for r in rows:
-            yield decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"])
+            yield decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"], keyring)
         after = rows[-1]["position"] if meeting_id is None else rows[-1]["originator_version"]

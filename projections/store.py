@@ -63,6 +63,7 @@ class ReadStore:
 
     def __init__(self, app: Any) -> None:
         self.storage = app.storage
+        self.keyring = app.keyring
         self._watch: Any = None
         self._watch_lock = threading.Lock()
         self._ensure_tables()
@@ -109,7 +110,7 @@ class ReadStore:
     # ----- events ------------------------------------------------------------------------
 
     def _select_events(self, cursor: Any, after: int, limit: int) -> list[LedgerEvent]:
-        return decode_rows(self.storage.select_events(cursor, after, limit))
+        return decode_rows(self.storage.select_events(cursor, after, limit), self.keyring)
 
     def change_counter(self) -> int | None:
         """A number that changes whenever another connection commits to the database.
@@ -133,7 +134,8 @@ class ReadStore:
         with self.transaction(write=False) as cursor:
             rows = self.storage.select_stream(cursor, meeting_id, -1)
         return [
-            decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in rows
+            decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"], self.keyring)
+            for r in rows
         ]
 
     # ----- positions and documents -------------------------------------------------------------

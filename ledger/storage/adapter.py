@@ -43,8 +43,20 @@ ACCOUNT_CREDENTIALS = SideTable(
     " token_hash TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL,"
     " issued_at TEXT NOT NULL, expires_at TEXT, used_at TEXT)",
 )
+# One AES-256 key per person (ledger/privacy.py). Outside the chain, so destroying a row erases
+# that person's data from every event without touching a sealed byte. `lookup` is the SHA-256 of
+# the person's identity (their email when given, else their normalised name): it finds the key
+# of a person at sign-up and at erasure, and goes with the row when the key is destroyed; the
+# events name only the random `key_id`. The keys live in the ledger's own database on both
+# backends (see README "Personal data"): a copy, a backup or a moved SQLite file keeps working.
+PERSON_KEYS = SideTable(
+    "person_keys",
+    ("key_id", "lookup", "secret", "created_at"),
+    "CREATE TABLE IF NOT EXISTS {p}person_keys ("
+    " key_id TEXT PRIMARY KEY, lookup TEXT NOT NULL UNIQUE, secret TEXT NOT NULL, created_at TEXT NOT NULL)",
+)
 # Every side table. Snapshots and read models are not here: they are rebuilt from the events.
-SIDE_TABLES: tuple[SideTable, ...] = (FEED_TOKENS, ACCOUNT_CREDENTIALS)
+SIDE_TABLES: tuple[SideTable, ...] = (FEED_TOKENS, ACCOUNT_CREDENTIALS, PERSON_KEYS)
 
 
 class WriteConflict(Exception):
@@ -91,6 +103,8 @@ class Storage:
             self.prefix = ""
             self.events = app.recorder.events_table_name
             self.position = "rowid"
+        recorder = self._snapshot_recorder
+        self.snapshots_table = None if recorder is None else f"{self.prefix}{recorder.events_table_name}"
 
     # ----- SQL --------------------------------------------------------------------------------
 
@@ -190,6 +204,15 @@ class Storage:
             if row and row["ok"]:
                 return
         cursor.execute(self.sql(table.create))
+
+    def has_table(self, table: SideTable) -> bool:
+        with self.transaction(write=False) as cursor:
+            if self.postgres:
+                cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{self.prefix}{table.name}",))
+            else:
+                cursor.execute("SELECT count(*) > 0 AS ok FROM sqlite_master WHERE name = ?", (table.name,))
+            row = cursor.fetchone()
+        return bool(row and row["ok"])
 
     def side_rows(self, table: SideTable) -> list[tuple[Any, ...]]:
         """Every row of a side table (none when it was never created)."""
