@@ -18,14 +18,13 @@ from ledger.access import AccessCommands
 from ledger.accounts import DIRECTORY_ID, Directory
 from ledger.agenda import Agenda
 from ledger.attendance import Roster
+from ledger.erasure import ErasureCommands
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.importing import ImportCommands
 from ledger.meeting import TOPIC_PREFIX, Meeting
-from ledger.privacy import Keyring, reveal
+from ledger.privacy import reveal
 from ledger.roles import Subject
 from ledger.storage.adapter import DatabaseLocked, Storage, WriteConflict, appending, best_effort
-from ledger.storage.keys import KeyTable
-from ledger.storage.mapper import SealingEventStore, SealingMapper
 from ledger.transcoding import AsDict, LedgerTranscoder
 from ledger.vocabulary import check_mode
 
@@ -51,7 +50,7 @@ DIRECTORY_STREAM = DIRECTORY_ID.hex  # the stream of accounts and admins, as the
 SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snapshot
 
 
-class Ledger(ImportCommands, AccessCommands, Application):
+class Ledger(ImportCommands, AccessCommands, ErasureCommands, Application):
     """Meetings as event streams, one stream per meeting."""
 
     name = "Ledger"
@@ -69,17 +68,6 @@ class Ledger(ImportCommands, AccessCommands, Application):
         self.register_transcodings(transcoder)
         transcoder.keyring = self.keyring
         return transcoder
-
-    def construct_mapper(self) -> Any:
-        return SealingMapper(self.construct_transcoder(), self)
-
-    def construct_event_store(self) -> Any:
-        return SealingEventStore(self.mapper, self.recorder, self)
-
-    @functools.cached_property
-    def keyring(self) -> Keyring:
-        """The person keys (crypto-shredding, ledger/privacy.py), read from their side table when needed."""
-        return Keyring(lambda: KeyTable(self.storage))
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
@@ -108,7 +96,7 @@ class Ledger(ImportCommands, AccessCommands, Application):
         return Storage(self)
 
     def _save(self, meeting: Meeting | Directory, summary: str) -> Saved:
-        self.mapper.reset()  # type: ignore[attr-defined,unused-ignore]
+        self.mapper.reset()  # type: ignore[attr-defined,unused-ignore]  # notes lines' authors are read anew
         with appending():
             recordings = self.save(meeting)
         if recordings and isinstance(meeting, Meeting):  # the directory is small: always replayed
@@ -182,8 +170,7 @@ class Ledger(ImportCommands, AccessCommands, Application):
         return lambda section, revision: self._notes_revision_text(meeting, section, revision)
 
     def _notes_revision_text(self, meeting: Meeting, section: str, revision: int) -> str:
-        # A revision's text never changes once stored, so a command retried after a lost race
-        # asks the database once. Only the meeting's notes events are read, newest first.
+        # A stored revision never changes: a retried command asks once. Only notes events are read, newest first.
         key = (meeting.id, section, revision)
         if key not in self._revision_texts:
             topic = f"{TOPIC_PREFIX}.NotesEdited"
@@ -396,11 +383,6 @@ def entry_of(meeting: Meeting, name: str) -> Subject:
     """Whose entry a command about NAME touches (the lookup also refuses an unknown name)."""
     attendee = meeting.find_attendee(name)
     return Subject(attendee.name, attendee.email)
-
-
-def proposer_of(meeting: Meeting, topic_id: int) -> Subject:
-    """Whose topic a command touches: its proposer's."""
-    return Subject(meeting.find_topic(topic_id).proposer)
 
 
 def check_capacity(capacity: int | None) -> int | None:

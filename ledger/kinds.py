@@ -8,8 +8,10 @@ against this registry by tests/test_kinds.py.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ledger.accounts import DIRECTORY_TOPIC, Directory
+from ledger.lineage import LINEAGE_TOPIC, Lineage
 from ledger.meeting import TOPIC_PREFIX, Meeting
 
 # Stored kinds as the verbs the audit shows and people filter by.
@@ -37,6 +39,9 @@ _ACTIONS = {
     "AccountRevoked": "account-revoked",
     "AdminGranted": "admin-granted",
     "AdminRevoked": "admin-revoked",
+    "PersonErased": "erased",
+    # The first event of a ledger written by `meetings migrate` (its own one-event stream).
+    "Migrated": "migrated",
 }
 
 
@@ -51,7 +56,12 @@ class Kind:
 
 def _registered() -> dict[str, Kind]:
     kinds = {}
-    for aggregate, prefix in ((Meeting, TOPIC_PREFIX), (Directory, DIRECTORY_TOPIC)):
+    aggregates: tuple[tuple[Any, str], ...] = (
+        (Meeting, TOPIC_PREFIX),
+        (Directory, DIRECTORY_TOPIC),
+        (Lineage, LINEAGE_TOPIC),
+    )
+    for aggregate, prefix in aggregates:
         for name, value in vars(aggregate).items():
             # Only the events declared with their own fixed topic: eventsourcing's `Created`
             # inherits the base class's topic, and the base class itself is never recorded.

@@ -309,6 +309,28 @@ class ReadStore:
             if progress is not None:
                 progress(len(events))
 
+    def rewrite(self, models: Sequence[ReadModel], meeting_ids: Sequence[str]) -> None:
+        """Rebuild these meetings' documents from their events (after an erasure: the stored
+        documents hold plain text that the events no longer give), leaving every other document
+        and every position as it is."""
+        self.catch_up(models)
+        with self.transaction(write=True) as cursor:
+            self._lock(cursor)
+            positions = self.positions(cursor)
+            for meeting_id in meeting_ids:
+                rows = self.storage.select_stream(cursor, meeting_id, -1)
+                events = [
+                    decode(
+                        r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"], self.keyring
+                    )
+                    for r in rows
+                ]
+                for model in models:
+                    upto = positions.get(model.name, (0, model.version))[0]
+                    docs: dict[str, dict[str, Any] | None] = {meeting_id: None}
+                    docs.update(fold(model, [e for e in events if e.position <= upto]))
+                    self._put(cursor, model.name, docs)
+
     def reset(self, models: Sequence[ReadModel]) -> None:
         """Forget the models' documents so the next catch-up rebuilds them from the first event."""
         with self.transaction(write=True) as cursor:
