@@ -11,7 +11,28 @@ import pytest
 
 from tests.conftest import REPO
 
-BARS = ["1a", "1b", "2", "3", "4a", "4b", "5", "6a", "6b", "7a", "7b", "8", "9a", "9b", "9c", "9d"]
+BARS = [
+    "1a",
+    "1b",
+    "2",
+    "3",
+    "4a",
+    "4b",
+    "5",
+    "6a",
+    "6b",
+    "7a",
+    "7b",
+    "8",
+    "9a",
+    "9b",
+    "9c",
+    "9d",
+    "10a",
+    "10b",
+    "10c",
+    "10d",
+]
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.benchmarks import bars, web
+from tests.benchmarks import bars, privacy, web
 from tests.benchmarks.table import Row, render, write_json
 
 CACHE = Path(__file__).resolve().parents[2] / ".bench-cache"
@@ -111,6 +111,12 @@ def main(argv: list[str] | None = None) -> int:
             [("9c", "web signups SQLite"), ("9d", "web signups PostgreSQL")],
             lambda: web.bar_web_signups(ctx),
         )
+        attempt(
+            "bar 10: personal data encrypted",
+            [("10a", "privacy attendees"), ("10b", "privacy page"), ("10c", "privacy feed")],
+            lambda: privacy.bar_encrypted_reads(ctx),
+        )
+        attempt("bar 10: erasure", [("10d", "privacy erase")], lambda: [privacy.bar_erase(ctx)])
         attempt(
             "bar 8: a million events",
             [("8", "memory at a million events")],
