@@ -6,6 +6,7 @@ See ledger/privacy.py for what is encrypted under whose key.
 from __future__ import annotations
 
 import functools
+import weakref
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -40,7 +41,8 @@ class ErasureCommands:
     @functools.cached_property
     def keyring(self) -> Keyring:
         """The person keys, read from their side table when first needed."""
-        return Keyring(lambda: KeyTable(self.storage))  # type: ignore[attr-defined]
+        app = weakref.proxy(self)  # no reference cycle through the keyring (see ledger/storage/mapper.py)
+        return Keyring(lambda: KeyTable(app.storage))
 
     def migrated_from(self) -> str | None:
         """The head digest of the ledger this one was migrated from, when its first event says so."""

@@ -327,9 +327,11 @@ class ReadStore:
                 ]
                 for model in models:
                     upto = positions.get(model.name, (0, model.version))[0]
-                    docs: dict[str, dict[str, Any] | None] = {meeting_id: None}
-                    docs.update(fold(model, [e for e in events if e.position <= upto]))
-                    self._put(cursor, model.name, docs)
+                    state: Any = None
+                    for event in events:
+                        if event.position <= upto and event.kind in model.kinds and model.key(event) == meeting_id:
+                            state = model.apply(state, event)
+                    self._put(cursor, model.name, {meeting_id: None if state is None else model.dump(state)})
 
     def reset(self, models: Sequence[ReadModel]) -> None:
         """Forget the models' documents so the next catch-up rebuilds them from the first event."""

@@ -81,18 +81,14 @@ def destroy(storage: Storage, key_ids: Sequence[str], person_keys: Iterable[str]
     with storage.transaction(write=True) as cursor:
         storage.ensure_side_table(cursor, PERSON_KEYS)
         storage.ensure_side_table(cursor, FEED_TOKENS)
-        for key_id in key_ids:
-            if storage.postgres:
-                cursor.execute(
-                    f"SELECT DISTINCT originator_id FROM {events} WHERE position(%s::bytea in state) > 0",
-                    (key_id.encode(),),
-                )
-            else:
-                cursor.execute(
-                    f"SELECT DISTINCT originator_id FROM {events} WHERE instr(state, ?) > 0", (key_id.encode(),)
-                )
-            meetings.update(_hex(r["originator_id"]) for r in cursor.fetchall())
-            cursor.execute(storage.sql("DELETE FROM {p}person_keys WHERE key_id = ?"), (key_id,))
+        # One scan of the events for every key: the key ids are stored in clear beside their ciphertext.
+        if storage.postgres:
+            match = " OR ".join(["position(%s::bytea in state) > 0"] * len(key_ids))
+        else:
+            match = " OR ".join(["instr(state, ?) > 0"] * len(key_ids))
+        cursor.execute(f"SELECT DISTINCT originator_id FROM {events} WHERE {match}", [k.encode() for k in key_ids])
+        meetings.update(_hex(r["originator_id"]) for r in cursor.fetchall())
+        cursor.executemany(storage.sql("DELETE FROM {p}person_keys WHERE key_id = ?"), [(k,) for k in key_ids])
         for person_key in person_keys:
             cursor.execute(storage.sql("DELETE FROM {p}feed_tokens WHERE person_key = ?"), (person_key,))
         snapshots = storage.snapshots_table

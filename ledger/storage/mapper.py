@@ -7,6 +7,7 @@ both at hand; decryption happens in `ledger.privacy.reveal`, called by the trans
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -26,7 +27,9 @@ PLAIN_ENV = "MEETINGS_PLAINTEXT_EVENTS"
 class SealingMapper(Mapper):  # type: ignore[type-arg,unused-ignore]
     def __init__(self, transcoder: Any, app: Any) -> None:
         super().__init__(transcoder)
-        self.app = app
+        # A weak reference: the application must stay free of reference cycles, so that dropping
+        # it closes its connections (and the last close checkpoints SQLite's write-ahead log).
+        self.app = weakref.proxy(app)
         self.sealing = os.environ.get(PLAIN_ENV) != "1"
         self._authors: dict[tuple[Any, str], dict[str, str]] = {}  # (meeting id, section) -> line -> key id
 
@@ -77,7 +80,7 @@ class SealingEventStore(EventStore):  # type: ignore[type-arg,unused-ignore]
 
     def __init__(self, mapper: Any, recorder: Any, app: Any) -> None:
         super().__init__(mapper, recorder)
-        self.app = app
+        self.app = weakref.proxy(app)
 
     def put(self, domain_events: Sequence[Any], **kwargs: Any) -> Any:
         keyring = self.app.keyring
