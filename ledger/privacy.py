@@ -29,6 +29,7 @@ event decoder for the read models and the audit. Both then see plaintext, or ERA
 from __future__ import annotations
 
 import base64
+import collections
 import datetime
 import functools
 import hashlib
@@ -46,6 +47,8 @@ SEALED = "\x00"  # a sealed field's place holder in the stored state (a user can
 ENVELOPES = "personal"  # the stored state's list of {"k": key id, "f": fields, "c": ciphertext}
 RUNS = "text_runs"  # a notes edit's text: [{"k": key id, "c": ciphertext} | {"t": blank lines}]
 _NOTES = "NotesEdited"
+BULK_AFTER = 64  # keys looked up one by one before a reader reads them all
+CIPHERS_KEPT = 512
 
 # Event kind -> the field naming the person whose key covers `_FIELDS` (a person key, or a name).
 _SUBJECT = {
@@ -100,7 +103,11 @@ class Keyring:
 
     def __init__(self, table: Callable[[], Any]) -> None:
         self._table = table  # makes the ledger.storage.keys.KeyTable, once the storage exists
-        self._ciphers: dict[str, Any] = {}  # key id -> AES-GCM, or None once known to be gone
+        self._secrets: dict[str, bytes] = {}  # key id -> key, as read so far
+        self._gone: set[str] = set()  # key ids known to be destroyed (or never held)
+        # AES-GCM objects hold OpenSSL contexts (kilobytes each): only the recently used are kept.
+        self._ciphers: collections.OrderedDict[str, Any] = collections.OrderedDict()
+        self._misses = 0
         self._loaded = False
         self._by_identity: dict[str, str] = {}  # identity -> key id (sealing)
         self._new: dict[str, tuple[str, str, str, str]] = {}  # lookup -> row not yet stored
@@ -112,21 +119,35 @@ class Keyring:
     # ----- reading -----------------------------------------------------------------------------
 
     def cipher(self, key_id: str) -> Any:
-        if key_id in self._ciphers:
-            return self._ciphers[key_id]
-        if not self._loaded:  # the first miss reads every key: a rebuild needs most of them
-            self._loaded = True
-            for kid, secret in self.table.all().items():
-                self._ciphers.setdefault(kid, _aead(bytes.fromhex(secret)))
-            if key_id in self._ciphers:
-                return self._ciphers[key_id]
-        else:  # a key made since, by another process
-            found = [s for k, s in self.table.all().items() if k == key_id]
-            if found:
-                self._ciphers[key_id] = _aead(bytes.fromhex(found[0]))
-                return self._ciphers[key_id]
-        self._ciphers[key_id] = None
-        return None
+        found = self._ciphers.get(key_id)
+        if found is not None:
+            self._ciphers.move_to_end(key_id)
+            return found
+        if key_id in self._gone:
+            return None
+        secret = self._secrets.get(key_id)
+        if secret is None:
+            self._misses += 1
+            # A short command asks for the few keys it meets; a rebuild, past a few dozen, reads them all at once.
+            if self._misses > BULK_AFTER and not self._loaded:
+                self._loaded = True
+                for kid, stored in self.table.all().items():
+                    self._secrets.setdefault(kid, bytes.fromhex(stored))
+                secret = self._secrets.get(key_id)
+            if secret is None and not self._loaded:
+                stored = self.table.secret(key_id)
+                secret = None if stored is None else bytes.fromhex(stored)
+            if secret is None:
+                self._gone.add(key_id)
+                return None
+            self._secrets[key_id] = secret
+        return self._remember(key_id, secret)
+
+    def _remember(self, key_id: str, secret: bytes) -> Any:
+        aead = self._ciphers[key_id] = _aead(secret)
+        if len(self._ciphers) > CIPHERS_KEPT:
+            self._ciphers.popitem(last=False)
+        return aead
 
     def open(self, key_id: str, sealed: str) -> Any:
         """The decrypted JSON value, or None when the key was destroyed."""
@@ -138,9 +159,12 @@ class Keyring:
 
     def forget(self, key_ids: Iterable[str]) -> None:
         """Keys just destroyed: never serve them from memory again."""
-        for key_id in key_ids:
-            self._ciphers[key_id] = None
-        self._by_identity = {i: k for i, k in self._by_identity.items() if k not in set(key_ids)}
+        gone = set(key_ids)
+        for key_id in gone:
+            self._ciphers.pop(key_id, None)
+            self._secrets.pop(key_id, None)
+        self._gone |= gone
+        self._by_identity = {i: k for i, k in self._by_identity.items() if k not in gone}
 
     # ----- writing -----------------------------------------------------------------------------
 
@@ -153,20 +177,19 @@ class Keyring:
         found = self.table.by_lookup([lookup]).get(lookup)
         if found is not None:
             key_id, secret = found
-            self._ciphers.setdefault(key_id, _aead(bytes.fromhex(secret)))
         else:
             key_id, secret = uuid.uuid4().hex, os.urandom(32).hex()
             now = datetime.datetime.now(datetime.UTC).isoformat()
             self._new[lookup] = (key_id, lookup, secret, now)
-            self._ciphers[key_id] = _aead(bytes.fromhex(secret))
+        self._secrets[key_id] = bytes.fromhex(secret)
+        self._gone.discard(key_id)
         self._by_identity[identity_] = key_id
         return key_id
 
     def seal(self, key_id: str, value: Any) -> str:
         nonce = os.urandom(12)
-        return base64.b64encode(
-            nonce + self._ciphers[key_id].encrypt(nonce, orjson.dumps(value), key_id.encode())
-        ).decode()
+        sealed = self.cipher(key_id).encrypt(nonce, orjson.dumps(value), key_id.encode())
+        return base64.b64encode(nonce + sealed).decode()
 
     def flush(self) -> bool:
         """Store the keys made since the last flush; False when another process stored a key for
@@ -179,12 +202,14 @@ class Keyring:
         lost = [r for r in rows if stored.get(r[1], (r[0],))[0] != r[0]]
         for row in lost:
             self._ciphers.pop(row[0], None)
+            self._secrets.pop(row[0], None)
             self._by_identity = {i: k for i, k in self._by_identity.items() if k != row[0]}
         return not lost
 
     def discard_new(self) -> None:
         for row in self._new.values():
             self._ciphers.pop(row[0], None)
+            self._secrets.pop(row[0], None)
             self._by_identity = {i: k for i, k in self._by_identity.items() if k != row[0]}
         self._new.clear()
 

@@ -31,7 +31,7 @@ def erase(person: str, reason: str) -> None:
                 also.add(entry.email)
     done = app.erase(person, reason, sorted(also), rebuild=lambda meetings: store.rewrite(MODELS, meetings))
     count = len(done.meetings)
-    click.echo(f"Erased: {done.summary}; rebuilt {count} meeting{'s' if count != 1 else ''}' documents.")
+    click.echo(f"Erased: {done.summary}; rebuilt the documents of {count} meeting{'s' if count != 1 else ''}.")
 
 
 @click.command("migrate")

@@ -40,6 +40,14 @@ class KeyTable:
             cursor.execute(self.storage.sql("SELECT key_id, secret FROM {p}person_keys"))
             return {r["key_id"]: r["secret"] for r in cursor.fetchall()}
 
+    def secret(self, key_id: str) -> str | None:
+        if not self._exists():
+            return None
+        with self.storage.transaction(write=False) as cursor:
+            cursor.execute(self.storage.sql("SELECT secret FROM {p}person_keys WHERE key_id = ?"), (key_id,))
+            row = cursor.fetchone()
+        return None if row is None else str(row["secret"])
+
     def by_lookup(self, lookups: Sequence[str]) -> dict[str, tuple[str, str]]:
         """lookup -> (key_id, secret hex) for the lookups that have a key."""
         if not lookups or not self._exists():
