@@ -53,7 +53,7 @@ def migrate(encrypt: bool, destination: str) -> None:
     target = open_ledger(destination)
     if str(getattr(target.storage, "sqlite_path", "")) and target.storage.sqlite_path == source.storage.sqlite_path:
         raise click.UsageError("the destination is the ledger itself")
-    target.authenticate(source.current_account().name)
+    target.authenticate()  # the new ledger's own account (its OS login, or its session user): its first admin
     checked = source.migrate_to(target)
     ReadStore(target).catch_up(MODELS)
     click.echo(f"Migrated {checked.count} events to {destination}; the old ledger is kept as it was.")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
 from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
@@ -89,6 +90,7 @@ class Storage:
     """The ledger's database as the read side, the audit and the command layer need it."""
 
     def __init__(self, app: Any) -> None:
+        self.active: ContextVar[Any] = ContextVar(f"storage-cursor-{id(self)}", default=None)
         self.recorder = app.recorder
         self._snapshot_recorder = app.snapshots.recorder if app.snapshots is not None else None
         self._datastore = app.recorder.datastore
@@ -133,17 +135,36 @@ class Storage:
             if write and not self.postgres:
                 with self._datastore.get_connection(commit=True) as connection, connection.cursor() as cursor:
                     cursor.execute("BEGIN IMMEDIATE")
+                    token = self.active.set(cursor)
                     try:
                         yield cursor
                     except BaseException:
                         connection.rollback()
                         raise
+                    finally:
+                        self.active.reset(token)
                     connection.commit()
             else:
                 with self._datastore.transaction(commit=write) as cursor:
-                    yield cursor
+                    token = self.active.set(cursor)
+                    try:
+                        yield cursor
+                    finally:
+                        self.active.reset(token)
         except (PersistenceError, sqlite3.Error) as error:
             raise StorageError(f"database error: {error}") from None
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """A cursor to read with: the transaction this context is already in (a read model's
+        catch-up decrypting what it folds), else a short one of its own. A second transaction
+        opened inside the first would wait for a pooled connection the first one holds."""
+        cursor = self.active.get()
+        if cursor is not None:
+            yield cursor
+            return
+        with self.transaction(write=False) as cursor:
+            yield cursor
 
     # ----- events -----------------------------------------------------------------------------
 
@@ -206,7 +227,7 @@ class Storage:
         cursor.execute(self.sql(table.create))
 
     def has_table(self, table: SideTable) -> bool:
-        with self.transaction(write=False) as cursor:
+        with self.reading() as cursor:
             if self.postgres:
                 cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{self.prefix}{table.name}",))
             else:

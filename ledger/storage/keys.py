@@ -36,14 +36,14 @@ class KeyTable:
         """key_id -> secret (hex) of every key the ledger holds."""
         if not self._exists():
             return {}
-        with self.storage.transaction(write=False) as cursor:
+        with self.storage.reading() as cursor:
             cursor.execute(self.storage.sql("SELECT key_id, secret FROM {p}person_keys"))
             return {r["key_id"]: r["secret"] for r in cursor.fetchall()}
 
     def secret(self, key_id: str) -> str | None:
         if not self._exists():
             return None
-        with self.storage.transaction(write=False) as cursor:
+        with self.storage.reading() as cursor:
             cursor.execute(self.storage.sql("SELECT secret FROM {p}person_keys WHERE key_id = ?"), (key_id,))
             row = cursor.fetchone()
         return None if row is None else str(row["secret"])
@@ -52,7 +52,7 @@ class KeyTable:
         """lookup -> (key_id, secret hex) for the lookups that have a key."""
         if not lookups or not self._exists():
             return {}
-        with self.storage.transaction(write=False) as cursor:
+        with self.storage.reading() as cursor:
             marks = ", ".join("?" * len(lookups))
             cursor.execute(
                 self.storage.sql(f"SELECT key_id, lookup, secret FROM {{p}}person_keys WHERE lookup IN ({marks})"),
