@@ -240,3 +240,25 @@ def test_migrate_encrypts_a_ledger_made_by_the_previous_version(cli: Cli, tmp_pa
     # And the migrated ledger erases like any other.
     migrated.ok("erase", EMAIL, "--reason", "GDPR request 42")
     assert "[erased]" in migrated.ok("notes", "show", "m2").out
+
+
+def test_notes_lines_keep_their_first_author_through_merges_and_restores(ledger: Any) -> None:
+    """An erased person's lines are replaced in every revision holding them, however they got there."""
+    ledger.authenticate("founder")
+    ledger.create_meeting("n", "N", "2099-05-01T10:00", "2099-05-01T11:00", "UTC")
+    with ledger.acting("founder", for_person="Alice"):
+        ledger.edit_notes("n", None, "alice one\nalice two\n")  # 1
+    with ledger.acting("founder", for_person=PERSON):
+        ledger.edit_notes("n", None, f"alice one\n{NOTE}\nalice two\n")  # 2
+    with ledger.acting("founder", for_person="Alice"):
+        ledger.edit_notes("n", None, "alice one\nalice two\nalice three\n", base_revision=1)  # 3: merged
+        ledger.restore_notes("n", None, 1)  # 4
+        ledger.restore_notes("n", None, 3)  # 5: their line back, restored by someone else
+    texts = [ledger._notes_revision_text(ledger.get_meeting("n"), "general", r) for r in range(1, 6)]
+    assert [NOTE in t for t in texts] == [False, True, True, False, True]
+    with ledger.acting("founder"):
+        ledger.erase(PERSON, "GDPR request 42")
+    meeting = ledger.get_meeting("n")
+    after = [ledger._notes_revision_text(meeting, "general", r) for r in range(1, 6)]
+    assert after == [t.replace(NOTE, "[erased]") for t in texts]
+    assert meeting.notes["general"] == texts[4].replace(NOTE, "[erased]")
