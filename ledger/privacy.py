@@ -47,8 +47,8 @@ SEALED = "\x00"  # a sealed field's place holder in the stored state (a user can
 ENVELOPES = "personal"  # the stored state's list of {"k": key id, "f": fields, "c": ciphertext}
 RUNS = "text_runs"  # a notes edit's text: [{"k": key id, "c": ciphertext} | {"t": blank lines}]
 _NOTES = "NotesEdited"
-BULK_AFTER = 64  # keys looked up one by one before a reader reads them all
 CIPHERS_KEPT = 512
+SECRETS_KEPT = 20_000
 
 # Event kind -> the field naming the person whose key covers `_FIELDS` (a person key, or a name).
 _SUBJECT = {
@@ -103,12 +103,10 @@ class Keyring:
 
     def __init__(self, table: Callable[[], Any]) -> None:
         self._table = table  # makes the ledger.storage.keys.KeyTable, once the storage exists
-        self._secrets: dict[str, bytes] = {}  # key id -> key, as read so far
+        self._secrets: collections.OrderedDict[str, bytes] = collections.OrderedDict()  # key id -> key
         self._gone: set[str] = set()  # key ids known to be destroyed (or never held)
         # AES-GCM objects hold OpenSSL contexts (kilobytes each): only the recently used are kept.
         self._ciphers: collections.OrderedDict[str, Any] = collections.OrderedDict()
-        self._misses = 0
-        self._loaded = False
         self._by_identity: dict[str, str] = {}  # identity -> key id (sealing)
         self._new: dict[str, tuple[str, str, str, str]] = {}  # lookup -> row not yet stored
 
@@ -127,21 +125,30 @@ class Keyring:
             return None
         secret = self._secrets.get(key_id)
         if secret is None:
-            self._misses += 1
-            # A short command asks for the few keys it meets; a rebuild, past a few dozen, reads them all at once.
-            if self._misses > BULK_AFTER and not self._loaded:
-                self._loaded = True
-                for kid, stored in self.table.all().items():
-                    self._secrets.setdefault(kid, bytes.fromhex(stored))
-                secret = self._secrets.get(key_id)
-            if secret is None and not self._loaded:
-                stored = self.table.secret(key_id)
-                secret = None if stored is None else bytes.fromhex(stored)
+            self.prefetch([key_id])
+            secret = self._secrets.get(key_id)
             if secret is None:
-                self._gone.add(key_id)
                 return None
-            self._secrets[key_id] = secret
         return self._remember(key_id, secret)
+
+    def prefetch(self, key_ids: Iterable[str]) -> None:
+        """Read the keys not in memory yet in one query (a batch of events names a few hundred at most)."""
+        missing = sorted({k for k in key_ids if k not in self._secrets and k not in self._gone})
+        if not missing:
+            return
+        found = self.table.secrets(missing)
+        for key_id in missing:
+            if key_id in found:
+                self._keep(key_id, bytes.fromhex(found[key_id]))
+            else:
+                self._gone.add(key_id)
+
+    def _keep(self, key_id: str, secret: bytes) -> None:
+        # Memory stays bounded however many people the ledger holds: the least recently read go first.
+        self._secrets[key_id] = secret
+        self._secrets.move_to_end(key_id)
+        while len(self._secrets) > SECRETS_KEPT:
+            self._secrets.popitem(last=False)
 
     def _remember(self, key_id: str, secret: bytes) -> Any:
         aead = self._ciphers[key_id] = _aead(secret)
@@ -181,8 +188,8 @@ class Keyring:
             key_id, secret = uuid.uuid4().hex, os.urandom(32).hex()
             now = datetime.datetime.now(datetime.UTC).isoformat()
             self._new[lookup] = (key_id, lookup, secret, now)
-        self._secrets[key_id] = bytes.fromhex(secret)
         self._gone.discard(key_id)
+        self._keep(key_id, bytes.fromhex(secret))
         self._by_identity[identity_] = key_id
         return key_id
 
@@ -270,6 +277,17 @@ def _seal_runs(text: str, keyring: Keyring, writer: str, authors: dict[str, str]
         {"t": "".join(lines)} if owner is None else {"k": owner, "c": keyring.seal(owner, "".join(lines))}
         for owner, lines in runs
     ]
+
+
+def reveal_all(states: list[dict[str, Any]], keyring: Keyring | None) -> list[dict[str, Any]]:
+    """`reveal` over a batch, reading the keys it needs in one query first."""
+    if keyring is not None:
+        wanted = [e["k"] for s in states for e in s.get(ENVELOPES) or ()]
+        wanted += [r["k"] for s in states for r in s.get(RUNS) or () if "k" in r]
+        keyring.prefetch(wanted)
+    for state in states:
+        reveal(state, keyring)
+    return states
 
 
 def reveal(data: dict[str, Any], keyring: Keyring | None) -> dict[str, Any]:

@@ -14,7 +14,7 @@ import orjson
 
 from ledger.chain import FIRST
 from ledger.meeting import TOPIC_PREFIX
-from ledger.privacy import reveal
+from ledger.privacy import reveal, reveal_all
 
 _PREFIX = TOPIC_PREFIX + "."
 _LEDGER = "meeting-ledger:"
@@ -48,8 +48,13 @@ def decode(
     position: int, originator_id: Any, version: int, topic: str, state: bytes | memoryview, keyring: Any = None
 ) -> LedgerEvent:
     """One stored row as an event, its personal data decrypted with `keyring` (ledger/privacy.py)."""
-    meeting_id = originator_id.hex if isinstance(originator_id, UUID) else str(originator_id).replace("-", "").lower()
-    return LedgerEvent(position, meeting_id, version, kind_of(topic), reveal(orjson.loads(state), keyring))
+    return LedgerEvent(
+        position, _meeting_id(originator_id), version, kind_of(topic), reveal(orjson.loads(state), keyring)
+    )
+
+
+def _meeting_id(originator_id: Any) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else str(originator_id).replace("-", "").lower()
 
 
 def kind_of(topic: str) -> str:
@@ -68,7 +73,8 @@ def decode_rows(rows: list[Any], keyring: Any = None) -> list[LedgerEvent]:
     """
     if not rows:
         return []
-    loads, cut, new, open_ = orjson.loads, len(_PREFIX), LedgerEvent, reveal
+    loads, cut, new = orjson.loads, len(_PREFIX), LedgerEvent
+    states = reveal_all([loads(r["state"]) for r in rows], keyring)  # one key query per batch
     if isinstance(rows[0]["originator_id"], str) and all(r["topic"].startswith(_PREFIX) for r in rows):
         return [
             new(
@@ -76,13 +82,13 @@ def decode_rows(rows: list[Any], keyring: Any = None) -> list[LedgerEvent]:
                 r["originator_id"].replace("-", "").lower(),
                 r["originator_version"],
                 r["topic"][cut:],
-                open_(loads(r["state"]), keyring),
+                state,
             )
-            for r in rows
+            for r, state in zip(rows, states, strict=True)
         ]
     return [
-        decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"], keyring)
-        for r in rows
+        LedgerEvent(r["position"], _meeting_id(r["originator_id"]), r["originator_version"], kind_of(r["topic"]), state)
+        for r, state in zip(rows, states, strict=True)
     ]
 
 
@@ -103,6 +109,5 @@ def stream_events(app: Any, meeting_id: str | None = None, batch: int = STREAM_B
             rows = storage.batches(lambda cursor, after=after: storage.select_stream(cursor, meeting_id, after, batch))
         if not rows:
             return
-        for r in rows:
-            yield decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"], keyring)
+        yield from decode_rows(rows, keyring)
         after = rows[-1]["position"] if meeting_id is None else rows[-1]["originator_version"]

@@ -40,13 +40,20 @@ class KeyTable:
             cursor.execute(self.storage.sql("SELECT key_id, secret FROM {p}person_keys"))
             return {r["key_id"]: r["secret"] for r in cursor.fetchall()}
 
-    def secret(self, key_id: str) -> str | None:
-        if not self._exists():
-            return None
+    def secrets(self, key_ids: Sequence[str]) -> dict[str, str]:
+        """key_id -> secret (hex) of those of the keys the ledger still holds."""
+        if not key_ids or not self._exists():
+            return {}
+        found: dict[str, str] = {}
         with self.storage.reading() as cursor:
-            cursor.execute(self.storage.sql("SELECT secret FROM {p}person_keys WHERE key_id = ?"), (key_id,))
-            row = cursor.fetchone()
-        return None if row is None else str(row["secret"])
+            for start in range(0, len(key_ids), 500):
+                chunk = key_ids[start : start + 500]
+                marks = ", ".join("?" * len(chunk))
+                cursor.execute(
+                    self.storage.sql(f"SELECT key_id, secret FROM {{p}}person_keys WHERE key_id IN ({marks})"), chunk
+                )
+                found.update((r["key_id"], r["secret"]) for r in cursor.fetchall())
+        return found
 
     def by_lookup(self, lookups: Sequence[str]) -> dict[str, tuple[str, str]]:
         """lookup -> (key_id, secret hex) for the lookups that have a key."""
