@@ -52,11 +52,15 @@ class ErasureCommands:
         event = self.mapper.to_domain_event(first[0])  # type: ignore[attr-defined]
         return str(getattr(event, "from_digest", "")) or None
 
+    def check_may_migrate(self) -> None:
+        """A migration reads and rewrites every person's data: admins only (as erasing)."""
+        self._authorize("erase")  # type: ignore[attr-defined]
+
     def migrate_to(self, destination: Any, progress: Callable[[int], None] | None = None) -> Any:
-        """Write this ledger's events into the empty `destination`, personal data encrypted."""
+        """Write this ledger's events into the empty `destination`, personal data encrypted (the
+        caller checked `check_may_migrate` before authenticating on the destination)."""
         from ledger.storage.migration import encrypt_personal_data
 
-        self._authorize("erase")  # type: ignore[attr-defined]  # reading every person's data: admins
         return encrypt_personal_data(self, destination, progress)
 
     def erase(

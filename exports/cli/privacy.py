@@ -50,6 +50,7 @@ def migrate(encrypt: bool, destination: str) -> None:
     if not encrypt:
         raise click.UsageError("say which migration: --encrypt-personal-data")
     source = session().app
+    source.check_may_migrate()
     target = open_ledger(destination)
     if str(getattr(target.storage, "sqlite_path", "")) and target.storage.sqlite_path == source.storage.sqlite_path:
         raise click.UsageError("the destination is the ledger itself")
