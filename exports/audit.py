@@ -253,6 +253,14 @@ def sentence(kind: str, who: str, slug: str, data: dict[str, Any], actor: str = 
         return f"{who} unmuted mail to {person}"
     if kind.startswith(("Series", "Occurrence")):
         return series_sentence(kind, who, slug, data)
+    if kind == "PersonErased":
+        count = len(data.get("key_ids") or ())
+        return f"{who} erased a person's personal data ({count} key{'s' if count != 1 else ''})" + _reason(data)
+    if kind == "Migrated":
+        return (
+            f"{who} started this ledger from a ledger of {data['from_events']} events"
+            f" whose head was {data['from_digest']} ({data['change']})"
+        )
     if kind == "NotesEdited":
         section = str(data["section"])
         where = "the general notes" if section == "general" else f"the notes of topic {section.removeprefix('topic-')}"

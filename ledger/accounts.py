@@ -149,6 +149,16 @@ class Directory(Aggregate):
     def _unmute(self, person_key: str, person: str) -> None:
         self.muted.pop(person_key, None)
 
+    # ----- erasure ----------------------------------------------------------------------------
+
+    def record_erasure(self, key_ids: list[str], reason: str) -> None:
+        """An erasure: the ids of the destroyed person keys and why (never whose, never their data)."""
+        self._erase(key_ids=key_ids, reason=reason)
+
+    @event("PersonErased", topic=f"{DIRECTORY_TOPIC}.PersonErased")
+    def _erase(self, key_ids: list[str], reason: str) -> None:
+        self.erased: list[str] = [*getattr(self, "erased", []), *key_ids]
+
 
 def acts_as_self(account: Account, person: str, email: str | None = None) -> bool:
     """Whether a named person (and email, when the entry has one) is the account's own person.

@@ -18,6 +18,7 @@ from ledger.accounts import DIRECTORY_ID, Directory
 from ledger.agenda import Agenda
 from ledger.attendance import Roster
 from ledger.chain import Digest, verify_ledger
+from ledger.erasure import ErasureCommands
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
 from ledger.importing import ImportCommands
 from ledger.kinds import ACTIONS
@@ -66,7 +67,9 @@ DIRECTORY_STREAM = DIRECTORY_ID.hex  # the stream of accounts and admins, as the
 SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snapshot
 
 
-class Ledger(SeriesCommands, NotesCommands, ImportCommands, AccessCommands, MuteCommands, Application[UUID]):
+class Ledger(
+    SeriesCommands, NotesCommands, ImportCommands, AccessCommands, MuteCommands, ErasureCommands, Application[UUID]
+):
     """Meetings and series as event streams, one stream per meeting, series and started occurrence."""
 
     name = "Ledger"
@@ -82,6 +85,7 @@ class Ledger(SeriesCommands, NotesCommands, ImportCommands, AccessCommands, Mute
     def construct_transcoder(self) -> LedgerTranscoder:
         transcoder = LedgerTranscoder()
         self.register_transcodings(transcoder)
+        transcoder.keyring = self.keyring
         return transcoder
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
@@ -113,6 +117,7 @@ class Ledger(SeriesCommands, NotesCommands, ImportCommands, AccessCommands, Mute
         return Storage(self)
 
     def _save(self, meeting: Meeting | Directory, summary: str) -> Saved:
+        self.mapper.reset()  # type: ignore[attr-defined,unused-ignore]  # notes lines' authors are read anew
         with appending():
             recordings = self.save(meeting)
         if recordings and isinstance(meeting, Meeting):  # the directory is small: always replayed

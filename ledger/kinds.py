@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.accounts import DIRECTORY_TOPIC, Directory
+from ledger.lineage import LINEAGE_TOPIC, Lineage
 from ledger.meeting import TOPIC_PREFIX, Meeting
 from ledger.series import SERIES_TOPIC, Series
 
@@ -51,6 +52,9 @@ _ACTIONS = {
     "AdminRevoked": "admin-revoked",
     "Muted": "muted",
     "Unmuted": "unmuted",
+    "PersonErased": "erased",
+    # The first event of a ledger written by `meetings migrate` (its own one-event stream).
+    "Migrated": "migrated",
 }
 
 
@@ -69,6 +73,7 @@ def _registered() -> dict[str, Kind]:
         (Meeting, TOPIC_PREFIX),
         (Series, SERIES_TOPIC),
         (Directory, DIRECTORY_TOPIC),
+        (Lineage, LINEAGE_TOPIC),
     )
     for aggregate, prefix in aggregates:
         for name, value in vars(aggregate).items():

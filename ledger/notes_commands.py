@@ -10,6 +10,7 @@ import orjson
 from ledger import text
 from ledger.errors import NotFoundError
 from ledger.meeting import TOPIC_PREFIX, Meeting
+from ledger.privacy import reveal
 
 if TYPE_CHECKING:
     from ledger.application import Saved
@@ -26,6 +27,7 @@ class NotesCommands:
         def storage(self) -> Storage: ...
 
     _revision_texts: dict[tuple[Any, str, int], str]
+    keyring: Any
     _update: Callable[..., Saved]
 
     def _notes_history(self, meeting: Meeting) -> Callable[[str, int], str]:
@@ -39,7 +41,7 @@ class NotesCommands:
         if key not in self._revision_texts:
             topic = f"{TOPIC_PREFIX}.NotesEdited"
             for state in self.storage.select_states(meeting.id, topic, meeting.version):
-                edited = orjson.loads(state)  # plain fields only: no custom types to revive
+                edited = reveal(orjson.loads(state), self.keyring)  # decrypted; plain fields only, no custom types
                 if edited["section"] == section and edited["revision"] == revision:
                     self._revision_texts[key] = str(edited["text"])
                     break

@@ -13,6 +13,8 @@ from typing import Any
 import orjson
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
+from ledger.privacy import reveal
+
 
 class AsDict(Transcoding):
     """A value class stored through its to_dict/from_dict, whose dict is plain JSON.
@@ -41,8 +43,13 @@ class LedgerTranscoder(JSONTranscoder):
     capacities (ledger/text.py, ledger/application.py), so neither can occur.
     """
 
+    keyring: Any = None  # ledger.privacy.Keyring: set by the application
+
     def decode(self, data: bytes) -> Any:
-        return self._revive(orjson.loads(data))
+        loaded = orjson.loads(data)
+        if isinstance(loaded, dict):
+            reveal(loaded, self.keyring)  # personal data in plaintext, or "[erased]"
+        return self._revive(loaded)
 
     def _revive(self, value: Any) -> Any:
         # What eventsourcing's object hook does, bottom-up, for every object and array.

@@ -15,6 +15,7 @@ import orjson
 from ledger import text
 from ledger.chain import FIRST
 from ledger.meeting import TOPIC_PREFIX, Meeting
+from ledger.privacy import reveal, reveal_all
 
 _PREFIX = TOPIC_PREFIX + "."
 _LEDGER = "meeting-ledger:"
@@ -44,9 +45,17 @@ class LedgerEvent(NamedTuple):
         return str(self.data.get("actor", ""))
 
 
-def decode(position: int, originator_id: Any, version: int, topic: str, state: bytes | memoryview) -> LedgerEvent:
-    meeting_id = originator_id.hex if isinstance(originator_id, UUID) else str(originator_id).replace("-", "").lower()
-    return LedgerEvent(position, meeting_id, version, kind_of(topic), orjson.loads(state))
+def decode(
+    position: int, originator_id: Any, version: int, topic: str, state: bytes | memoryview, keyring: Any = None
+) -> LedgerEvent:
+    """One stored row as an event, its personal data decrypted with `keyring` (ledger/privacy.py)."""
+    return LedgerEvent(
+        position, _meeting_id(originator_id), version, kind_of(topic), reveal(orjson.loads(state), keyring)
+    )
+
+
+def _meeting_id(originator_id: Any) -> str:
+    return originator_id.hex if isinstance(originator_id, UUID) else str(originator_id).replace("-", "").lower()
 
 
 def kind_of(topic: str) -> str:
@@ -58,7 +67,7 @@ def kind_of(topic: str) -> str:
     return topic
 
 
-def decode_rows(rows: list[Any]) -> list[LedgerEvent]:
+def decode_rows(rows: list[Any], keyring: Any = None) -> list[LedgerEvent]:
     """`decode` over rows with position, originator_id, originator_version, topic and state.
 
     The same as calling `decode` per row, inlined: a rebuild decodes every stored event.
@@ -66,6 +75,7 @@ def decode_rows(rows: list[Any]) -> list[LedgerEvent]:
     if not rows:
         return []
     loads, cut, new = orjson.loads, len(_PREFIX), LedgerEvent
+    states = reveal_all([loads(r["state"]) for r in rows], keyring)  # one key query per batch
     if isinstance(rows[0]["originator_id"], str) and all(r["topic"].startswith(_PREFIX) for r in rows):
         return [
             new(
@@ -73,11 +83,14 @@ def decode_rows(rows: list[Any]) -> list[LedgerEvent]:
                 r["originator_id"].replace("-", "").lower(),
                 r["originator_version"],
                 r["topic"][cut:],
-                loads(r["state"]),
+                state,
             )
-            for r in rows
+            for r, state in zip(rows, states, strict=True)
         ]
-    return [decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in rows]
+    return [
+        LedgerEvent(r["position"], _meeting_id(r["originator_id"]), r["originator_version"], kind_of(r["topic"]), state)
+        for r, state in zip(rows, states, strict=True)
+    ]
 
 
 STREAM_BATCH = 1_000
@@ -93,7 +106,7 @@ def stream_events(app: Any, meeting_id: str | None = None, batch: int = STREAM_B
 
     Memory stays flat however long the ledger is: the audit writes each batch out as it reads.
     """
-    storage = app.storage
+    storage, keyring = app.storage, app.keyring
     after = FIRST - 1 if meeting_id is None else -1  # a forger may slip a row in before position 1
     while True:
         if meeting_id is None:
@@ -102,6 +115,5 @@ def stream_events(app: Any, meeting_id: str | None = None, batch: int = STREAM_B
             rows = storage.batches(lambda cursor, after=after: storage.select_stream(cursor, meeting_id, after, batch))
         if not rows:
             return
-        for r in rows:
-            yield decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"])
+        yield from decode_rows(rows, keyring)
         after = rows[-1]["position"] if meeting_id is None else rows[-1]["originator_version"]

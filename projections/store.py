@@ -72,6 +72,7 @@ class ReadStore:
 
     def __init__(self, app: Any) -> None:
         self.storage = app.storage
+        self.keyring = app.keyring
         self._watch: Any = None
         self._watch_lock = threading.Lock()
         self._ensure_tables()
@@ -118,7 +119,7 @@ class ReadStore:
     # ----- events ------------------------------------------------------------------------
 
     def _select_events(self, cursor: Any, after: int, limit: int) -> list[LedgerEvent]:
-        return decode_rows(self.storage.select_events(cursor, after, limit))
+        return decode_rows(self.storage.select_events(cursor, after, limit), self.keyring)
 
     def change_counter(self) -> int | None:
         """A number that changes whenever another connection commits to the database.
@@ -142,7 +143,8 @@ class ReadStore:
         with self.transaction(write=False) as cursor:
             rows = self.storage.select_stream(cursor, meeting_id, -1)
         return [
-            decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"]) for r in rows
+            decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"], self.keyring)
+            for r in rows
         ]
 
     # ----- positions and documents -------------------------------------------------------------
@@ -320,6 +322,30 @@ class ReadStore:
             seen += len(events)
             if progress is not None:
                 progress(len(events))
+
+    def rewrite(self, models: Sequence[ReadModel], meeting_ids: Sequence[str]) -> None:
+        """Rebuild these meetings' documents from their events (after an erasure: the stored
+        documents hold plain text that the events no longer give), leaving every other document
+        and every position as it is."""
+        self.catch_up(models)
+        with self.transaction(write=True) as cursor:
+            self._lock(cursor)
+            positions = self.positions(cursor)
+            for meeting_id in meeting_ids:
+                rows = self.storage.select_stream(cursor, meeting_id, -1)
+                events = [
+                    decode(
+                        r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"], self.keyring
+                    )
+                    for r in rows
+                ]
+                for model in models:
+                    upto = positions.get(model.name, (0, model.version))[0]
+                    state: Any = None
+                    for event in events:
+                        if event.position <= upto and event.kind in model.kinds and model.key(event) == meeting_id:
+                            state = model.apply(state, event)
+                    self._put(cursor, model.name, {meeting_id: None if state is None else model.dump(state)})
 
     def reset(self, models: Sequence[ReadModel]) -> None:
         """Forget the models' documents so the next catch-up rebuilds them from the first event."""

@@ -107,6 +107,7 @@ def test_a_copy_there_and_back_keeps_the_head_digest_and_the_tokens(
 def test_a_tampered_ledger_is_not_copied_unless_forced(cli: Cli, other_backend: Database) -> None:
     from tests.test_verify import Raw
 
+    cli.env["MEETINGS_PLAINTEXT_EVENTS"] = "1"  # the forgery edits a known name in the stored bytes
     cli.ok("new", "c", "--title", "C", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC")
     cli.ok("signup", "c", "Ann")
     raw = Raw(cli.db)

@@ -18,6 +18,15 @@ import pytest
 from tests.conftest import Cli, Database, Result
 from tests.test_verify import Raw
 
+
+@pytest.fixture(autouse=True)
+def plain_personal_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests forge stored events by editing known bytes ("Derek Carr"), so the ledgers they
+    build store personal data in plain text, as before encryption; the chain is the same either way
+    (tests/test_privacy.py covers encrypted ledgers)."""
+    monkeypatch.setenv("MEETINGS_PLAINTEXT_EVENTS", "1")
+
+
 SLUG = "sig-node-f2f-2016"
 VIDEO = "https://meet.example.org/sig-node"
 READS = (("show", SLUG), ("attendees", SLUG), ("agenda", SLUG), ("audit", SLUG), ("list",))

@@ -161,6 +161,10 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
                 f"the history does not extend {expected}: there is no event at position "
                 f"{expected.position} any more (removed)"
             )
+        if problem is not None and app.migrated_from() == str(expected):
+            # The ledger was migrated from one whose head was that digest (its first event says so).
+            problem = None
+            data.update(extends=True, migrated_from=str(expected))
         data["ok"] = problem is None
     deep_line = ""
     if deep and result.broken is not None:
@@ -191,7 +195,11 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
     if head_only:
         click.echo(str(result.head))
         return
-    if expected is not None:
+    if expected is not None and "migrated_from" in data:
+        click.echo(
+            f"ok: {result.count} events continue the migrated ledger whose head was {expected}, head {result.head}"
+        )
+    elif expected is not None:
         click.echo(f"ok: {result.count} events extend {expected}, head {result.head}")
     else:
         click.echo(f"ok: {result.count} events, head {result.head}")

@@ -142,6 +142,8 @@ COMMANDS: dict[str, str] = {
     "verify": "exports.cli.audit:verify",
     "rebuild": "exports.cli.admin:rebuild",
     "copy": "exports.cli.admin:copy_ledger",
+    "erase": "exports.cli.privacy:erase",
+    "migrate": "exports.cli.privacy:migrate",
     "account": "exports.cli.accounts:account",
     "admin": "exports.cli.accounts:admin",
     "organizers": "exports.cli.accounts:organizers",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, NamedTuple, TypeVar
 
 from eventsourcing.persistence import IntegrityError, OperationalError, PersistenceError
@@ -43,6 +44,18 @@ ACCOUNT_CREDENTIALS = SideTable(
     " token_hash TEXT PRIMARY KEY, account TEXT NOT NULL, kind TEXT NOT NULL,"
     " issued_at TEXT NOT NULL, expires_at TEXT, used_at TEXT)",
 )
+# One AES-256 key per person (ledger/privacy.py). Outside the chain, so destroying a row erases
+# that person's data from every event without touching a sealed byte. `lookup` is the SHA-256 of
+# the person's identity (their email when given, else their normalised name): it finds the key
+# of a person at sign-up and at erasure, and goes with the row when the key is destroyed; the
+# events name only the random `key_id`. The keys live in the ledger's own database on both
+# backends (see README "Personal data"): a copy, a backup or a moved SQLite file keeps working.
+PERSON_KEYS = SideTable(
+    "person_keys",
+    ("key_id", "lookup", "secret", "created_at"),
+    "CREATE TABLE IF NOT EXISTS {p}person_keys ("
+    " key_id TEXT PRIMARY KEY, lookup TEXT NOT NULL UNIQUE, secret TEXT NOT NULL, created_at TEXT NOT NULL)",
+)
 NOTIFY_OUTBOX = SideTable(
     "notify_outbox",
     (
@@ -75,7 +88,7 @@ NOTIFY_SETTINGS = SideTable(
 # Every side table. Snapshots and read models are not here: they are rebuilt from the events.
 # The notifier's outbox is derived from the events too, but its "sent" marks are not: copied, so
 # a copied ledger's notifier does not mail everyone again.
-SIDE_TABLES: tuple[SideTable, ...] = (FEED_TOKENS, ACCOUNT_CREDENTIALS, NOTIFY_OUTBOX, NOTIFY_SETTINGS)
+SIDE_TABLES: tuple[SideTable, ...] = (FEED_TOKENS, ACCOUNT_CREDENTIALS, PERSON_KEYS, NOTIFY_OUTBOX, NOTIFY_SETTINGS)
 
 
 class WriteConflict(Exception):
@@ -115,6 +128,7 @@ class Storage:
     """The ledger's database as the read side, the audit and the command layer need it."""
 
     def __init__(self, app: Any) -> None:
+        self.active: ContextVar[Any] = ContextVar(f"storage-cursor-{id(self)}", default=None)
         self.recorder = app.recorder
         self._snapshot_recorder = app.snapshots.recorder if app.snapshots is not None else None
         self._datastore = app.recorder.datastore
@@ -129,6 +143,8 @@ class Storage:
             self.prefix = ""
             self.events = app.recorder.events_table_name
             self.position = "rowid"
+        recorder = self._snapshot_recorder
+        self.snapshots_table = None if recorder is None else f"{self.prefix}{recorder.events_table_name}"
 
     # ----- SQL --------------------------------------------------------------------------------
 
@@ -157,17 +173,36 @@ class Storage:
             if write and not self.postgres:
                 with self._datastore.get_connection(commit=True) as connection, connection.cursor() as cursor:
                     cursor.execute("BEGIN IMMEDIATE")
+                    token = self.active.set(cursor)
                     try:
                         yield cursor
                     except BaseException:
                         connection.rollback()
                         raise
+                    finally:
+                        self.active.reset(token)
                     connection.commit()
             else:
                 with self._datastore.transaction(commit=write) as cursor:
-                    yield cursor
+                    token = self.active.set(cursor)
+                    try:
+                        yield cursor
+                    finally:
+                        self.active.reset(token)
         except (PersistenceError, sqlite3.Error) as error:
             raise storage_error(error) from None
+
+    @contextmanager
+    def reading(self) -> Iterator[Any]:
+        """A cursor to read with: the transaction this context is already in (a read model's
+        catch-up decrypting what it folds), else a short one of its own. A second transaction
+        opened inside the first would wait for a pooled connection the first one holds."""
+        cursor = self.active.get()
+        if cursor is not None:
+            yield cursor
+            return
+        with self.transaction(write=False) as cursor:
+            yield cursor
 
     # ----- events -----------------------------------------------------------------------------
 
@@ -230,6 +265,15 @@ class Storage:
             if row and row["ok"]:
                 return
         cursor.execute(self.sql(table.create))
+
+    def has_table(self, table: SideTable) -> bool:
+        with self.reading() as cursor:
+            if self.postgres:
+                cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{self.prefix}{table.name}",))
+            else:
+                cursor.execute("SELECT count(*) > 0 AS ok FROM sqlite_master WHERE name = ?", (table.name,))
+            row = cursor.fetchone()
+        return bool(row and row["ok"])
 
     def side_rows(self, table: SideTable) -> list[tuple[Any, ...]]:
         """Every row of a side table (none when it was never created)."""

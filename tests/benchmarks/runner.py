@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.benchmarks import bars, processes, series, web
+from tests.benchmarks import bars, privacy, processes, series, web
 from tests.benchmarks.table import Row, render, write_json
 
 CACHE = Path(__file__).resolve().parents[2] / ".bench-cache"
@@ -138,6 +138,12 @@ def main(argv: list[str] | None = None) -> int:
             [("10a", "series feed"), ("10b", "series page"), ("10c", "occurrence load")],
             lambda: series.bar_series(ctx),
         )
+        attempt(
+            "bar 11: personal data encrypted",
+            [("11a", "privacy attendees"), ("11b", "privacy page"), ("11c", "privacy feed")],
+            lambda: privacy.bar_encrypted_reads(ctx),
+        )
+        attempt("bar 11: erasure", [("11d", "privacy erase")], lambda: [privacy.bar_erase(ctx)])
         attempt(
             "bar 8: a million events",
             [("8", "memory at a million events")],

@@ -121,5 +121,20 @@ class SealedSQLiteFactory(sqlite.SQLiteFactory):
 
     application_recorder_class = SealedSQLiteApplicationRecorder
 
+    def __init__(self, env: Any) -> None:
+        super().__init__(env)
+        # Every connection deletes with secure_delete: the pages a deleted or rewritten row
+        # leaves (a destroyed person key, an old snapshot or read-model document holding an
+        # erased person's name) are zeroed rather than left readable in the file's free list.
+        pool = self.datastore.pool
+        create = pool._create_connection
+
+        def create_secure() -> Any:
+            connection = create()
+            connection._sqlite_conn.execute("PRAGMA secure_delete = ON")
+            return connection
+
+        pool._create_connection = create_secure  # type: ignore[method-assign]
+
 
 Factory = SealedSQLiteFactory
