@@ -31,20 +31,12 @@ def import_markdown(
     importer cannot understand are listed on stderr with their line numbers and left out.
     """
     import json
-    from pathlib import Path
 
     from exports.pages.parser import parse_page
     from exports.pages.plan import ImportOptions, import_page
     from ledger.errors import LedgerError
 
-    if source == "-":
-        page_text, source_name = sys.stdin.read(), None
-    else:
-        try:
-            page_text = Path(source).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            fail(f"cannot read {source}: {error}", 2)
-        source_name = Path(source).name
+    page_text, source_name = read_page(source)
     page = parse_page(page_text)
     options = ImportOptions(slug=slug, title=title, start=start, end=end, zone=zone, source_name=source_name)
     app = session().app  # sets the acting person before any event is made
@@ -73,6 +65,31 @@ def import_markdown(
     else:
         left_out = f"; {len(imported.problems)} part(s) left out (see above)" if imported.problems else ""
         click.echo(f"Imported {imported.slug} ({imported.events} events){left_out}.")
+
+
+def read_page(source: str) -> tuple[str, str | None]:
+    """The page's text and file name; a page over the size limit is refused before it is read whole."""
+    from pathlib import Path
+
+    from exports.pages.lines import PAGE_MAX_BYTES, check_page_size
+    from ledger.errors import BadInputError
+
+    try:
+        if source == "-":
+            data, name = sys.stdin.buffer.read(PAGE_MAX_BYTES + 1), None
+        else:
+            path = Path(source)
+            with path.open("rb") as handle:
+                data = handle.read(PAGE_MAX_BYTES + 1)
+            name = path.name
+        check_page_size(len(data))
+        text = data.decode("utf-8")
+    except BadInputError as error:
+        fail(str(error), 2)
+    except (OSError, UnicodeDecodeError) as error:
+        fail(f"cannot read {source}: {error}", 2)
+    # Read as a text file is: universal newlines.
+    return text.replace("\r\n", "\n").replace("\r", "\n"), name
 
 
 @click.command("markdown")
