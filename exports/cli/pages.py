@@ -45,22 +45,12 @@ def import_markdown(
     importer cannot understand are listed on stderr with their line numbers and left out.
     """
     import json
-    from pathlib import Path
 
     from exports.pages.parser import parse_page
     from exports.pages.plan import ImportOptions, import_page
     from ledger.errors import LedgerError
 
-    if source == "-":
-        page_text, source_name = sys.stdin.read(), None
-    else:
-        try:
-            page_text = Path(source).read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            fail(f"cannot read {source}: it is not UTF-8 text", 2)
-        except OSError as error:
-            fail(f"cannot read {source}: {os_error_text(error)}", 2)
-        source_name = Path(source).name
+    page_text, source_name = read_page(source)
     page = parse_page(page_text)
     options = ImportOptions(slug=slug, title=title, start=start, end=end, zone=zone, source_name=source_name)
     app = session().app  # sets the acting person before any event is made
@@ -111,6 +101,33 @@ def _already_there(page: Any, options: Any) -> bool:
     else:
         click.echo(f"{slug} is in the ledger already; nothing imported (--skip-existing).")
     return True
+
+
+def read_page(source: str) -> tuple[str, str | None]:
+    """The page's text and file name; a page over the size limit is refused before it is read whole."""
+    from pathlib import Path
+
+    from exports.pages.lines import PAGE_MAX_BYTES, check_page_size
+    from ledger.errors import BadInputError
+
+    try:
+        if source == "-":
+            data, name = sys.stdin.buffer.read(PAGE_MAX_BYTES + 1), None
+        else:
+            path = Path(source)
+            with path.open("rb") as handle:
+                data = handle.read(PAGE_MAX_BYTES + 1)
+            name = path.name
+        check_page_size(len(data))
+        text = data.decode("utf-8")
+    except BadInputError as error:
+        fail(str(error), 2)
+    except UnicodeDecodeError:
+        fail(f"cannot read {source}: it is not UTF-8 text", 2)
+    except OSError as error:
+        fail(f"cannot read {source}: {os_error_text(error)}", 2)
+    # Read as a text file is: universal newlines.
+    return text.replace("\r\n", "\n").replace("\r", "\n"), name
 
 
 @click.command("markdown")

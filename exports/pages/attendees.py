@@ -35,7 +35,7 @@ class AttendeeReading(PageReading):
             self.default_mode = heading_mode(stripped)  # "In-person:" and "Virtual Attendees:" open their lists
             return
         limit = _LIMIT.search(line.text)
-        if limit and re.search(r"^\s*[\[(]?\s*(limit|capacity|max)", line.text, re.IGNORECASE):
+        if limit and re.search(r"^\s*+[\[(]?\s*+(limit|capacity|max)", line.text, re.IGNORECASE):
             self.page.limit = int(limit.group(1))
             return
         row = _TABLE_ROW.match(line.text)
@@ -83,7 +83,7 @@ class AttendeeReading(PageReading):
         if not marks:
             remark = ""
             separator = _REMARK_SEPARATOR.search(text)
-            aside = re.match(r"^([^()]+?)\s*\(([^()]+)\)$", text)
+            aside = re.match(r"^([^()]*[^()\s])\s*\(([^()]+)\)$", text)
             if aside and looks_like_name(aside.group(1)):
                 names, remark = [aside.group(1)], aside.group(2).strip()  # "Léonie Watson (chair)"
             elif separator and looks_like_name(text[: separator.start()]):

@@ -6,6 +6,17 @@ import html
 import re
 from dataclasses import dataclass
 
+from ledger.errors import BadInputError
+
+# The largest page read: reading is linear in the page's size, and a meeting's page, notes included, fits well within.
+PAGE_MAX_BYTES = 2_000_000
+
+
+def check_page_size(size: int) -> None:
+    """Refuse a page over the limit before reading it (bad input: one line, nothing written)."""
+    if size > PAGE_MAX_BYTES:
+        raise BadInputError(f"the page is {size} bytes long; the limit is {PAGE_MAX_BYTES} bytes (2 MB)")
+
 
 @dataclass
 class Line:
@@ -17,7 +28,7 @@ class Line:
 
 
 _TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)(?:\s[^<>]*)?/?>")
-_HEADING_TAG = re.compile(r"<h([1-6])(?:\s[^<>]*)?>(.*?)</h\1\s*>", re.IGNORECASE)
+_HEADING_TAG = re.compile(r"<h([1-6])(?:\s[^<>]*)?>((?:[^<]|<(?!/?h[1-6]))*?)</h\1\s*>", re.IGNORECASE)
 _LINK_TAG = re.compile(r"<a\s[^<>]*?href\s*=\s*[\"']([^\"'<>]*)[\"'][^<>]*>(.*?)</a\s*>", re.IGNORECASE)
 
 
@@ -93,18 +104,30 @@ def split_lines(text: str) -> list[Line]:
     return lines
 
 
+# A link's text and address stop at the next bracket of their kind: a line of '![' or '](' is read in one pass.
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\(([^()\s]*)\)")
+
+
+_AUTOLINK = re.compile(r"<((?:https?://|mailto:)[^<>\s]+)>")
+_STAR = re.compile(r"(?<![\w*])\*(?=\S)([^*]*?)(?<=\S)\*(?![\w*])")
+_UNDERSCORE = re.compile(r"(?<![\w_])_(?=\S)([^_]*?)(?<=\S)_(?![\w_])")
+_MARKUP = frozenset("[<*_`~")
+
+
 def inline_text(text: str) -> str:
     """Markdown emphasis, links and code marks removed: the words a reader sees."""
-    text = re.sub(r"!?\[([^\]]*)\]\(([^)\s]*)\)", r"\1", text)
-    text = re.sub(r"<((?:https?://|mailto:)[^<>\s]+)>", r"\1", text)
+    if not _MARKUP.intersection(text):
+        return " ".join(text.split())
+    text = _LINK.sub(r"\1", text)
+    text = _AUTOLINK.sub(r"\1", text)
     text = text.replace("**", "").replace("__", "").replace("~~", "").replace("`", "")
-    text = re.sub(r"(?<![\w*])\*(?=\S)([^*]*?)(?<=\S)\*(?![\w*])", r"\1", text)
-    text = re.sub(r"(?<![\w_])_(?=\S)([^_]*?)(?<=\S)_(?![\w_])", r"\1", text)
+    text = _STAR.sub(r"\1", text)
+    text = _UNDERSCORE.sub(r"\1", text)
     return " ".join(text.split())
 
 
 _LIST_ITEM = re.compile(r"^(\s*)([-*+•]|\d{1,3}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))(?:\s+(.*))?$")
 _INNER_MARKER = re.compile(r"^(\d{1,3}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))(?:\s+(.*))?$")
 _TABLE_ROW = re.compile(r"^\s*\|(.*)$")
-_TABLE_RULE = re.compile(r"^\s*\|?\s*:?-{2,}:?\s*(\|\s*:?-{2,}:?\s*)*\|?\s*$")
+_TABLE_RULE = re.compile(r"^\s*+\|?\s*+:?-{2,}+:?\s*+(?:\|\s*+:?-{2,}+:?\s*+)*+\|?\s*+$")
 _RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")

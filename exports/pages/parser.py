@@ -354,13 +354,17 @@ def looks_like_title(text: str) -> bool:
 
 def _trim_block(text: str) -> str:
     lines = text.split("\n")
-    while lines and (not lines[0].strip() or _RULE.match(lines[0])):
-        lines.pop(0)
-    while lines and (not lines[-1].strip() or _RULE.match(lines[-1])):
-        lines.pop()
-    return "\n".join(lines)
+    first, last = 0, len(lines)
+    while first < last and (not lines[first].strip() or _RULE.match(lines[first])):
+        first += 1
+    while last > first and (not lines[last - 1].strip() or _RULE.match(lines[last - 1])):
+        last -= 1
+    return "\n".join(lines[first:last])
 
 
 def parse_page(text: str) -> ParsedPage:
-    """Read a meeting page. Never raises; what it cannot read is in `problems`."""
+    """Read a meeting page in time linear in its length. Never raises; what it cannot read is in `problems`.
+
+    The caller refuses a page over `PAGE_MAX_BYTES` first (`check_page_size`).
+    """
     return _Parser(text).run()

@@ -45,7 +45,11 @@ NOT_ATTENDING_WORDS = {"no", "n", "regrets", "not attending", "cannot attend", "
 MAX_NAME_WORDS = 6
 MAX_NAME_CHARS = 120
 
-_EMAIL = re.compile(r"<?([^@\s<>\"',;:()\[\]\\]+@[^@\s<>\"',;:()\[\]\\]+\.[A-Za-z0-9-]{2,})>?")
+# An address starts where a run of its characters starts (the look-behind), so a long word is tried once, not at
+# every letter.
+_EMAIL = re.compile(
+    r"<?(?<![^@\s<>\"',;:()\[\]\\])([^@\s<>\"',;:()\[\]\\]+@[^@\s<>\"',;:()\[\]\\]+\.[A-Za-z0-9-]{2,})>?"
+)
 
 
 def mode_of(word: str) -> str | None:
@@ -120,8 +124,10 @@ def looks_like_name(text: str) -> bool:
     )
 
 
-_NAME_SEPARATORS = re.compile(r"\s*(?:,|;|\s&\s|\band\b|\s/\s)\s*")
-_REMARK_SEPARATOR = re.compile(r"\s+[-–—]+\s+|:\s+")
+# A run of spaces is tried once, from its start (the look-behind), and taken whole (the possessive `*+`): no
+# pattern here re-scans the same spaces from every position.
+_NAME_SEPARATORS = re.compile(r"(?<!\s)\s*+(?:,|;|(?<=\s)&(?=\s)|\band\b|(?<=\s)/(?=\s))\s*+")
+_REMARK_SEPARATOR = re.compile(r"(?<!\s)\s++[-–—]+\s+|:\s+")
 
 
 def _strip_separators(text: str) -> str:

@@ -66,7 +66,7 @@ def slugify(value: str) -> str:
     return words.strip("-._")
 
 
-def choose_slug(page: ParsedPage, options: ImportOptions) -> str:
+def choose_slug(page: ParsedPage, options: ImportOptions) -> str | None:
     if options.slug:
         return options.slug
     # A wiki page's file name is how the group already refers to the meeting.
@@ -75,20 +75,26 @@ def choose_slug(page: ParsedPage, options: ImportOptions) -> str:
             derived = slugify(re.sub(r"\.(md|markdown|txt|wiki|html?)$", "", candidate, flags=re.IGNORECASE))
             if derived:
                 return derived
-    raise BadInputError("cannot derive a slug from the page; give --slug")
+    return None
 
 
-def choose_time(page: ParsedPage, options: ImportOptions) -> tuple[str, str, str]:
-    """Local start, local end and zone, from the options or else the page."""
+def choose_time(page: ParsedPage, options: ImportOptions) -> tuple[str, str, str] | list[tuple[str, str]]:
+    """Local start, local end and zone, from the options or else the page; else what is missing and what to pass."""
     if (options.start is None) != (options.end is None):
         raise BadInputError("give both --start and --end")
+    missing: list[tuple[str, str]] = []
     zone = options.zone or page.zone
     if zone is None:
-        raise BadInputError("the page gives no time zone; give --tz")
+        missing.append(("time zone", "--tz"))
     if options.start is not None and options.end is not None:
-        return options.start, options.end, zone
-    if page.start_date is None or page.start_time is None or page.end_time is None:
-        raise BadInputError("the page gives no complete meeting time; give --start and --end")
+        return (options.start, options.end, zone) if zone else missing
+    if page.start_date is None:
+        missing.append(("date", "--start and --end"))
+    elif page.start_time is None or page.end_time is None:
+        what = "start time" if page.start_time is None else "end time"
+        missing.append((what if page.start_time or page.end_time else "start and end times", "--start and --end"))
+    if missing or page.start_date is None or page.start_time is None or page.end_time is None or zone is None:
+        return missing
     start = datetime.combine(page.start_date, page.start_time)
     end = datetime.combine(page.end_date or page.start_date, page.end_time)
     if end <= start and page.end_date is None:
@@ -96,13 +102,42 @@ def choose_time(page: ParsedPage, options: ImportOptions) -> tuple[str, str, str
     return start.isoformat(), end.isoformat(), zone
 
 
+def missing_fields(page: ParsedPage, options: ImportOptions) -> list[tuple[str, str]]:
+    """Every meeting field neither the page nor the options give, with the option that gives it."""
+    missing: list[tuple[str, str]] = []
+    if not (options.title or page.title):
+        missing.append(("title", "--title"))
+    if choose_slug(page, options) is None:
+        missing.append(("slug", "--slug"))
+    timing = choose_time(page, options)
+    if isinstance(timing, list):
+        missing += timing
+    return missing
+
+
+def missing_message(missing: list[tuple[str, str]]) -> str:
+    """One line for all of them: 'the page gives no title, time zone or date; give --title, --tz, --start and --end'."""
+    names = [name for name, _ in missing]
+    flags: list[str] = []
+    for _, flag in missing:
+        for part in flag.split(" and "):
+            if part not in flags:
+                flags.append(part)
+    said = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+    give = flags[0] if len(flags) == 1 else ", ".join(flags[:-1]) + " and " + flags[-1]
+    return f"the page gives no {said}; give {give}"
+
+
 def page_plan(page: ParsedPage, options: ImportOptions) -> PagePlan:
     """The plan a page describes; refuses what no option can fix."""
-    title = options.title or page.title
-    if not title:
-        raise BadInputError("the page has no title; give --title")
-    slug = choose_slug(page, options)
-    start, end, zone = choose_time(page, options)
+    missing = missing_fields(page, options)
+    if missing:
+        raise BadInputError(missing_message(missing))
+    title = options.title or page.title or ""
+    slug = choose_slug(page, options) or ""
+    timing = choose_time(page, options)
+    assert not isinstance(timing, list)
+    start, end, zone = timing
     topics: list[TopicPlan] = []
     topic_lines: list[int] = []
     index_of: dict[tuple[int, int | None], int] = {}

@@ -242,10 +242,14 @@ def season_problem(pieces: SchedulePieces) -> str | None:
     return None
 
 
+SCHEDULE_MAX = 500
+
+
 def parse_schedule(text: str) -> SchedulePieces:
     """Read "11/7/16; 1 pm to 4 pm Pacific Time" or "23 May, 2011, 9am - 6pm PDT (UTC-7)"."""
     pieces = SchedulePieces()
-    cleaned = inline_text(text).replace("−", "-")
+    # A schedule is a phrase: the dates and times of a longer line are in its first sentences.
+    cleaned = inline_text(text[:SCHEDULE_MAX]).replace("−", "-")
     cleaned = re.sub(
         r"\b(mon|tue|tues|wed|thu|thur|thurs|fri|sat|sun)(day|nesday|sday|urday)?\b,?",
         " ",
