@@ -119,6 +119,7 @@ def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True):
             " a write such as 'meetings new' starts a new ledger there)"
         )
     elif not create and _read_only(Path(env["SQLITE_DBNAME"])):
+        _check_owner(Path(env["SQLITE_DBNAME"]))
         env.update(_read_only_env(Path(env["SQLITE_DBNAME"])))
     else:
         created = _prepare_sqlite_file(Path(env["SQLITE_DBNAME"]))
@@ -139,17 +140,11 @@ def _prepare_sqlite_file(path: Path) -> bool:
     belongs to someone else and cannot be written is refused here with one clear line, rather
     than by SQLite's "attempt to write a readonly database" halfway through a command.
     """
-    from ledger.errors import StorageError
 
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.exists():
-        owner = path.stat().st_uid
-        if hasattr(os, "geteuid") and owner != os.geteuid() and not os.access(path, os.W_OK):
-            raise StorageError(
-                f"{path} belongs to OS user {_user_name(owner)}, and you ({_user_name(os.geteuid())}) cannot write it;"
-                " run meetings as its owner, or ask them to copy the ledger for you (meetings copy)"
-            )
+        _check_owner(path)
         return False
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
@@ -158,6 +153,18 @@ def _prepare_sqlite_file(path: Path) -> bool:
     except OSError:
         return False  # an unwritable folder: SQLite's own error, with the read-only hint, says so
     return True
+
+
+def _check_owner(path: Path) -> None:
+    """Someone else's ledger that this process cannot write is refused with one line naming its owner."""
+    from ledger.errors import StorageError
+
+    owner = path.stat().st_uid
+    if hasattr(os, "geteuid") and owner != os.geteuid() and not os.access(path, os.W_OK):
+        raise StorageError(
+            f"{path} belongs to OS user {_user_name(owner)}, and you ({_user_name(os.geteuid())}) cannot write it;"
+            " run meetings as its owner, or ask them to copy the ledger for you (meetings copy)"
+        )
 
 
 def _read_only(path: Path) -> bool:
