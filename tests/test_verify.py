@@ -117,7 +117,8 @@ def test_verify_passes_on_an_untouched_ledger(cli: Cli, seeded: Raw) -> None:
     assert re.fullmatch(r"ok: 8 events, head 8:[0-9a-f]{64}\n", out)
 
 
-def test_an_empty_ledger_verifies(cli: Cli) -> None:
+def test_an_empty_ledger_verifies(cli: Cli, ledger: Ledger) -> None:
+    # `ledger` opens (and so makes) the empty ledger: a read command never creates one itself.
     code, out, _ = verify(cli)
     assert code == 0
     assert out == f"ok: 0 events, head 0:{'0' * 64}\n"

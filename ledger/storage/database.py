@@ -176,7 +176,11 @@ def _read_only_env(path: Path) -> dict[str, str]:
     """Open it read-only: SQLite then reads the file and its -wal without writing either."""
     from urllib.parse import quote
 
-    return {"SQLITE_DBNAME": f"file:{quote(str(path.absolute()))}?mode=ro", "CREATE_TABLE": "n"}
+    wal = path.with_name(path.name + "-wal")
+    # With events still in a -wal file SQLite must read it (mode=ro); without one, nothing can change the
+    # file while it is read-only, and `immutable` lets SQLite read it without making a -shm file beside it.
+    mode = "mode=ro" if wal.exists() and wal.stat().st_size else "immutable=1"
+    return {"SQLITE_DBNAME": f"file:{quote(str(path.absolute()))}?{mode}", "CREATE_TABLE": "n"}
 
 
 def _user_name(uid: int) -> str:
