@@ -17,16 +17,7 @@ import pytest
 from ledger import chain
 from ledger.application import Ledger
 from tests.conftest import Cli, Database
-from tests.support import acting_for, open_ledger
-
-
-@pytest.fixture(autouse=True)
-def plain_personal_data(monkeypatch: pytest.MonkeyPatch) -> None:
-    """These tests forge stored events by editing known bytes ("Derek Carr"), so the ledgers they
-    build store personal data in plain text, as before encryption; the chain is the same either way
-    (tests/test_privacy.py covers encrypted ledgers)."""
-    monkeypatch.setenv("MEETINGS_PLAINTEXT_EVENTS", "1")
-
+from tests.support import acting_for
 
 SLUG = "sig-node-f2f-2016"
 
@@ -126,8 +117,8 @@ def test_verify_passes_on_an_untouched_ledger(cli: Cli, seeded: Raw) -> None:
     assert re.fullmatch(r"ok: 8 events, head 8:[0-9a-f]{64}\n", out)
 
 
-def test_an_empty_ledger_verifies(cli: Cli) -> None:
-    open_ledger(cli.db.url).close()  # its tables, and no event yet (a read never creates a ledger)
+def test_an_empty_ledger_verifies(cli: Cli, ledger: Ledger) -> None:
+    # `ledger` opens (and so makes) the empty ledger: a read command never creates one itself.
     code, out, _ = verify(cli)
     assert code == 0
     assert out == f"ok: 0 events, head 0:{'0' * 64}\n"

@@ -92,6 +92,9 @@ class LedgerGroup(LazyGroup):
             sys.exit(echo_error(error.format_message(), 2))
         except Exception as error:  # noqa: BLE001 - the edge: no traceback ever reaches a user
             sys.exit(handle_unexpected(error))
+        finally:
+            # Let the session go: its ledger's last connection closes, and SQLite checkpoints its WAL.
+            Session.current = None
 
 
 def handle_unexpected(error: Exception) -> int:

@@ -6,13 +6,9 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from ledger.errors import BadInputError
-
-if TYPE_CHECKING:
-    from ledger.application import Ledger
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -101,7 +97,7 @@ def _postgres(url: str) -> Database:
     )
 
 
-def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True) -> Ledger:
+def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True):
     """Build the Ledger application on the database, creating its tables if needed.
 
     With `create=False` (read commands) a SQLite file that does not exist is refused, not made:
@@ -123,6 +119,7 @@ def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True) 
             " a write such as 'meetings new' starts a new ledger there)"
         )
     elif not create and _read_only(Path(env["SQLITE_DBNAME"])):
+        _check_owner(Path(env["SQLITE_DBNAME"]))
         env.update(_read_only_env(Path(env["SQLITE_DBNAME"])))
     else:
         created = _prepare_sqlite_file(Path(env["SQLITE_DBNAME"]))
@@ -143,17 +140,11 @@ def _prepare_sqlite_file(path: Path) -> bool:
     belongs to someone else and cannot be written is refused here with one clear line, rather
     than by SQLite's "attempt to write a readonly database" halfway through a command.
     """
-    from ledger.errors import StorageError
 
     if not path.parent.exists():
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     if path.exists():
-        owner = path.stat().st_uid
-        if hasattr(os, "geteuid") and owner != os.geteuid() and not os.access(path, os.W_OK):
-            raise StorageError(
-                f"{path} belongs to OS user {_user_name(owner)}, and you ({_user_name(os.geteuid())}) cannot write it;"
-                " run meetings as its owner, or ask them to copy the ledger for you (meetings copy)"
-            )
+        _check_owner(path)
         return False
     try:
         os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
@@ -162,6 +153,18 @@ def _prepare_sqlite_file(path: Path) -> bool:
     except OSError:
         return False  # an unwritable folder: SQLite's own error, with the read-only hint, says so
     return True
+
+
+def _check_owner(path: Path) -> None:
+    """Someone else's ledger that this process cannot write is refused with one line naming its owner."""
+    from ledger.errors import StorageError
+
+    owner = path.stat().st_uid
+    if hasattr(os, "geteuid") and owner != os.geteuid() and not os.access(path, os.W_OK):
+        raise StorageError(
+            f"{path} belongs to OS user {_user_name(owner)}, and you ({_user_name(os.geteuid())}) cannot write it;"
+            " run meetings as its owner, or ask them to copy the ledger for you (meetings copy)"
+        )
 
 
 def _read_only(path: Path) -> bool:
@@ -173,11 +176,11 @@ def _read_only_env(path: Path) -> dict[str, str]:
     """Open it read-only: SQLite then reads the file and its -wal without writing either."""
     from urllib.parse import quote
 
-    # A ledger closed cleanly has no -wal and -shm beside it, and SQLite cannot make the -shm it
-    # needs on read-only media: such a file is opened immutable (nothing can change it there). With
-    # a -wal left over, read-only mode reads it too, so no committed event is missed.
-    immutable = "" if Path(f"{path}-wal").exists() else "&immutable=1"
-    return {"SQLITE_DBNAME": f"file:{quote(str(path.absolute()))}?mode=ro{immutable}", "CREATE_TABLE": "n"}
+    wal = path.with_name(path.name + "-wal")
+    # With events still in a -wal file SQLite must read it (mode=ro); without one, nothing can change the
+    # file while it is read-only, and `immutable` lets SQLite read it without making a -shm file beside it.
+    mode = "mode=ro" if wal.exists() and wal.stat().st_size else "immutable=1"
+    return {"SQLITE_DBNAME": f"file:{quote(str(path.absolute()))}?{mode}", "CREATE_TABLE": "n"}
 
 
 def _user_name(uid: int) -> str:
@@ -199,7 +202,7 @@ def _read_only_hint(database: Database) -> str:
     return ""
 
 
-def _create_postgres_tables(app: Ledger) -> None:
+def _create_postgres_tables(app) -> None:
     """CREATE TABLE IF NOT EXISTS races between processes in PostgreSQL, so serialise it.
 
     The check is one cheap query; only the first process on a new database takes the
@@ -232,7 +235,7 @@ def _create_postgres_tables(app: Ledger) -> None:
         try:
             app.recorder.create_table()
             if app.snapshots is not None:
-                app.snapshots.recorder.create_table()  # type: ignore[attr-defined]  # ours has it
+                app.snapshots.recorder.create_table()
             # Side tables too, so a role without CREATE rights can use a ledger its owner opened once.
             for table in SIDE_TABLES:
                 lock_connection.execute(app.storage.sql(table.create))
