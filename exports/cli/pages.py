@@ -92,6 +92,8 @@ def _already_there(page: Any, options: Any) -> bool:
     from projections import queries
 
     slug = choose_slug(page, options)
+    if slug is None:  # the import names the missing slug with the other missing fields
+        return False
     try:
         queries.meeting(session().store(), slug)
     except NotFoundError:

@@ -6,9 +6,13 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from ledger.errors import BadInputError
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
@@ -97,7 +101,7 @@ def _postgres(url: str) -> Database:
     )
 
 
-def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True):
+def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True) -> Ledger:
     """Build the Ledger application on the database, creating its tables if needed.
 
     With `create=False` (read commands) a SQLite file that does not exist is refused, not made:
@@ -202,7 +206,7 @@ def _read_only_hint(database: Database) -> str:
     return ""
 
 
-def _create_postgres_tables(app) -> None:
+def _create_postgres_tables(app: Ledger) -> None:
     """CREATE TABLE IF NOT EXISTS races between processes in PostgreSQL, so serialise it.
 
     The check is one cheap query; only the first process on a new database takes the
@@ -235,7 +239,7 @@ def _create_postgres_tables(app) -> None:
         try:
             app.recorder.create_table()
             if app.snapshots is not None:
-                app.snapshots.recorder.create_table()
+                app.snapshots.recorder.create_table()  # type: ignore[attr-defined]  # ours has it
             # Side tables too, so a role without CREATE rights can use a ledger its owner opened once.
             for table in SIDE_TABLES:
                 lock_connection.execute(app.storage.sql(table.create))
