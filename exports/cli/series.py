@@ -120,11 +120,11 @@ def list_series(as_json: bool) -> None:
 
 @series_group.command("edit")
 @click.argument("slug")
-@click.option("--title")
-@click.option("--location")
-@click.option("--video-url")
-@click.option("--description")
-@click.option("--capacity", type=int)
+@click.option("--title", help="The new title (every occurrence not changed on its own).")
+@click.option("--location", help="Where it happens ('' to clear).")
+@click.option("--video-url", help="Video-conference link ('' to clear).")
+@click.option("--description", help="Free text ('' to clear).")
+@click.option("--capacity", type=int, help="In-person seat limit of each occurrence.")
 def edit_series(slug: str, **changes: Any) -> None:
     """Change the title, location, video link, description or capacity of every occurrence."""
     report(session().app.edit_series(slug, **changes))
@@ -141,7 +141,7 @@ def end_series(slug: str, last_day: str) -> None:
 @series_group.command("cancel")
 @click.argument("slug")
 @click.argument("day", metavar="DATE")
-@click.option("--reason", default="")
+@click.option("--reason", default="", help="Why the occurrence is cancelled (shown in the audit and the feed).")
 def cancel_occurrence(slug: str, day: str, reason: str) -> None:
     """Cancel the one occurrence on DATE."""
     report(session().app.cancel_occurrence(slug, day, reason))
@@ -150,10 +150,10 @@ def cancel_occurrence(slug: str, day: str, reason: str) -> None:
 @series_group.command("move")
 @click.argument("slug")
 @click.argument("day", metavar="DATE")
-@click.option("--start", required=True, metavar="TIME")
-@click.option("--end", required=True, metavar="TIME")
+@click.option("--start", required=True, metavar="TIME", help="The occurrence's new local start.")
+@click.option("--end", required=True, metavar="TIME", help="The occurrence's new local end.")
 @click.option("--tz", "zone", metavar="ZONE", help="Zone of the new times (default: the series').")
-@click.option("--fold", type=FOLD_CHOICE)
+@click.option("--fold", type=FOLD_CHOICE, help="For a local time that happens twice: which one.")
 def move_occurrence(slug: str, day: str, start: str, end: str, zone: str | None, fold: Any) -> None:
     """Move the one occurrence on DATE to another day or time (it keeps its address SLUG/DATE)."""
     report(session().app.move_occurrence(slug, day, start, end, zone, fold))
@@ -162,8 +162,8 @@ def move_occurrence(slug: str, day: str, start: str, end: str, zone: str | None,
 @series_group.command("change")
 @click.argument("slug")
 @click.argument("day", metavar="DATE")
-@click.option("--location")
-@click.option("--video-url")
+@click.option("--location", help="Where this occurrence happens ('' to clear).")
+@click.option("--video-url", help="This occurrence's video-conference link ('' to clear).")
 def change_occurrence(slug: str, day: str, location: str | None, video_url: str | None) -> None:
     """Change the location or video link of the one occurrence on DATE."""
     report(session().app.change_occurrence(slug, day, location, video_url))
@@ -175,12 +175,12 @@ def change_occurrence(slug: str, day: str, location: str | None, video_url: str 
 @click.argument("new_slug", metavar="NEW_SLUG")
 @click.option("--start", metavar="TIME", help="New local start of the occurrence on DATE (default: unchanged).")
 @click.option("--end", metavar="TIME", help="New local end of it.")
-@click.option("--title")
-@click.option("--location")
-@click.option("--video-url")
-@click.option("--description")
-@click.option("--capacity", type=int)
-@click.option("--fold", type=FOLD_CHOICE)
+@click.option("--title", help="The new series' title (default: the same).")
+@click.option("--location", help="The new series' location (default: the same).")
+@click.option("--video-url", help="The new series' video link (default: the same).")
+@click.option("--description", help="The new series' description (default: the same).")
+@click.option("--capacity", type=int, help="The new series' seat limit (default: the same).")
+@click.option("--fold", type=FOLD_CHOICE, help="For a local time that happens twice: which one.")
 def split_series(
     slug: str, day: str, new_slug: str, start: str | None, end: str | None, fold: Any, **changes: Any
 ) -> None:
