@@ -257,7 +257,7 @@ def test_series_commands_on_the_cli(cli: Cli) -> None:
 
 
 def test_deep_verification_holds_for_occurrences_whose_series_changed_after_they_started(ledger: Ledger) -> None:
-    from exports.verification import deep_findings
+    from projections.verification import deep_findings
 
     weekly(ledger, capacity=3)
     ledger.sign_up("wg/2026-12-15", "Ann Lee")
