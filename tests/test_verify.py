@@ -19,6 +19,15 @@ from ledger.application import Ledger
 from tests.conftest import Cli, Database
 from tests.support import acting_for
 
+
+@pytest.fixture(autouse=True)
+def plain_personal_data(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests forge stored events by editing known bytes ("Derek Carr"), so the ledgers they
+    build store personal data in plain text, as before encryption; the chain is the same either way
+    (tests/test_privacy.py covers encrypted ledgers)."""
+    monkeypatch.setenv("MEETINGS_PLAINTEXT_EVENTS", "1")
+
+
 SLUG = "sig-node-f2f-2016"
 
 
