@@ -156,8 +156,8 @@ def act_as(driver: Any, name: str) -> None:
 
 def submit(driver: Any, label: str, **fields: str) -> str:
     """Fill the form of that label by keyboard and mouse like a person, send it, and return the flashed message."""
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.expected_conditions import staleness_of
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
     form = driver.find_element(By.CSS_SELECTOR, f'form[aria-label="{label}"]')
@@ -171,12 +171,23 @@ def submit(driver: Any, label: str, **fields: str) -> str:
         else:
             element.clear()
             element.send_keys(value)
-    page = driver.find_element(By.TAG_NAME, "html")
+    driver.execute_script("document.documentElement.dataset.leaving = 'yes'")  # marks the page we leave
     form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+
     # The click only starts the POST and its redirect: wait for the page it lands on (a loaded
-    # machine takes its time) before reading the message.
-    WebDriverWait(driver, 60).until(staleness_of(page))
-    WebDriverWait(driver, 60).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    # machine takes its time) before reading the message. Mid-navigation, Chromium may answer a
+    # script with an error instead of a result: that is "not there yet".
+    def landed(d: Any) -> bool:
+        try:
+            return bool(
+                d.execute_script(
+                    "return document.readyState === 'complete' && !document.documentElement.dataset.leaving"
+                )
+            )
+        except WebDriverException:
+            return False
+
+    WebDriverWait(driver, 60).until(landed)
     flashes = driver.find_elements(By.CSS_SELECTOR, "p.flash")
     return " ".join(f.text for f in flashes)
 
