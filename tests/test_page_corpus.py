@@ -26,12 +26,6 @@ KNOWN_GAPS: dict[str, set[str]] = {
         "nodejs-summit-2015-sf-agenda.md",
         "nodejs-summit-2017-vancouver-agenda.md",
         "quic-interim-2020-02-arrangements.md",
-        "tc39-2018-07.md",
-        "tc39-2019-06.md",
-        "wasm-cg-2017-05.md",
-        "wasm-cg-2017-11.md",
-        "wasm-cg-2019-06.md",
-        "wasm-cg-2022-10.md",
     },
     "topics_have_their_presenters_and_no_invented_proposer": {
         "k8s-contributor-summit-2018-05.md",

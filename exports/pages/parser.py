@@ -89,15 +89,17 @@ class _Parser(AttendeeReading, AgendaReading):
         if not line.text.strip():
             self._blank()
             return
-        if self._block_line(line):
-            return
         if self.pending_field is not None:
+            # "- **Times**:" then "  - Tuesday - 9:00am to 5:00pm": the label's first item is its value, even
+            # nested under it; the rest of the label's items are its details.
             key, _ = self.pending_field
             self.pending_field = None
             item = _LIST_ITEM.match(line.text)
             self._field(key, item.group(3) or "" if item else line.text, line)
             if item:
-                self.block_indent = -1  # the rest of the field's items are its details
+                self.block_indent = -1 if self.block_indent is None else self.block_indent
+            return
+        if self._block_line(line):
             return
         if self._field_line(line):
             return
@@ -313,8 +315,16 @@ class _Parser(AttendeeReading, AgendaReading):
         if pieces.start_date is None and pieces.start_time is None:
             self.problem(line, "no date or time found in the schedule")
             return
-        page.start_date = pieces.start_date or page.start_date
-        page.end_date = pieces.end_date or page.end_date
+        if key == "schedule" and self.field_times and pieces.start_time is not None:
+            return  # a second "Date & time:" (a side event, another day's hours) does not move the meeting
+        if not (key == "schedule" and self.field_dates):
+            # "**Dates**: 04-06 June 2019" then "**Times**: 10:00 to 17:00 on 04 and 05 of June 2019": the times
+            # line names the days those hours hold on, not the meeting's days.
+            page.start_date = pieces.start_date or page.start_date
+            page.end_date = pieces.end_date or page.end_date
+        if key == "schedule":
+            self.field_dates = self.field_dates or pieces.start_date is not None
+            self.field_times = self.field_times or pieces.start_time is not None
         page.start_time = pieces.start_time or page.start_time
         if key == "schedule":
             page.end_time = pieces.end_time or page.end_time

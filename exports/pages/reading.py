@@ -23,6 +23,8 @@ class PageReading:
         self.page_mode = "in-person"  # the mode of a sign-up nothing else gives a mode to
         self.pending_field: tuple[str, Line] | None = None
         self.block_indent: int | None = None  # the indent of a logistics label whose nested items are details
+        self.field_dates = False  # a schedule field has given the meeting's days
+        self.field_times = False  # ... and its hours
         self.date_candidates: list[tuple[int, int, Any]] = []  # (rank, line, schedule pieces) outside the fields
         self.resume_notes = False  # the sign-up list is a roll call inside the notes
         self.topic_indent: int | None = None
