@@ -45,6 +45,28 @@ _VIRTUAL = re.compile(
 _NOT_THE_MEETING = re.compile(
     r"deadline|closes|close on|submit|register by|last modified|updated|proposals? (?:due|by)", re.I
 )
+_CALL_FOR = re.compile(r"^call for\b")  # "Call for Proposals" asks for topics, it does not list the agenda
+_WEEKDAY = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bday (?:one|two|three|four|\d)\b"
+)
+
+
+def _is_day_heading(text: str) -> bool:
+    """A heading that names one day of the meeting: 'Tuesday, 24 January', 'Day One: 13th December, 2019'."""
+    lowered = text.lower()
+    if len(lowered.split()) > 12:
+        return False
+    return bool(_WEEKDAY.search(lowered)) or (
+        any(c.isdigit() for c in lowered) and parse_schedule(text).start_date is not None and len(lowered.split()) <= 6
+    )
+
+
+def _groups_sign_ups(text: str) -> bool:
+    """A heading inside a sign-up list that only groups it ("Remote", "In person")."""
+    bare = " ".join(text.lower().split()).strip(" :*")
+    return heading_mode(text) is not None or bool(PART_ATTENDEES.search(bare))
+
+
 _MEETING_WORDS = re.compile(
     r"\b(meet(?:ing)?|will (?:be|occur|take place|follow)|takes place|held|summit|event)\b", re.I
 )
@@ -89,6 +111,8 @@ class _Parser(AttendeeReading, AgendaReading):
         if not line.text.strip():
             self._blank()
             return
+        if self.day_pending:
+            self._day_hours(inline_text(line.text))
         if self.pending_field is not None:
             # "- **Times**:" then "  - Tuesday - 9:00am to 5:00pm": the label's first item is its value, even
             # nested under it; the rest of the label's items are its details.
@@ -165,7 +189,12 @@ class _Parser(AttendeeReading, AgendaReading):
                 self.page_mode = "remote"  # everyone on a video call takes part remotely
             self._dates_from(heading.text, line, rank=1)
             return True
-        if self.part == "attendees" and self.resume_notes and heading.level <= self.part_level:
+        if (
+            self.part == "attendees"
+            and self.resume_notes
+            and (heading.level <= self.part_level or not _groups_sign_ups(heading.text))
+        ):
+            # "*Introduction of attendees*" then "*Adoption of the agenda*": the roll call is over, the minutes go on.
             self.part, self.resume_notes = "notes", False
             self._notes_line(line)
             return True
@@ -192,7 +221,12 @@ class _Parser(AttendeeReading, AgendaReading):
                 self.default_mode = mode
                 self.table_columns = None
                 return True
-        if PART_TOPICS.search(bare) and not PART_ATTENDEES.search(bare):
+        day = _is_day_heading(heading.text)
+        if day:
+            self._day_heading(heading.text)
+        if (PART_TOPICS.search(bare) and not PART_ATTENDEES.search(bare) and not _CALL_FOR.match(bare)) or (
+            day and self.part != "attendees" and not (self.part == "topics" and heading.level > self.part_level)
+        ):
             self.part, self.part_level = "topics", heading.level
             self.topic_indent = self.sub_indent = None
             self.table_columns = None
@@ -239,6 +273,26 @@ class _Parser(AttendeeReading, AgendaReading):
             if rank > 2 and _MEETING_WORDS.search(text):
                 rank = 2
             self.date_candidates.append((rank, line.number, pieces))
+
+    def _day_heading(self, text: str) -> None:
+        """'## Monday, 22 July 2019, Afternoon Session' opens one day of the meeting; '_1550-1750_' below, its hours."""
+        pieces = parse_schedule(text)
+        self.day_pending = pieces.start_date is not None and pieces.start_time is None
+        if pieces.start_date is not None:
+            self.day_dates.append(pieces)
+
+    def _day_hours(self, text: str) -> None:
+        """The first line under a day heading may give that day's hours."""
+        self.day_pending = False
+        if not self.day_dates:
+            return
+        pieces = parse_schedule(text)
+        if pieces.start_date is None and pieces.start_time is not None:
+            day = self.day_dates[-1]
+            day.start_time = pieces.start_time
+            if pieces.end_time is not None and pieces.end_time > pieces.start_time:
+                day.end_time = pieces.end_time
+            day.zone = day.zone or pieces.zone
 
     # ----- header fields and free text ---------------------------------------------------
 
@@ -335,12 +389,24 @@ class _Parser(AttendeeReading, AgendaReading):
 
     def _finish(self) -> None:
         page = self.page
+        if page.start_date is None and self.day_dates and not any(c[0] == 1 for c in self.date_candidates):
+            # One heading per day: the meeting runs from the first day to the last, at the first day's hours.
+            first, last = self.day_dates[0], self.day_dates[-1]
+            page.start_date = first.start_date
+            end = last.end_date or last.start_date
+            page.end_date = end if end != first.start_date else first.end_date
+            page.start_time = page.start_time or first.start_time
+            page.end_time = page.end_time or first.end_time
+            page.zone = page.zone or first.zone
         if page.start_date is None and self.date_candidates:
             _, _, pieces = min(self.date_candidates, key=lambda c: (c[0], c[1]))
             page.start_date, page.end_date = pieces.start_date, pieces.end_date
             page.start_time = page.start_time or pieces.start_time
             page.end_time = page.end_time or pieces.end_time
             page.zone = page.zone or pieces.zone
+        if page.start_time is None and self.agenda_times:
+            # No schedule gives the hours: the meeting starts with its timetable's first slot.
+            page.start_time = self.agenda_times[0]
         description = "\n".join(self.description).strip("\n")
         # Only a page that describes a meeting (a time or a place) has its opening sentence as a title.
         if page.title is None and description and (page.start_date or page.location):
