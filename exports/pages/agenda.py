@@ -9,6 +9,7 @@ from exports.pages.lines import _INNER_MARKER, _LIST_ITEM, _TABLE_ROW, _TABLE_RU
 from exports.pages.model import NoteSection, ParsedTopic
 from exports.pages.people import heading_mode, presenter_in, split_proposer, strip_trailing_noise
 from exports.pages.reading import PageReading
+from exports.pages.schedule import parse_schedule
 
 
 class AgendaReading(PageReading):
@@ -41,6 +42,11 @@ class AgendaReading(PageReading):
             elif indent > self.sub_indent and not lettered:
                 self.problem(line, "nested deeper than a sub-topic; left out")
                 return
+        timed = _TRAILING_EMPHASIS.search(content)
+        if timed and any(c.isdigit() for c in timed.group(2)) and parse_schedule(timed.group(2)).start_time:
+            # "**Session 1 (Intros)** *10am - 12pm Thursday*": the session's slot, not its title.
+            self._agenda_time(timed.group(2))
+            content = content[: timed.start()]
         text = inline_text(content)
         number = marker.strip("().")
         if not text:
@@ -61,6 +67,13 @@ class AgendaReading(PageReading):
             self.page.topics.append(topic)
             self._title_index = None
 
+    def _agenda_time(self, text: str) -> None:
+        """The timetable's first slot: the meeting's start when no schedule gives one."""
+        if not self.agenda_times and any(c.isdigit() for c in text):
+            start = parse_schedule(text).start_time
+            if start is not None:
+                self.agenda_times.append(start)
+
     def _topic_row(self, body: str, line: Line) -> None:
         if _TABLE_RULE.match(line.text):
             return
@@ -77,6 +90,7 @@ class AgendaReading(PageReading):
             slot = next((cell for kind, cell in zip(columns, cells, strict=False) if kind == "time"), "")
             if slot and not any(c.isdigit() for c in slot):
                 return  # "| Zoom (ask an organizer) | https://... |": a row of links or labels, not of the timetable
+            self._agenda_time(slot)
         titles: list[str] = []
         proposer: str | None = None
         for kind, cell in zip(columns, cells, strict=False):
@@ -208,6 +222,8 @@ def _columns(header: list[str]) -> list[str]:
 
 
 _DETAIL_ONLY = re.compile(r"^(description|abstract|location|notes?|issue ?#?|slides|stage|status|link|hosts?\(?s?\)?)$")
+_TRAILING_EMPHASIS = re.compile(r"(?<=\S)\s{1,4}(\*|_)([^*_]{1,80})\1\s*$")
+_ISSUE_LINK = re.compile(r"\[#?\d{1,7}\]\([^()\s]*\)")  # "[216](https://.../issues/216)" after a session's name
 _REFERENCE_LINK = re.compile(r"\[([^\[\]]*)\]\[[^\[\]]*\]")
 _BREAK_WORDS = frozenset(
     "break breaks lunch coffee tea breakfast dinner recess snacks provided and end of day reception".split()
@@ -216,8 +232,8 @@ _PLACEHOLDERS = frozenset({"tbd", "tba", "tbc", "n/a", "-", "--", "⇊", "...", 
 
 
 def _cell_text(cell: str) -> str:
-    """A timetable cell as a title: reference links and document brackets removed, leading icons dropped."""
-    text = inline_text(_REFERENCE_LINK.sub(r"\1", cell))
+    """A timetable cell as a title: reference links, issue links and document brackets removed, icons dropped."""
+    text = inline_text(_REFERENCE_LINK.sub(r"\1", _ISSUE_LINK.sub(" ", cell)))
     start = 0
     while start < len(text) and not text[start].isalnum() and text[start] not in "([\"'`@#.~":
         start += 1

@@ -61,6 +61,21 @@ def _is_day_heading(text: str) -> bool:
     )
 
 
+_STARTS_AT = re.compile(r"^\s*(?:[-*+]\s+)?(?:starting|starts|start|begins?|beginning)(?: at)?\s+\d", re.I)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
+def _is_prose(text: str) -> bool:
+    """A line of running text: not blank, not a list item or a table row."""
+    return bool(text.strip()) and not _LIST_ITEM.match(text) and not _TABLE_ROW.match(text)
+
+
+def _starts_at(line: Line) -> bool:
+    return bool(_STARTS_AT.match(line.text)) and len(line.text) < 80
+
+
 def _groups_sign_ups(text: str) -> bool:
     """A heading inside a sign-up list that only groups it ("Remote", "In person")."""
     bare = " ".join(text.lower().split()).strip(" :*")
@@ -103,9 +118,14 @@ class _Parser(AttendeeReading, AgendaReading):
 
     def _line(self, line: Line) -> None:
         if self.part == "notes":
+            self._flush_paragraph()
             self._notes_line(line)
             return
         heading = heading_of(line)
+        if self.part != "attendees" and heading is None and _is_prose(line.text):
+            self.paragraph.append((line, inline_text(line.text)))
+        else:
+            self._flush_paragraph()
         if heading is not None and self._heading(heading, line):
             return
         if not line.text.strip():
@@ -129,6 +149,9 @@ class _Parser(AttendeeReading, AgendaReading):
             return
         if self.part == "attendees":
             self._attendee_line(line)
+        elif self.part == "topics" and _starts_at(line):
+            # "* Starting at 10:00 A.M. Pacific" among the agenda: when the meeting starts, not a topic.
+            self._field("start", inline_text(line.text), line)
         elif self.part == "topics":
             self._topic_line(line)
         else:
@@ -264,6 +287,19 @@ class _Parser(AttendeeReading, AgendaReading):
             return not _PART_NAME.match(bare)  # "# Vc" opening the page, as `export markdown` writes every title
         return len(bare.split()) >= 3 and not _PART_NAME.match(bare) and field_key(bare) is None
 
+    def _flush_paragraph(self) -> None:
+        """A paragraph's dates are read across its lines ("begin at 9:30am and end / at approximately 5pm"),
+        leaving out its sentences about something else ("Registration closes on 10 January 2020.")."""
+        if not self.paragraph:
+            return
+        first = self.paragraph[0][0]
+        sentences = _SENTENCE_END.split(" ".join(text for _, text in self.paragraph[:40]))
+        self.paragraph = []
+        kept = [s for s in sentences if not _NOT_THE_MEETING.search(s)]
+        start = next((i for i, s in enumerate(kept) if any(c.isdigit() for c in s)), None)
+        if start is not None:
+            self._dates_from(" ".join(kept[start:]), first, rank=3)
+
     def _dates_from(self, text: str, line: Line, rank: int) -> None:
         """Remember a date written outside the fields (a heading, a sentence), for a page whose fields give none."""
         if len(self.date_candidates) >= 200 or not any(c.isdigit() for c in text) or _NOT_THE_MEETING.search(text):
@@ -318,7 +354,8 @@ class _Parser(AttendeeReading, AgendaReading):
             # A bare sign-up list: a page that holds only the list of a meeting described elsewhere.
             self._attendee_line(line)
             return
-        self._dates_from(inline_text(line.text), line, rank=3)
+        if not _is_prose(line.text):
+            self._dates_from(inline_text(line.text), line, rank=3)  # a paragraph's lines are read together
         image_only = line.text.strip().startswith("![") and line.text.strip().endswith(")")
         self.keep(self.description if self._in_description() and not image_only else self.general, line)
 
@@ -388,6 +425,7 @@ class _Parser(AttendeeReading, AgendaReading):
     # ----- finishing ------------------------------------------------------------------------
 
     def _finish(self) -> None:
+        self._flush_paragraph()
         page = self.page
         if page.start_date is None and self.day_dates and not any(c[0] == 1 for c in self.date_candidates):
             # One heading per day: the meeting runs from the first day to the last, at the first day's hours.

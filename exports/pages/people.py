@@ -98,6 +98,8 @@ class Marker:
 def markers_in(text: str) -> list[Marker]:
     found = []
     for match in _MARKER.finditer(text):
+        if match.group(2) is not None and text[match.end() : match.end() + 1] == "(":
+            continue  # "[Meetecho](http://...)" is a link's text, not a mode
         content = match.group(1) if match.group(1) is not None else match.group(2)
         parts = [p.strip() for p in content.split(",")]
         mode = mode_of(parts[0])
@@ -143,6 +145,9 @@ _TRAILING_NOISE = re.compile(
 )
 
 
+_NUMBERED_SLOT = re.compile(r"^(?:session|part|day|track|block|slot|topic|item|room|workshop)\s{0,3}[\d.]{1,6}$", re.I)
+
+
 def strip_trailing_noise(text: str) -> str:
     """'HTTP (Mike) (1 hour)' without its '(1 hour)', 'ECN (1 hour) (Magnus) (#1372)' without '(#1372)'."""
     for _ in range(4):
@@ -165,7 +170,8 @@ def split_proposer(text: str) -> tuple[str | None, str]:
     if match:
         parts = [p.strip() for p in match.group(2).split(",")]
         names = [p for p in parts if not re.search(r"\d", p) and _proposer_like(p)]
-        if names and len(names) == len([p for p in parts if not re.search(r"\d", p)]):
+        numbered = _NUMBERED_SLOT.match(match.group(1).strip())  # "Session 6 (Future)": the bracket names the slot
+        if names and not numbered and len(names) == len([p for p in parts if not re.search(r"\d", p)]):
             return names[0], strip_trailing_noise(match.group(1).strip())
     prefix, colon, rest = text.partition(": ")
     if colon and _proposer_like(prefix) and rest.strip():

@@ -27,7 +27,8 @@ class PageReading:
         self.field_times = False  # ... and its hours
         self.day_dates: list[Any] = []  # schedule pieces of headings that each name one day of the meeting
         self.day_pending = False  # a day heading was just read: the next line may give its hours
-        self.agenda_times: list[Any] = []  # the times of the timetable's slots, in page order
+        self.paragraph: list[tuple[Line, str]] = []  # the running text read so far, for its dates
+        self.agenda_times: list[Any] = []  # the timetable's first slot, once read
         self.date_candidates: list[tuple[int, int, Any]] = []  # (rank, line, schedule pieces) outside the fields
         self.resume_notes = False  # the sign-up list is a roll call inside the notes
         self.topic_indent: int | None = None
