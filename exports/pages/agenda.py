@@ -52,6 +52,14 @@ class AgendaReading(PageReading):
         if not text:
             self.problem(line, f"empty topic item {number}" if number not in "-*+•" else "empty topic item")
             return
+        if is_sub and self.page.topics and _DURATION_FIRST.match(text):
+            # "- GC proposal update" then "  - 45 mins (Thomas Lively + Jakob Kummerow)": how long the topic above
+            # takes and who presents it, not a sub-topic.
+            parent = self.page.topics[-1]
+            for group in _BRACKETS.findall(text):
+                parent.proposer = parent.proposer or presenter_in(group)
+            self.problem(line, "the time the topic above takes; left out")
+            return
         proposer, title = split_proposer(text)
         if not title:
             self.problem(line, "a topic without a title")
@@ -222,6 +230,8 @@ def _columns(header: list[str]) -> list[str]:
 
 
 _DETAIL_ONLY = re.compile(r"^(description|abstract|location|notes?|issue ?#?|slides|stage|status|link|hosts?\(?s?\)?)$")
+_DURATION_FIRST = re.compile(r"^~?\d{1,3}\s?(?:m|mins?|minutes?|h|hrs?|hours?)\b", re.IGNORECASE)
+_BRACKETS = re.compile(r"\(([^()]{1,120})\)")
 _TRAILING_EMPHASIS = re.compile(r"(?<=\S)\s{1,4}(\*|_)([^*_]{1,80})\1\s*$")
 _ISSUE_LINK = re.compile(r"\[#?\d{1,7}\]\([^()\s]*\)")  # "[216](https://.../issues/216)" after a session's name
 _REFERENCE_LINK = re.compile(r"\[([^\[\]]*)\]\[[^\[\]]*\]")

@@ -160,6 +160,8 @@ class _Parser(AttendeeReading, AgendaReading):
     def _field_line(self, line: Line) -> bool:
         """ "- **Dates**: June 12-13, 2019" or "**Host**: Igalia" in any part: a detail, never a topic or a sign-up."""
         match = _FIELD.match(line.text)
+        if match is None and "**" in line.text[:12]:
+            match = _FIELD.match(line.text.replace("**", "", 2))  # "- **Dinner** on Wednesday:"
         if not match or _TABLE_ROW.match(line.text):
             return False
         label, value = match.group(1), match.group(2).strip()
