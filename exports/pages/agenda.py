@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import time
 
 from exports.pages.fields import heading_of
 from exports.pages.lines import _INNER_MARKER, _LIST_ITEM, _TABLE_ROW, _TABLE_RULE, Line, inline_text
@@ -42,11 +43,12 @@ class AgendaReading(PageReading):
             elif indent > self.sub_indent and not lettered:
                 self.problem(line, "nested deeper than a sub-topic; left out")
                 return
-        timed = _TRAILING_EMPHASIS.search(content)
+        content = content.rstrip()
+        timed = _TRAILING_EMPHASIS.search(content[-90:])
         if timed and any(c.isdigit() for c in timed.group(2)) and parse_schedule(timed.group(2)).start_time:
             # "**Session 1 (Intros)** *10am - 12pm Thursday*": the session's slot, not its title.
             self._agenda_time(timed.group(2))
-            content = content[: timed.start()]
+            content = content[: len(content) - len(content[-90:]) + timed.start()]
         text = inline_text(content)
         number = marker.strip("().")
         if not text:
@@ -78,9 +80,24 @@ class AgendaReading(PageReading):
     def _agenda_time(self, text: str) -> None:
         """The timetable's first slot: the meeting's start when no schedule gives one."""
         if not self.agenda_times and any(c.isdigit() for c in text):
-            start = parse_schedule(text).start_time
+            compact = _COMPACT_CLOCK.match(text.strip())  # "| 1000 | Introduction |": a 24-hour clock
+            start = time(int(compact.group(1)), int(compact.group(2))) if compact else parse_schedule(text).start_time
             if start is not None:
                 self.agenda_times.append(start)
+
+    def _timetable_row(self, line: Line) -> None:
+        """A row of a preformatted timetable: its leading slot is the time, the rest a session and its presenter."""
+        text = inline_text(line.text)
+        slot = _LEADING_SLOT.match(text)
+        if slot and slot.group(0).strip():
+            self._agenda_time(slot.group(0))
+            text = text[slot.end() :]
+        if not text or _not_a_topic(text):
+            return
+        proposer, title = split_proposer(text)
+        if title:
+            self.page.topics.append(ParsedTopic(title, proposer, line.number))
+            self._title_index = None
 
     def _topic_row(self, body: str, line: Line) -> None:
         if _TABLE_RULE.match(line.text):
@@ -230,9 +247,12 @@ def _columns(header: list[str]) -> list[str]:
 
 
 _DETAIL_ONLY = re.compile(r"^(description|abstract|location|notes?|issue ?#?|slides|stage|status|link|hosts?\(?s?\)?)$")
+_COMPACT_CLOCK = re.compile(r"^([01]\d|2[0-3])([0-5]\d)(?!\d)")
+_CLOCK = r"\d{1,2}(?:[:.]\d{2})?(?:\s?[ap]\.?m\.?)?"
+_LEADING_SLOT = re.compile(rf"^{_CLOCK}(?:\s?[-–]\s?{_CLOCK})?(?=\s)\s{{0,4}}[-–:|]?\s{{0,4}}", re.IGNORECASE)
 _DURATION_FIRST = re.compile(r"^~?\d{1,3}\s?(?:m|mins?|minutes?|h|hrs?|hours?)\b", re.IGNORECASE)
 _BRACKETS = re.compile(r"\(([^()]{1,120})\)")
-_TRAILING_EMPHASIS = re.compile(r"(?<=\S)\s{1,4}(\*|_)([^*_]{1,80})\1\s*$")
+_TRAILING_EMPHASIS = re.compile(r"(?<=\S)\s{1,4}(\*|_)([^*_]{1,80})\1$")  # read in the item's last 90 characters
 _ISSUE_LINK = re.compile(r"\[#?\d{1,7}\]\([^()\s]*\)")  # "[216](https://.../issues/216)" after a session's name
 _REFERENCE_LINK = re.compile(r"\[([^\[\]]*)\]\[[^\[\]]*\]")
 _BREAK_WORDS = frozenset(

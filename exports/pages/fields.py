@@ -29,7 +29,7 @@ FIELD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 PART_NOTES = re.compile(r"^(meeting |session )?(notes|minutes)\b")
-PART_TOPICS = re.compile(r"\b(topics?|agenda|discussion|proposals?|sessions?|items)\b")
+PART_TOPICS = re.compile(r"\b(topics?|agenda|discussion|proposals?|sessions?|items|programme|program|timetable)\b")
 PART_ATTENDEES = re.compile(
     r"\b(attendees?|attendance|participants?|sign[ -]?ups?|signups?|rsvps?|"
     r"who|people|roster|attending|attend|remote|remotely|in[ -]person|regrets|maybe|tentative|on[ -]?site|"

@@ -121,6 +121,8 @@ class _Parser(AttendeeReading, AgendaReading):
             self._flush_paragraph()
             self._notes_line(line)
             return
+        if self._preformatted(line):
+            return
         heading = heading_of(line)
         if self.part != "attendees" and heading is None and _is_prose(line.text):
             self.paragraph.append((line, inline_text(line.text)))
@@ -156,6 +158,18 @@ class _Parser(AttendeeReading, AgendaReading):
             self._topic_line(line)
         else:
             self._header_line(line)
+
+    def _preformatted(self, line: Line) -> bool:
+        """A `<pre>` timetable in the agenda: one session a row ("10:00 Type systems (0:30, Alan Turing)")."""
+        lowered = line.raw.lower()
+        opens, closes = "<pre" in lowered, "</pre" in lowered
+        inside = self.in_pre or opens
+        self.in_pre = inside and not closes
+        if not inside or self.part != "topics":
+            return False
+        if line.text.strip():
+            self._timetable_row(line)
+        return True
 
     def _field_line(self, line: Line) -> bool:
         """ "- **Dates**: June 12-13, 2019" or "**Host**: Igalia" in any part: a detail, never a topic or a sign-up."""
@@ -246,10 +260,14 @@ class _Parser(AttendeeReading, AgendaReading):
                 self.default_mode = mode
                 self.table_columns = None
                 return True
+        if _CALL_FOR.match(bare) and heading.level <= 6:
+            self.part, self.part_level = "other", heading.level
+            self.keep(self.general, line)
+            return True
         day = _is_day_heading(heading.text)
         if day:
             self._day_heading(heading.text)
-        if (PART_TOPICS.search(bare) and not PART_ATTENDEES.search(bare) and not _CALL_FOR.match(bare)) or (
+        if (PART_TOPICS.search(bare) and not PART_ATTENDEES.search(bare)) or (
             day and self.part != "attendees" and not (self.part == "topics" and heading.level > self.part_level)
         ):
             self.part, self.part_level = "topics", heading.level
@@ -447,6 +465,7 @@ class _Parser(AttendeeReading, AgendaReading):
         if page.start_time is None and self.agenda_times:
             # No schedule gives the hours: the meeting starts with its timetable's first slot.
             page.start_time = self.agenda_times[0]
+        self._no_place_proposers()
         description = "\n".join(self.description).strip("\n")
         # Only a page that describes a meeting (a time or a place) has its opening sentence as a title.
         if page.title is None and description and (page.start_date or page.location):
@@ -462,6 +481,16 @@ class _Parser(AttendeeReading, AgendaReading):
         page.general_notes = re.sub(r"\n{3,}", "\n\n", _trim_block("\n".join(self.general)))
         if page.end_date is None and page.start_date is not None:
             page.end_date = None
+
+    def _no_place_proposers(self) -> None:
+        """'Interim meeting (Boston)' on a page held in Boston names the place, not who proposed it."""
+        places = " ".join(filter(None, [self.page.location, self.page.title])).casefold()[:1000]
+        if not places:
+            return
+        for topic in self.page.topics:
+            for item in (topic, *topic.subtopics):
+                if item.proposer and re.search(rf"\b{re.escape(item.proposer.casefold())}\b", places):
+                    item.title, item.proposer = f"{item.title} ({item.proposer})", None
 
 
 def looks_like_title(text: str) -> bool:

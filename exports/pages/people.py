@@ -139,22 +139,21 @@ def _strip_separators(text: str) -> str:
 # Trailing brackets that time or document a topic, never name its presenter: "(1 hour)", "(#1372)", "(slides)".
 _NOISE_WORDS = r"slides?|pr|spec|keynote|file|pdf|video|recording|deck|explainer|repo|link|issue|notes|as time permits"
 _DURATION = r"~?\d[\d.]{0,4}\s?(?:m|mins?|minutes?|h|hrs?|hours?)\b"
-_TRAILING_NOISE = re.compile(
-    rf"\s*\((?:{_DURATION}[^(),]{{0,30}}|#\d[^()]{{0,30}}|(?:{_NOISE_WORDS})(?:[ ,;]{{1,3}}(?:{_NOISE_WORDS}))*)\)$",
+# The inside of such a bracket; matched whole, once per bracket, so a long title is not scanned from every position.
+_NOISE = re.compile(
+    rf"{_DURATION}[^(),]{{0,30}}|#\d[^()]{{0,30}}|(?:{_NOISE_WORDS})(?:[ ,;]{{1,3}}(?:{_NOISE_WORDS}))*",
     re.IGNORECASE,
 )
-
-
 _NUMBERED_SLOT = re.compile(r"^(?:session|part|day|track|block|slot|topic|item|room|workshop)\s{0,3}[\d.]{1,6}$", re.I)
 
 
 def strip_trailing_noise(text: str) -> str:
     """'HTTP (Mike) (1 hour)' without its '(1 hour)', 'ECN (1 hour) (Magnus) (#1372)' without '(#1372)'."""
     for _ in range(4):
-        cut = _TRAILING_NOISE.sub("", text).rstrip()
-        if cut == text or not cut:
+        opening = text.rfind("(")
+        if not text.endswith(")") or opening <= 0 or not _NOISE.fullmatch(text[opening + 1 : -1].strip()):
             break
-        text = cut
+        text = text[:opening].rstrip()
     return text
 
 
