@@ -24,7 +24,7 @@ from exports.pages.fields import (
     heading_of,
     logistics_label,
 )
-from exports.pages.lines import _LIST_ITEM, _RULE, _TABLE_ROW, Line, inline_text
+from exports.pages.lines import _LIST_ITEM, _TABLE_ROW, Line, inline_text
 from exports.pages.model import ParsedPage
 from exports.pages.people import heading_mode, markers_in
 from exports.pages.schedule import parse_schedule
@@ -45,6 +45,8 @@ _VIRTUAL = re.compile(
 _NOT_THE_MEETING = re.compile(
     r"deadline|closes|close on|submit|register by|last modified|updated|proposals? (?:due|by)", re.I
 )
+_ONLY_HOURS = re.compile(r"^[\d:.\s\-–apmAPM]{3,40}$")
+_CONTENTS = re.compile(r"^(?:table of contents|contents|toc)$")
 _CALL_FOR = re.compile(r"^call for\b")  # "Call for Proposals" asks for topics, it does not list the agenda
 _WEEKDAY = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bday (?:one|two|three|four|\d)\b"
@@ -124,6 +126,8 @@ class _Parser(AttendeeReading, AgendaReading):
         if self._preformatted(line):
             return
         heading = heading_of(line)
+        if heading is not None:
+            self.pending_field = None  # "## Schedule" then "### Thursday": the label's value is not in the next section
         if self.part != "attendees" and heading is None and _is_prose(line.text):
             self.paragraph.append((line, inline_text(line.text)))
         else:
@@ -134,7 +138,7 @@ class _Parser(AttendeeReading, AgendaReading):
             self._blank()
             return
         if self.day_pending:
-            self._day_hours(inline_text(line.text))
+            self._day_hours(line.text)
         if self.pending_field is not None:
             # "- **Times**:" then "  - Tuesday - 9:00am to 5:00pm": the label's first item is its value, even
             # nested under it; the rest of the label's items are its details.
@@ -260,7 +264,8 @@ class _Parser(AttendeeReading, AgendaReading):
                 self.default_mode = mode
                 self.table_columns = None
                 return True
-        if _CALL_FOR.match(bare) and heading.level <= 6:
+        if (_CALL_FOR.match(bare) or _CONTENTS.match(bare)) and heading.level <= 6:
+            # A table of contents only points into the page: its links are neither its description nor its agenda.
             self.part, self.part_level = "other", heading.level
             self.keep(self.general, line)
             return True
@@ -340,8 +345,10 @@ class _Parser(AttendeeReading, AgendaReading):
     def _day_hours(self, text: str) -> None:
         """The first line under a day heading may give that day's hours."""
         self.day_pending = False
-        if not self.day_dates:
-            return
+        stripped = text.strip()
+        emphasized = len(stripped) > 2 and stripped[0] in "*_" and stripped[-1] == stripped[0]
+        if not self.day_dates or not (emphasized or _ONLY_HOURS.match(stripped)):
+            return  # "0830-0900 Reception" is the day's first slot, not its hours
         pieces = parse_schedule(text)
         if pieces.start_date is None and pieces.start_time is not None:
             day = self.day_dates[-1]
@@ -497,12 +504,22 @@ def looks_like_title(text: str) -> bool:
     return 0 < len(text) <= 200 and any(c.isalnum() for c in text)
 
 
+def _is_rule(line: str) -> bool:
+    """'---', '* * *' or '___': one of those characters three times or more, spaces between; read in one pass
+    (a pattern repeating a group over the run backtracks through a long line of '*' that does not end as a rule)."""
+    body = line.strip()
+    if len(line) - len(line.lstrip()) > 3 or len(body) < 3 or body[0] not in "-*_":
+        return False
+    marks = body.replace(" ", "").replace("\t", "")
+    return len(marks) >= 3 and marks.count(body[0]) == len(marks)
+
+
 def _trim_block(text: str) -> str:
     lines = text.split("\n")
     first, last = 0, len(lines)
-    while first < last and (not lines[first].strip() or _RULE.match(lines[first])):
+    while first < last and (not lines[first].strip() or _is_rule(lines[first])):
         first += 1
-    while last > first and (not lines[last - 1].strip() or _RULE.match(lines[last - 1])):
+    while last > first and (not lines[last - 1].strip() or _is_rule(lines[last - 1])):
         last -= 1
     return "\n".join(lines[first:last])
 
