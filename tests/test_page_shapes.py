@@ -149,3 +149,13 @@ def test_logistics_and_link_texts_are_neither_topics_nor_sign_ups() -> None:
     )
     assert page.attendees == []
     assert topics(page) == [("Opening", None)]
+
+
+def test_rules_for_the_agenda_are_no_topics_and_other_meetings_dates_are_not_this_ones() -> None:
+    page = parse_page(
+        "# Plenary\n\n## Agenda topic rules\n\n1. Proposals must be added before the deadline.\n\n"
+        "## Dates and locations of future meetings\n\n| Dates | Location |\n|---|---|\n"
+        "| 2018-09-25 to 2018-09-27 | New York |\n"
+    )
+    assert page.topics == [] and page.start_date is None
+    assert not [p for p in page.problems if "schedule" in p.reason]

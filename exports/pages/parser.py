@@ -47,7 +47,10 @@ _NOT_THE_MEETING = re.compile(
 )
 _ONLY_HOURS = re.compile(r"^[\d:.\s\-–apmAPM]{3,40}$")
 _CONTENTS = re.compile(r"^(?:table of contents|contents|toc)$")
-_CALL_FOR = re.compile(r"^call for\b")  # "Call for Proposals" asks for topics, it does not list the agenda
+# "Call for Proposals" asks for topics and "Agenda topic rules" says how to add them: neither lists the agenda.
+_NOT_AGENDA = re.compile(r"^call for\b|\b(?:rules|guidelines|instructions|constraints|policy)$")
+# A section about other meetings: its dates are not this meeting's.
+_OTHER_MEETINGS = re.compile(r"\b(?:future|upcoming|next|past|previous|other) (?:meetings?|events?|dates)\b")
 _WEEKDAY = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|\bday (?:one|two|three|four|\d)\b"
 )
@@ -264,7 +267,10 @@ class _Parser(AttendeeReading, AgendaReading):
                 self.default_mode = mode
                 self.table_columns = None
                 return True
-        if (_CALL_FOR.match(bare) or _CONTENTS.match(bare)) and heading.level <= 6:
+        self.section = lowered
+        if (
+            (_NOT_AGENDA.search(bare) and not PART_ATTENDEES.search(bare)) or _CONTENTS.match(bare)
+        ) and heading.level <= 6:
             # A table of contents only points into the page: its links are neither its description nor its agenda.
             self.part, self.part_level = "other", heading.level
             self.keep(self.general, line)
@@ -329,6 +335,8 @@ class _Parser(AttendeeReading, AgendaReading):
         """Remember a date written outside the fields (a heading, a sentence), for a page whose fields give none."""
         if len(self.date_candidates) >= 200 or not any(c.isdigit() for c in text) or _NOT_THE_MEETING.search(text):
             return
+        if _OTHER_MEETINGS.search(self.section):
+            return
         pieces = parse_schedule(text)
         if pieces.start_date is not None:
             if rank > 2 and _MEETING_WORDS.search(text):
@@ -371,7 +379,7 @@ class _Parser(AttendeeReading, AgendaReading):
             self.page.limit = int(limit.group(1))
             return
         row = _TABLE_ROW.match(line.text)
-        if row:
+        if row and line.number not in self.table_headers:  # "| Dates | Location | Host |" names columns
             cells = [c for c in row.group(1).split("|") if inline_text(c)]
             if len(cells) >= 2 and field_key(cells[0]) is not None:
                 self._field(field_key(cells[0]) or "", " ".join(cells[1:]), line)

@@ -27,6 +27,7 @@ class PageReading:
         self.field_times = False  # ... and its hours
         self.day_dates: list[Any] = []  # schedule pieces of headings that each name one day of the meeting
         self.day_pending = False  # a day heading was just read: the next line may give its hours
+        self.section = ""  # the last heading read, lower-cased
         self.in_pre = False  # inside a <pre> block
         self.paragraph: list[tuple[Line, str]] = []  # the running text read so far, for its dates
         self.agenda_times: list[Any] = []  # the timetable's first slot, once read
