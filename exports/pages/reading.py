@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exports.pages.lines import Line, split_lines
+from exports.pages.lines import _TABLE_ROW, _TABLE_RULE, Line, split_lines
 from exports.pages.model import NoteSection, ParsedPage, Problem
 
 
@@ -23,6 +23,14 @@ class PageReading:
         self.page_mode = "in-person"  # the mode of a sign-up nothing else gives a mode to
         self.pending_field: tuple[str, Line] | None = None
         self.block_indent: int | None = None  # the indent of a logistics label whose nested items are details
+        self.field_dates = False  # a schedule field has given the meeting's days
+        self.field_times = False  # ... and its hours
+        self.day_dates: list[Any] = []  # schedule pieces of headings that each name one day of the meeting
+        self.day_pending = False  # a day heading was just read: the next line may give its hours
+        self.section = ""  # the last heading read, lower-cased
+        self.in_pre = False  # inside a <pre> block
+        self.paragraph: list[tuple[Line, str]] = []  # the running text read so far, for its dates
+        self.agenda_times: list[Any] = []  # the timetable's first slot, once read
         self.date_candidates: list[tuple[int, int, Any]] = []  # (rank, line, schedule pieces) outside the fields
         self.resume_notes = False  # the sign-up list is a roll call inside the notes
         self.topic_indent: int | None = None
@@ -34,6 +42,12 @@ class PageReading:
         self.waitlist_count = 0
         self.raw_done = 0
         # The number of the page's first non-blank line: a '#' heading there is the page's title.
+        # A table's header is the row above its rule row ("| --- | --- |"): it names the columns.
+        self.table_headers = {
+            line.number
+            for line, below in zip(self.lines, self.lines[1:], strict=False)
+            if _TABLE_ROW.match(line.text) and _TABLE_RULE.match(below.text) and not _TABLE_RULE.match(line.text)
+        }
         self.first_line = next((line.number for line in self.lines if line.text.strip()), 0)
 
     def raw(self, line: Line) -> str | None:
