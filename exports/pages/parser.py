@@ -274,7 +274,7 @@ class _Parser(AttendeeReading, AgendaReading):
             if text:
                 page.title = text
         elif key == "description":
-            self.description.append(value.strip())
+            self.description.append(self.screened(value.strip(), line))
         elif key == "location":
             page.location = text
         elif key == "video":
