@@ -12,6 +12,7 @@ import re
 
 from exports.pages.agenda import AgendaReading
 from exports.pages.attendees import AttendeeReading
+from exports.pages.escaping import unescape_notes
 from exports.pages.fields import (
     _FIELD,
     _LIMIT,
@@ -24,7 +25,7 @@ from exports.pages.fields import (
     heading_of,
     logistics_label,
 )
-from exports.pages.lines import _LIST_ITEM, _RULE, _TABLE_ROW, Line, inline_text
+from exports.pages.lines import _LIST_ITEM, _RULE, _TABLE_ROW, Line, inline_text, restore
 from exports.pages.model import ParsedPage
 from exports.pages.people import heading_mode, markers_in
 from exports.pages.schedule import parse_schedule
@@ -274,7 +275,7 @@ class _Parser(AttendeeReading, AgendaReading):
             if text:
                 page.title = text
         elif key == "description":
-            self.description.append(self.screened(value.strip(), line))
+            self.description.append(self.screened(restore(value.strip()), line))
         elif key == "location":
             page.location = text
         elif key == "video":
@@ -325,6 +326,7 @@ class _Parser(AttendeeReading, AgendaReading):
 
     def _finish(self) -> None:
         page = self.page
+        self._restore_values()
         if page.start_date is None and self.date_candidates:
             _, _, pieces = min(self.date_candidates, key=lambda c: (c[0], c[1]))
             page.start_date, page.end_date = pieces.start_date, pieces.end_date
@@ -341,11 +343,28 @@ class _Parser(AttendeeReading, AgendaReading):
                 page.title = title
         page.description = description
         for section in page.notes:
-            section.text = _trim_block(section.text)
+            section.text = unescape_notes(_trim_block(section.text))
         page.notes = [s for s in page.notes if s.text]
-        page.general_notes = re.sub(r"\n{3,}", "\n\n", _trim_block("\n".join(self.general)))
+        page.general_notes = unescape_notes(re.sub(r"\n{3,}", "\n\n", _trim_block("\n".join(self.general))))
         if page.end_date is None and page.start_date is not None:
             page.end_date = None
+
+    def _restore_values(self) -> None:
+        """Each value read, with the characters its page escaped as they were meant (`lines.protect`)."""
+        page = self.page
+        for name in ("title", "schedule_text", "location", "video_url"):
+            value = getattr(page, name)
+            if value is not None:
+                setattr(page, name, restore(value))
+        for attendee in page.attendees:
+            attendee.name, attendee.remark = restore(attendee.name), restore(attendee.remark)
+            attendee.email = restore(attendee.email) if attendee.email else attendee.email
+        for topic in page.topics:
+            for item in (topic, *topic.subtopics):
+                item.title = restore(item.title)
+                item.proposer = restore(item.proposer) if item.proposer else item.proposer
+        for section in page.notes:
+            section.heading = restore(section.heading)
 
 
 def looks_like_title(text: str) -> bool:

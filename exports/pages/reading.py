@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from exports.pages.lines import Line, split_lines
+from exports.pages.lines import Line, restore, split_lines
 from exports.pages.model import NoteSection, ParsedPage, Problem
 from exports.pages.personal import hide_personal_data
 
@@ -47,7 +47,7 @@ class PageReading:
     def keep(self, target: list[str], line: Line) -> None:
         """Free text outside the notes: read as the reader sees it, HTML tags turned into Markdown."""
         if self.raw(line) is not None or line.number == self.raw_done:
-            text = line.text.rstrip()
+            text = restore(line.text.rstrip())
             target.append(text if self.part == "notes" else self.screened(text, line))
 
     def screened(self, text: str, line: Line) -> str:
