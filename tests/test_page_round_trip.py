@@ -10,9 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exports.pages.escaping import escape_notes, unescape_notes
-from exports.pages.parser import parse_page
-from exports.pages.plan import ImportOptions, import_page
-from tests.test_pages import ZONES, build, local_ledger, page_of, state  # noqa: F401 (local_ledger: a fixture)
+from tests.test_pages import ZONES, assert_round_trip, local_ledger  # noqa: F401 (local_ledger: a fixture)
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéßøΩж日本", min_size=1, max_size=8)
 CAPITALISED = WORD.map(str.title)
@@ -137,14 +135,7 @@ def test_exported_page_of_any_meeting_imports_to_the_same_meeting(
     m: dict[str, Any],
     number: int,
 ) -> None:
-    app, store = local_ledger
-    slug, copy = f"h{number}-{id(m)}", f"k{number}-{id(m)}"
-    build(app, slug, m)
-    page = page_of(store, slug)
-    parsed = parse_page(page)
-    assert parsed.problems == [], page
-    import_page(app, parsed, ImportOptions(slug=copy))
-    assert state(store, copy) == state(store, slug), page
+    assert_round_trip(local_ledger, m, f"h{number}-{id(m)}")
 
 
 @given(st.lists(NOTE_LINE, max_size=8).map("\n".join))
