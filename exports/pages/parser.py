@@ -12,6 +12,7 @@ import re
 
 from exports.pages.agenda import AgendaReading
 from exports.pages.attendees import AttendeeReading
+from exports.pages.escaping import unescape_notes
 from exports.pages.fields import (
     _FIELD,
     _LIMIT,
@@ -24,7 +25,7 @@ from exports.pages.fields import (
     heading_of,
     logistics_label,
 )
-from exports.pages.lines import _LIST_ITEM, _TABLE_ROW, Line, inline_text
+from exports.pages.lines import _LIST_ITEM, _TABLE_ROW, Line, inline_text, is_rule, restore
 from exports.pages.model import ParsedPage
 from exports.pages.people import heading_mode, markers_in
 from exports.pages.schedule import parse_schedule
@@ -402,7 +403,7 @@ class _Parser(AttendeeReading, AgendaReading):
             if text:
                 page.title = text
         elif key == "description":
-            self.description.append(value.strip())
+            self.description.append(self.screened(restore(value.strip()), line))
         elif key == "location":
             page.location = text
         elif key == "video":
@@ -462,6 +463,7 @@ class _Parser(AttendeeReading, AgendaReading):
     def _finish(self) -> None:
         self._flush_paragraph()
         page = self.page
+        self._restore_values()
         if page.start_date is None and self.day_dates and not any(c[0] == 1 for c in self.date_candidates):
             # One heading per day: the meeting runs from the first day to the last, at the first day's hours.
             first, last = self.day_dates[0], self.day_dates[-1]
@@ -491,9 +493,9 @@ class _Parser(AttendeeReading, AgendaReading):
                 page.title = title
         page.description = description
         for section in page.notes:
-            section.text = _trim_block(section.text)
+            section.text = unescape_notes(_trim_block(section.text))
         page.notes = [s for s in page.notes if s.text]
-        page.general_notes = re.sub(r"\n{3,}", "\n\n", _trim_block("\n".join(self.general)))
+        page.general_notes = unescape_notes(re.sub(r"\n{3,}", "\n\n", _trim_block("\n".join(self.general))))
         if page.end_date is None and page.start_date is not None:
             page.end_date = None
 
@@ -507,27 +509,34 @@ class _Parser(AttendeeReading, AgendaReading):
                 if item.proposer and re.search(rf"\b{re.escape(item.proposer.casefold())}\b", places):
                     item.title, item.proposer = f"{item.title} ({item.proposer})", None
 
+    def _restore_values(self) -> None:
+        """Each value read, with the characters its page escaped as they were meant (`lines.protect`)."""
+        page = self.page
+        for name in ("title", "schedule_text", "location", "video_url"):
+            value = getattr(page, name)
+            if value is not None:
+                setattr(page, name, restore(value))
+        for attendee in page.attendees:
+            attendee.name, attendee.remark = restore(attendee.name), restore(attendee.remark)
+            attendee.email = restore(attendee.email) if attendee.email else attendee.email
+        for topic in page.topics:
+            for item in (topic, *topic.subtopics):
+                item.title = restore(item.title)
+                item.proposer = restore(item.proposer) if item.proposer else item.proposer
+        for section in page.notes:
+            section.heading = restore(section.heading)
+
 
 def looks_like_title(text: str) -> bool:
     return 0 < len(text) <= 200 and any(c.isalnum() for c in text)
 
 
-def _is_rule(line: str) -> bool:
-    """'---', '* * *' or '___': one of those characters three times or more, spaces between; read in one pass
-    (a pattern repeating a group over the run backtracks through a long line of '*' that does not end as a rule)."""
-    body = line.strip()
-    if len(line) - len(line.lstrip()) > 3 or len(body) < 3 or body[0] not in "-*_":
-        return False
-    marks = body.replace(" ", "").replace("\t", "")
-    return len(marks) >= 3 and marks.count(body[0]) == len(marks)
-
-
 def _trim_block(text: str) -> str:
     lines = text.split("\n")
     first, last = 0, len(lines)
-    while first < last and (not lines[first].strip() or _is_rule(lines[first])):
+    while first < last and (not lines[first].strip() or is_rule(lines[first])):
         first += 1
-    while last > first and (not lines[last - 1].strip() or _is_rule(lines[last - 1])):
+    while last > first and (not lines[last - 1].strip() or is_rule(lines[last - 1])):
         last -= 1
     return "\n".join(lines[first:last])
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from exports.pages.lines import _TABLE_ROW, _TABLE_RULE, Line, split_lines
+from exports.pages.lines import _TABLE_ROW, _TABLE_RULE, Line, restore, split_lines
 from exports.pages.model import NoteSection, ParsedPage, Problem
+from exports.pages.personal import hide_personal_data
 
 
 class PageReading:
@@ -60,7 +61,18 @@ class PageReading:
     def keep(self, target: list[str], line: Line) -> None:
         """Free text outside the notes: read as the reader sees it, HTML tags turned into Markdown."""
         if self.raw(line) is not None or line.number == self.raw_done:
-            target.append(line.text.rstrip())
+            text = restore(line.text.rstrip())
+            target.append(text if self.part == "notes" else self.screened(text, line))
+
+    def screened(self, text: str, line: Line) -> str:
+        """Leftover text with its personal data hidden, each kind found reported on its line.
+
+        The page's own notes are not screened: they are the meeting's notes as the group wrote them.
+        """
+        hidden, kinds = hide_personal_data(text)
+        for kind in dict.fromkeys(kinds):
+            self.problem(line, f"personal data: {kind}, hidden from the public description and notes")
+        return hidden
 
     def problem(self, line: Line, reason: str) -> None:
         self.page.problems.append(Problem(line.number, line.raw.strip()[:200], reason))
