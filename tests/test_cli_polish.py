@@ -485,3 +485,17 @@ def test_verify_shows_progress_on_a_terminal_only(sqlite_cli: Cli) -> None:
     assert "Verifying" in on_a_terminal(sqlite_cli, "verify")
     piped = sqlite_cli.ok("verify")
     assert "Verifying" not in piped.out + piped.err and piped.out.startswith("ok: 4 events")
+
+
+def test_import_and_migrate_show_progress_on_a_terminal_only(sqlite_cli: Cli, tmp_path: Path) -> None:
+    from tests.conftest import SEED
+
+    drawn = on_a_terminal(sqlite_cli, "import", "markdown", str(SEED), "--slug", "on-a-terminal")
+    assert "Importing" in drawn and "100%" in drawn and "Imported on-a-terminal" in drawn
+    piped = sqlite_cli.ok("import", "markdown", str(SEED), "--slug", "piped")
+    assert "Importing" not in piped.out + piped.err and piped.out.startswith("Imported piped")
+    assert "Migrating" in on_a_terminal(
+        sqlite_cli, "migrate", "--encrypt-personal-data", "--to", str(tmp_path / "drawn.sqlite")
+    )
+    migrated = sqlite_cli.ok("migrate", "--encrypt-personal-data", "--to", str(tmp_path / "piped.sqlite"))
+    assert "Migrating" not in migrated.out + migrated.err and migrated.out.startswith("Migrated ")

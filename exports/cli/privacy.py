@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from exports.cli.support import session
+from exports.cli.support import Progress, session
 
 
 @click.command("erase")
@@ -57,7 +57,8 @@ def migrate(encrypt: bool, destination: str) -> None:
     if str(getattr(target.storage, "sqlite_path", "")) and target.storage.sqlite_path == source.storage.sqlite_path:
         raise click.UsageError("the destination is the ledger itself")
     target.authenticate()  # the new ledger's own account (its OS login, or its session user): its first admin
-    checked = source.migrate_to(target)
+    with Progress("Migrating", source.storage.last_position()) as progress:
+        checked = source.migrate_to(target, progress.advance)
     ReadStore(target).catch_up(MODELS)
     click.echo(f"Migrated {checked.count} events to {destination}; the old ledger is kept as it was.")
     click.echo(
