@@ -13,6 +13,7 @@ title under its proposer's key, a retitle's title and a topic withdrawal's reaso
 key of whoever wrote it, an email change's earlier person key under that earlier identity's key
 (`_PREVIOUS`), and on every meeting event the person acted for (`actor`). The
 account (`principal`) is not personal data here: it is the login that proves who acted.
+In the directory, an account's person and email and a muted person are keyed the same way.
 
 Notes. A notes edit stores the section's whole new text (revisions are read one at a time:
 a stale base, a restore, `notes history`), so the text is stored as runs of lines, each run
@@ -61,6 +62,8 @@ _SUBJECT = {
     "TopicProposed": "person",
     "TopicRetitled": "actor",
     "TopicWithdrawn": "actor",
+    "Directory.Muted": "person_key",
+    "Directory.Unmuted": "person_key",
 }
 _FIELDS = {
     "SignedUp": ("person", "person_key", "email", "remark"),
@@ -71,6 +74,11 @@ _FIELDS = {
     "TopicProposed": ("title", "person"),
     "TopicRetitled": ("title",),
     "TopicWithdrawn": ("reason",),
+    # An account's login (`name`) stays readable: it is what proves who acted. Its person and email
+    # are keyed as that person's sign-ups are (`_subject_of`), so erasing the person covers them too.
+    "Directory.AccountAdded": ("person", "email"),
+    "Directory.Muted": ("person_key", "person"),
+    "Directory.Unmuted": ("person_key", "person"),
 }
 # A rekeying (ledger/rekeying.py) names the person's identity before it too, sealed under that
 # identity's key: erased, it then reads as the earlier events' erased person key does, so a
@@ -253,7 +261,12 @@ def seal_state(kind: str, state: dict[str, Any], keyring: Keyring, line_authors:
     if isinstance(actor, str) and actor:
         cover(identity(actor), "actor")
     subject_field = _SUBJECT.get(kind)
-    if subject_field is not None:
+    if kind == "Directory.AccountAdded":
+        person = state.get("person") or state.get("name") or ""
+        email = state.get("email")
+        for field in _FIELDS[kind]:
+            cover(people.person_key(str(person), email if isinstance(email, str) else None), field)
+    elif subject_field is not None:
         subject = state.get(subject_field)
         if isinstance(subject, str) and subject and subject != SEALED:
             subject_identity = identity(subject)
