@@ -10,7 +10,8 @@ sees ERASED in its place.
 What is personal, and whose key covers it (`_SUBJECT`, `_FIELDS`): the person an attendance
 event is about (their name, person key, email, remark and a withdrawal's reason), a topic's
 title under its proposer's key, a retitle's title and a topic withdrawal's reason under the
-key of whoever wrote it, and on every meeting event the person acted for (`actor`). The
+key of whoever wrote it, an email change's earlier person key under that earlier identity's key
+(`_PREVIOUS`), and on every meeting event the person acted for (`actor`). The
 account (`principal`) is not personal data here: it is the login that proves who acted.
 In the directory, an account's person and email and a muted person are keyed the same way.
 
@@ -57,6 +58,7 @@ _SUBJECT = {
     "Withdrew": "person_key",
     "AttendanceChanged": "person_key",
     "Promoted": "person_key",
+    "EmailChanged": "person_key",
     "TopicProposed": "person",
     "TopicRetitled": "actor",
     "TopicWithdrawn": "actor",
@@ -68,6 +70,7 @@ _FIELDS = {
     "Withdrew": ("person", "person_key", "reason"),
     "AttendanceChanged": ("person", "person_key", "remark"),
     "Promoted": ("person", "person_key"),
+    "EmailChanged": ("person", "person_key", "email"),
     "TopicProposed": ("title", "person"),
     "TopicRetitled": ("title",),
     "TopicWithdrawn": ("reason",),
@@ -77,6 +80,11 @@ _FIELDS = {
     "Directory.Muted": ("person_key", "person"),
     "Directory.Unmuted": ("person_key", "person"),
 }
+# A rekeying (ledger/rekeying.py) names the person's identity before it too, sealed under that
+# identity's key: erased, it then reads as the earlier events' erased person key does, so a
+# replay still finds the entry it moves.
+_PREVIOUS = {"EmailChanged": "previous_key"}
+_KEY_FIELDS = frozenset({"person_key", "previous_key"})
 
 
 def identity(value: str) -> str:
@@ -90,7 +98,7 @@ def lookup_of(identity_: str) -> str:
 
 def erased_value(field: str, key_id: str) -> str:
     # Two erased people in one meeting must stay two entries: their person key names the key.
-    return f"erased:{key_id}" if field == "person_key" else ERASED
+    return f"erased:{key_id}" if field in _KEY_FIELDS else ERASED
 
 
 def _aead(secret: bytes) -> Any:
@@ -269,6 +277,9 @@ def seal_state(kind: str, state: dict[str, Any], keyring: Keyring, line_authors:
         if subject_identity:
             for field in _FIELDS[kind]:
                 cover(subject_identity, field)
+    previous = state.get(_PREVIOUS.get(kind, ""))
+    if isinstance(previous, str) and previous:
+        cover(identity(previous), _PREVIOUS[kind])
     for key_id, values in by_key.items():
         envelopes.append({"k": key_id, "f": list(values), "c": keyring.seal(key_id, values)})
     if kind == _NOTES and isinstance(state.get("text"), str) and isinstance(actor, str) and actor:
