@@ -71,7 +71,7 @@ def import_markdown(
         _update(app, page, options, update_slug, dry_run=dry_run, strict=strict)
         return
     if dry_run:
-        _dry_run_import(app, page, options)
+        _dry_run_import(app, page, options, strict=strict)
         return
     if skip_existing and _already_there(page, options):
         return
@@ -152,16 +152,19 @@ def _update(app: Any, page: Any, options: Any, slug: str, *, dry_run: bool, stri
         click.echo(f"Updated {updated.slug} ({events}){left_out}.")
 
 
-def _dry_run_import(app: Any, page: Any, options: Any) -> None:
+def _dry_run_import(app: Any, page: Any, options: Any, *, strict: bool) -> None:
     """`--dry-run` without `--update`: what a first import would append, and nothing appended."""
     import json
 
     from exports.pages.plan import page_plan, problems_of
+    from ledger.errors import RuleError
 
     planned = page_plan(page, options)
     trial = app.import_meeting(planned.plan, dry_run=True)
     problems = problems_of(page, planned, trial.refusals)
     _echo_problems(problems)
+    if strict and problems:
+        raise RuleError(f"{len(problems)} part(s) of the page could not be read; nothing would be imported")
     if session().as_json:
         shape = {
             "slug": trial.slug,
