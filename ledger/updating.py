@@ -211,7 +211,8 @@ class _Comparison:
         taken: set[int] = set()
         for index, topic in planned:
             same = [t for t in recorded if t.topic_id not in taken and _key(t.title) == _key(topic.title)]
-            best = [t for t in same if _same_person(topic.proposer, t.proposer)] or same
+            # No command changes a proposer: a topic the page gives to someone else is withdrawn and proposed anew.
+            best = [t for t in same if _same_person(topic.proposer, t.proposer)]
             if best:
                 self.ids[index] = best[0].topic_id
                 taken.add(best[0].topic_id)

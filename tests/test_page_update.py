@@ -7,12 +7,17 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from exports.pages.parser import parse_page
 from exports.pages.plan import ImportOptions, page_plan
 from ledger.application import Ledger
 from ledger.errors import PermissionDeniedError
 from tests.conftest import Cli
+from tests.test_pages import build, local_ledger, meetings, page_of, state
+
+__all__ = ["local_ledger"]  # a fixture of the round-trip tests, used here too
 
 SEED_PAGE = Path(__file__).parent / "fixtures" / "sig-node-f2f-2016.md"
 SLUG = "sig-node-f2f-2016"
@@ -242,3 +247,35 @@ def test_a_participant_may_apply_a_page_that_only_adds_their_own_sign_up(seeded:
     with seeded.acting("bob"):
         done = seeded.update_meeting(SLUG, _plan(page.read_text(encoding="utf-8")))
     assert [(c.kind, c.data["person"], c.data["principal"]) for c in done.changes] == [("SignedUp", "bob", "bob")]
+
+
+# ----- any meeting taken to any other meeting's page ---------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(old=meetings(), new=meetings(), number=st.integers(0, 10**9))
+def test_updating_any_meeting_with_another_meetings_page_gives_what_importing_that_page_gives(
+    local_ledger: Any, old: dict[str, Any], new: dict[str, Any], number: int
+) -> None:
+    app, store = local_ledger
+    slug, target = f"u{number}-{id(old)}", f"t{number}-{id(new)}"
+    build(app, slug, old)
+    build(app, target, new)
+    page = parse_page(page_of(store, target))
+    plan = page_plan(page, ImportOptions(slug=slug)).plan
+
+    planned = app.update_meeting(slug, plan, dry_run=True)
+    before = app.storage.last_position()
+    done = app.update_meeting(slug, plan)
+    assert [c.kind for c in done.changes] == [c.kind for c in planned.changes]
+    assert app.storage.last_position() == before + len(done.changes)
+    assert done.refusals == ()
+
+    updated, wanted = state(store, slug), state(store, target)
+    assert updated["meeting"] == wanted["meeting"]
+    assert updated["agenda"] == wanted["agenda"] and updated["notes"] == wanted["notes"]
+    # Who is signed up, how, and with what remark; seats follow each meeting's own history.
+    assert sorted(a[:3] for a in updated["attendees"]) == sorted(a[:3] for a in wanted["attendees"])
+
+    assert app.update_meeting(slug, plan).changes == ()  # a second update appends nothing
+    assert app.storage.last_position() == before + len(done.changes)
