@@ -150,6 +150,7 @@ class _Comparison:
     def _attendance(self) -> Iterator[_Planned]:
         roster = self.meeting.roster
         matched: dict[int, str] = {}  # plan index -> the attendee's key
+        kept: set[str] = set()
         for index, entry in enumerate(self.plan.sign_ups):
             try:
                 name = people.display_name(entry.name)
@@ -157,9 +158,9 @@ class _Comparison:
             except LedgerError:
                 continue  # the sign-up step refuses it, with its reason
             found = self.meeting.entry_for(name, email)
-            if found is not None and found.key not in matched.values():
+            if found is not None and found.key not in kept:
                 matched[index] = found.key
-        kept = set(matched.values())
+                kept.add(found.key)
         for attendee in list(roster.attendees.values()):
             if attendee.key not in kept:
                 who = attendee.email or attendee.name

@@ -212,6 +212,18 @@ def test_a_page_that_only_lists_sign_ups_keeps_the_meetings_own_title_and_time(s
     assert (after["title"], after["start"], after["end"]) == (shown["title"], shown["start"], shown["end"])
 
 
+def test_a_step_a_rule_refuses_is_left_out_and_listed_with_its_line(sqlite_cli: Cli, tmp_path: Path) -> None:
+    cli = sqlite_cli
+    cli.ok("import", "markdown", str(SEED_PAGE))
+    ihor = "23. Ihor Dvoretzkyi (In Person)\n"
+    page = edited(tmp_path, (ihor, ihor + "24. Ada Lovelace (In Person)\n25. Derek Carr (Remote) again\n"))
+    result = cli.ok("import", "markdown", str(page), "--update", SLUG)
+    assert "line 41: Derek Carr is already signed up for sig-node-f2f-2016: (In Person): Derek Carr" in result.err
+    assert result.out.endswith(f"Updated {SLUG} (1 event); 2 part(s) left out (see above).\n")
+    derek = [a for a in cli.ok("--json", "attendees", SLUG).json()["attendees"] if a["name"] == "Derek Carr"]
+    assert [(a["mode"], a["remark"]) for a in derek] == [("in-person", "")]  # his first line holds
+
+
 # ----- in process: the roles hold as for every other write -------------------------------------------
 
 

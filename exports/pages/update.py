@@ -14,11 +14,12 @@ from typing import TYPE_CHECKING
 
 from exports.audit import Entry, to_entry, without_emails
 from exports.pages.model import ParsedPage, Problem
-from exports.pages.plan import ImportOptions, missing_fields, page_plan, problems_of
+from exports.pages.plan import ImportOptions, PagePlan, missing_fields, page_plan, problems_of
 from ledger.errors import BadInputError, RuleError
 
 if TYPE_CHECKING:
     from ledger.application import Ledger
+    from ledger.importing import Refusal
     from ledger.updating import Change
     from projections.results import MeetingView
 
@@ -69,7 +70,7 @@ def update_page(
     planned = page_plan(page, with_meeting_defaults(page, options, meeting))
     if strict:
         trial = app.update_meeting(meeting.slug, planned.plan, dry_run=True)
-        problems = problems_of(page, planned, trial.refusals)
+        problems = _problems(page, planned, trial.refusals)
         if problems:
             raise PageRefused(f"{len(problems)} part(s) of the page could not be read; nothing was applied", problems)
     updated = app.update_meeting(meeting.slug, planned.plan, dry_run=dry_run)
@@ -79,8 +80,22 @@ def update_page(
         summaries=list(updated.summaries),
         position=updated.position,
         dry_run=dry_run,
-        problems=problems_of(page, planned, updated.refusals),
+        problems=_problems(page, planned, updated.refusals),
     )
+
+
+# Parts only an update has; a first import's report names the others with their page lines.
+_UPDATE_ONLY = {"details": "details", "time": "new time", "withdrawal": "withdrawal", "topic-withdrawal": "topic"}
+
+
+def _problems(page: ParsedPage, planned: PagePlan, refusals: tuple[Refusal, ...]) -> list[Problem]:
+    extra = [
+        Problem(0, r.value[:200], f"{_UPDATE_ONLY[r.part]} not applied: {r.reason}")
+        for r in refusals
+        if r.part in _UPDATE_ONLY
+    ]
+    problems = problems_of(page, planned, tuple(r for r in refusals if r.part not in _UPDATE_ONLY)) + extra
+    return sorted(problems, key=lambda p: p.line)
 
 
 def _entry(change: Change, slug: str) -> Entry:
