@@ -210,8 +210,11 @@ class _Comparison:
         else proposed; the meeting's topics the page no longer lists are withdrawn."""
         planned, recorded = self._planned_children(parent), self._recorded_children(parent)
         taken: set[int] = set()
+        by_title: dict[str, list[Topic]] = {}
+        for there in recorded:
+            by_title.setdefault(_key(there.title), []).append(there)
         for index, topic in planned:
-            same = [t for t in recorded if t.topic_id not in taken and _key(t.title) == _key(topic.title)]
+            same = [t for t in by_title.get(_key(topic.title), []) if t.topic_id not in taken]
             # No command changes a proposer: a topic the page gives to someone else is withdrawn and proposed anew.
             best = [t for t in same if _same_person(topic.proposer, t.proposer)]
             if best:
@@ -255,6 +258,7 @@ class _Comparison:
         """Plan topics that are recorded topics with an edited title: between the same matched neighbours,
         by the same proposer, and with a title still much like the old one."""
         pairs: list[tuple[int, Topic]] = []
+        paired: set[int] = set()
         place = {t.topic_id: position for position, t in enumerate(recorded)}
         after = -1  # the recorded place of the last plan topic matched so far
         for index, topic in planned:
@@ -262,13 +266,14 @@ class _Comparison:
                 after = max(after, place[self.ids[index]])
                 continue
             for there in recorded[after + 1 :]:
-                if there.topic_id in taken or there.topic_id in {t.topic_id for _, t in pairs}:
+                if there.topic_id in taken:
+                    break  # the next topic matched by its title: an edited one stays between its neighbours
+                if there.topic_id in paired:
                     continue
-                if there.topic_id in self.ids.values():
-                    break  # the next matched neighbour: no edited title before it
                 alike = SequenceMatcher(None, _key(there.title), _key(topic.title)).ratio() >= SIMILAR_TITLE
                 if alike and _same_person(topic.proposer, there.proposer):
                     pairs.append((index, there))
+                    paired.add(there.topic_id)
                     after = place[there.topic_id]
                     break
         return pairs

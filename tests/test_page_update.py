@@ -291,3 +291,21 @@ def test_updating_any_meeting_with_another_meetings_page_gives_what_importing_th
 
     assert app.update_meeting(slug, plan).changes == ()  # a second update appends nothing
     assert app.storage.last_position() == before + len(done.changes)
+
+
+def test_a_topic_replaced_by_another_in_its_place_is_withdrawn_not_retitled(seeded: Ledger, tmp_path: Path) -> None:
+    vish = "3. Vish: Runtime agnostic debugging tools"
+    page = edited(tmp_path, (vish, "3. Vish: Budget for 2017")).read_text(encoding="utf-8")
+    with seeded.acting("alice"):
+        done = seeded.update_meeting(SLUG, _plan(page))
+    topics = [(c.kind, c.data.get("title"), c.data.get("position")) for c in done.changes if "Topic" in c.kind]
+    assert topics == [
+        ("TopicWithdrawn", None, None),
+        ("TopicProposed", "Budget for 2017", None),
+        ("TopicMoved", None, 3),
+    ]
+    # A title edited in place, still much like the old one, is the same topic retitled (its notes stay its own).
+    retitled = edited(tmp_path, (vish, "3. Vish: Budget for 2017 and 2018"), name="retitled.md")
+    with seeded.acting("alice"):
+        done = seeded.update_meeting(SLUG, _plan(retitled.read_text(encoding="utf-8")))
+    assert [(c.kind, c.data.get("title")) for c in done.changes] == [("TopicRetitled", "Budget for 2017 and 2018")]
