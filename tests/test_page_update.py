@@ -95,6 +95,16 @@ def test_dry_run_lists_exactly_the_events_the_update_appends_and_a_second_update
     assert text.out == f"{SLUG} already matches the page; nothing to append.\n"
 
 
+def test_a_first_import_dry_run_counts_the_events_the_import_appends(sqlite_cli: Cli) -> None:
+    cli = sqlite_cli
+    planned = cli.ok("--json", "import", "markdown", str(SEED_PAGE), "--dry-run").json()
+    assert planned["dry_run"] is True and planned["position"] is None and cli.db.event_count() == 0
+    imported = cli.ok("--json", "import", "markdown", str(SEED_PAGE)).json()
+    assert imported["events"] == planned["events"] == cli.db.event_count()
+    again = cli("import", "markdown", str(SEED_PAGE), "--dry-run")
+    assert again.code == 1 and f"already exists (--update {SLUG} applies a page to it)" in again.err
+
+
 def test_the_update_takes_the_meeting_to_what_the_page_says(sqlite_cli: Cli, tmp_path: Path) -> None:
     cli = sqlite_cli
     cli.ok("import", "markdown", str(SEED_PAGE))

@@ -70,10 +70,10 @@ def import_markdown(
     if update_slug is not None:
         _update(app, page, options, update_slug, dry_run=dry_run, strict=strict)
         return
+    if skip_existing and _already_there(page, options):
+        return
     if dry_run:
         _dry_run_import(app, page, options, strict=strict)
-        return
-    if skip_existing and _already_there(page, options):
         return
     try:
         imported = import_page(app, page, options, strict=strict)
@@ -157,10 +157,17 @@ def _dry_run_import(app: Any, page: Any, options: Any, *, strict: bool) -> None:
     import json
 
     from exports.pages.plan import page_plan, problems_of
-    from ledger.errors import RuleError
+    from ledger.errors import NotFoundError, RuleError
+    from projections import queries
 
     planned = page_plan(page, options)
     trial = app.import_meeting(planned.plan, dry_run=True)
+    try:
+        queries.meeting(session().store(), trial.slug)
+    except NotFoundError:
+        pass
+    else:
+        raise RuleError(f"a meeting {trial.slug!r} already exists (--update {trial.slug} applies a page to it)")
     problems = problems_of(page, planned, trial.refusals)
     _echo_problems(problems)
     if strict and problems:
