@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from exports.pages.fields import _FIELD, field_key, heading_of, logistics_label
-from exports.pages.lines import _LIST_ITEM, _TABLE_ROW, _TABLE_RULE, Line, inline_text, split_lines
+from exports.pages.lines import _LIST_ITEM, _TABLE_ROW, _TABLE_RULE, Line, inline_text
 from exports.pages.model import ParsedPage, Problem
 from exports.pages.people import heading_mode, markers_in
 
@@ -94,9 +94,8 @@ def _entry_line(line: Line) -> bool:
     return not any(marker.mode == "absent" for marker in markers_in(text))
 
 
-def unread_parts(text: str, page: ParsedPage) -> list[Problem]:
-    """The sign-up lists and agendas of the page that were read in part or not at all, as problems."""
-    lines = split_lines(text)
+def unread_parts(lines: list[Line], page: ParsedPage) -> list[Problem]:
+    """The sign-up lists and agendas of the page (its `lines` as read) that were read in part or not at all."""
     read = {
         "attendees": {a.line for a in page.attendees},
         "topics": {t.line for t in page.topics} | {s.line for t in page.topics for s in t.subtopics},

@@ -370,6 +370,7 @@ def parse_page(text: str) -> ParsedPage:
     """
     from exports.pages.coverage import unread_parts
 
-    page = _Parser(text).run()
-    page.problems.extend(unread_parts(text, page))
+    parser = _Parser(text)
+    page = parser.run()
+    page.problems.extend(unread_parts(parser.lines, page))
     return page
