@@ -41,6 +41,7 @@ from ledger.storage.adapter import (
 )
 from ledger.transcoding import AsDict, LedgerTranscoder
 from ledger.transfer import copy_events
+from ledger.updating import UpdateCommands
 from ledger.vocabulary import check_attendee_list, check_mode
 
 if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
@@ -49,6 +50,20 @@ if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
     from ledger.timing import Fold
 
 T = TypeVar("T")
+
+
+@dataclasses.dataclass(frozen=True)
+class Step:
+    """A command with its input checked, ready for a loaded meeting: the action the account must be
+    allowed (to `subject`), and the change, which returns what happened in words.
+
+    Every command is one step run by `_update`; a re-import (`ledger/updating.py`) runs several
+    on one meeting and appends them together, through the same checks.
+    """
+
+    action: str
+    change: Callable[[Meeting], str]
+    subject: Callable[[Meeting], Subject] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,7 +83,14 @@ SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snaps
 
 
 class Ledger(
-    SeriesCommands, NotesCommands, ImportCommands, AccessCommands, MuteCommands, ErasureCommands, Application[UUID]
+    SeriesCommands,
+    NotesCommands,
+    ImportCommands,
+    UpdateCommands,
+    AccessCommands,
+    MuteCommands,
+    ErasureCommands,
+    Application[UUID],
 ):
     """Meetings and series as event streams, one stream per meeting, series and started occurrence."""
 
@@ -178,13 +200,21 @@ class Ledger(
     ) -> Saved:
         """Load the meeting, check the account may do `action` (to `subject`), change it, append."""
 
+        step = Step(action, change, subject)
+
         def attempt() -> Saved:
             meeting = self.get_meeting(slug)
-            self._authorize(action, meeting, subject(meeting) if subject is not None else None)
-            summary = change(meeting)
-            return self._save(meeting, summary)
+            return self._save(meeting, self._apply(meeting, step))
 
         return self._retrying(attempt)
+
+    def _run(self, slug: str, step: Step) -> Saved:
+        return self._update(slug, step.action, step.change, step.subject)
+
+    def _apply(self, meeting: Meeting, step: Step) -> str:
+        """Check the account may take the step on this meeting, then take it (nothing is saved here)."""
+        self._authorize(step.action, meeting, step.subject(meeting) if step.subject is not None else None)
+        return step.change(meeting)
 
     # ----- meetings --------------------------------------------------------------------
 
@@ -213,6 +243,9 @@ class Ledger(
         return self._save_new(meeting, f"created {meeting.slug}")
 
     def edit_meeting(self, slug: str, **changes: Any) -> Saved:
+        return self._run(slug, self.edit_meeting_step(slug, **changes))
+
+    def edit_meeting_step(self, slug: str, **changes: Any) -> Step:
         cleaned = {k: _edited_value(k, v) for k, v in changes.items() if v is not None}
         if not cleaned:
             raise BadInputError("give at least one of --title, --location, --video-url, --description, --attendee-list")
@@ -221,16 +254,19 @@ class Ledger(
             meeting.edit(**cleaned)
             return f"edited {slug}"
 
-        return self._update(slug, "edit", change)
+        return Step("edit", change)
 
     def reschedule(self, slug: str, start: str, end: str, zone: str | None, fold: Fold | None = None) -> Saved:
+        return self._run(slug, self.reschedule_step(slug, start, end, zone, fold))
+
+    def reschedule_step(self, slug: str, start: str, end: str, zone: str | None, fold: Fold | None = None) -> Step:
         from ledger.timing import Schedule
 
         def change(meeting: Meeting) -> str:
             meeting.reschedule(Schedule.from_input(start, end, zone or meeting.timezone, fold))
             return f"rescheduled {slug}"
 
-        return self._update(slug, "reschedule", change)
+        return Step("reschedule", change)
 
     def cancel(self, slug: str, reason: str = "") -> Saved:
         reason = text.check("reason", reason)
@@ -249,6 +285,9 @@ class Ledger(
         return self._update(slug, "reinstate", change)
 
     def change_capacity(self, slug: str, capacity: int | None) -> Saved:
+        return self._run(slug, self.change_capacity_step(slug, capacity))
+
+    def change_capacity_step(self, slug: str, capacity: int | None) -> Step:
         capacity = text.check_capacity(capacity)
 
         def change(meeting: Meeting) -> str:
@@ -257,13 +296,16 @@ class Ledger(
             limit = "unlimited" if capacity is None else capacity
             return f"{slug} capacity is now {limit}{meeting.roster.promoted_since(waiting)}"
 
-        return self._update(slug, "capacity", change)
+        return Step("capacity", change)
 
     # ----- attendance --------------------------------------------------------------------
 
     def sign_up(
         self, slug: str, name: str, mode: str = "in-person", email: str | None = None, remark: str = ""
     ) -> Saved:
+        return self._run(slug, self.sign_up_step(slug, name, mode, email, remark))
+
+    def sign_up_step(self, slug: str, name: str, mode: str, email: str | None, remark: str) -> Step:
         name = people.display_name(name)
         mode = check_mode(mode)
         email = text.check("email", email) if email else None
@@ -274,9 +316,12 @@ class Ledger(
             attendee = meeting.find_attendee(email or name)
             return f"signed up {name} for {slug} {meeting.roster.describe(attendee)}"
 
-        return self._update(slug, "signup", change, lambda _: Subject(name, email))
+        return Step("signup", change, lambda _: Subject(name, email))
 
     def withdraw(self, slug: str, name: str, reason: str = "") -> Saved:
+        return self._run(slug, self.withdraw_step(slug, name, reason))
+
+    def withdraw_step(self, slug: str, name: str, reason: str) -> Step:
         name = people.display_name(name)
         reason = text.check("reason", reason)
 
@@ -285,11 +330,16 @@ class Ledger(
             attendee = meeting.withdraw(name, reason)
             return f"withdrew {attendee.name} from {slug}{meeting.roster.promoted_since(waiting)}"
 
-        return self._update(slug, "withdraw", change, lambda meeting: entry_of(meeting, name))
+        return Step("withdraw", change, lambda meeting: entry_of(meeting, name))
 
     def change_attendance(
         self, slug: str, name: str, mode: str | None, remark: str | None, email: str | None = None
     ) -> Saved:
+        return self._run(slug, self.change_attendance_step(slug, name, mode, remark, email))
+
+    def change_attendance_step(
+        self, slug: str, name: str, mode: str | None, remark: str | None, email: str | None = None
+    ) -> Step:
         """Change how NAME attends, their remark, or their email (which then identifies them, see
         ledger/rekeying.py); the new email, like the entry, must be the account's own unless it organizes."""
         name = people.display_name(name)
@@ -317,12 +367,15 @@ class Ledger(
                 said.append(f"{attendee.name} is now {now}{promoted}")
             return "; ".join(said)
 
-        return self._update(slug, "change", change, lambda meeting: entry_of(meeting, name))
+        return Step("change", change, lambda meeting: entry_of(meeting, name))
 
     # ----- agenda ----------------------------------------------------------------------
 
     def propose_topic(self, slug: str, title: str, proposer: str | None, parent_id: int | None = None) -> Saved:
         """Add a topic; its proposer is the person named, else whoever is acting."""
+        return self._run(slug, self.propose_topic_step(slug, title, proposer, parent_id))
+
+    def propose_topic_step(self, slug: str, title: str, proposer: str | None, parent_id: int | None) -> Step:
         title = text.check("topic_title", title)
         named = people.display_name(proposer) if proposer else None
 
@@ -330,32 +383,41 @@ class Ledger(
             topic_id = meeting.propose_topic(title, named or people.actor_var.get(), parent_id)
             return f"proposed topic {topic_id} for {slug}"
 
-        return self._update(slug, "topic-propose", change)
+        return Step("topic-propose", change)
 
     def retitle_topic(self, slug: str, topic_id: int, title: str) -> Saved:
+        return self._run(slug, self.retitle_topic_step(slug, topic_id, title))
+
+    def retitle_topic_step(self, slug: str, topic_id: int, title: str) -> Step:
         title = text.check("topic_title", title)
 
         def change(meeting: Meeting) -> str:
             meeting.retitle_topic(topic_id, title)
             return f"retitled topic {topic_id} of {slug}"
 
-        return self._update(slug, "topic-retitle", change, lambda meeting: proposer_of(meeting, topic_id))
+        return Step("topic-retitle", change, lambda meeting: proposer_of(meeting, topic_id))
 
     def move_topic(self, slug: str, topic_id: int, position: int) -> Saved:
+        return self._run(slug, self.move_topic_step(slug, topic_id, position))
+
+    def move_topic_step(self, slug: str, topic_id: int, position: int) -> Step:
         def change(meeting: Meeting) -> str:
             meeting.move_topic(topic_id, position)
             return f"moved topic {topic_id} of {slug} to position {position}"
 
-        return self._update(slug, "topic-move", change)
+        return Step("topic-move", change)
 
     def withdraw_topic(self, slug: str, topic_id: int, reason: str = "") -> Saved:
+        return self._run(slug, self.withdraw_topic_step(slug, topic_id, reason))
+
+    def withdraw_topic_step(self, slug: str, topic_id: int, reason: str) -> Step:
         reason = text.check("reason", reason)
 
         def change(meeting: Meeting) -> str:
             meeting.withdraw_topic(topic_id, reason)
             return f"withdrew topic {topic_id} from {slug}"
 
-        return self._update(slug, "topic-withdraw", change, lambda meeting: proposer_of(meeting, topic_id))
+        return Step("topic-withdraw", change, lambda meeting: proposer_of(meeting, topic_id))
 
 
 def open_ledger(db: str | None, *, pool_size: int = 1, create: bool = True) -> Ledger:

@@ -110,6 +110,38 @@ class Imported:
     refusals: tuple[Refusal, ...] = ()
 
 
+@dataclass(frozen=True)
+class PlannedNotes:
+    """A notes section as the meeting will hold it: of topic `topic_id`, or the general notes (None).
+
+    `index` is the section's place in the plan's notes (None for the general notes).
+    """
+
+    topic_id: int | None
+    text: str
+    index: int | None
+
+
+def notes_sections(plan: MeetingPlan, ids: dict[int, int]) -> list[PlannedNotes]:
+    """The plan's notes by section, given the topic id each accepted plan topic got (plan index -> id).
+
+    A topic's section whose topic was left out joins the general notes, under its heading.
+    """
+    sections: list[PlannedNotes] = []
+    general = [section.text for section in plan.notes if section.topic is None]
+    for index, section in enumerate(plan.notes):
+        if section.topic is None:
+            continue
+        topic_id = ids.get(section.topic)
+        if topic_id is None:
+            general.append(f"## {section.heading}\n\n{section.text}")
+        else:
+            sections.append(PlannedNotes(topic_id, section.text, index))
+    if general:
+        sections.append(PlannedNotes(None, "\n\n".join(general), None))
+    return sections
+
+
 @dataclass
 class _Build:
     """A plan applied to a fresh Meeting, collecting what the checks and rules refuse."""
@@ -208,17 +240,8 @@ class _Build:
         return ids
 
     def notes(self, meeting: Meeting, ids: dict[int, int]) -> None:
-        general = [section.text for section in self.plan.notes if section.topic is None]
-        for index, section in enumerate(self.plan.notes):
-            if section.topic is None:
-                continue
-            topic_id = ids.get(section.topic)
-            if topic_id is None:
-                general.append(f"## {section.heading}\n\n{section.text}")
-            else:
-                self._edit(meeting, topic_id, section.text, index)
-        if general:
-            self._edit(meeting, None, "\n\n".join(general), None)
+        for section in notes_sections(self.plan, ids):
+            self._edit(meeting, section.topic_id, section.text, section.index)
 
     def _edit(self, meeting: Meeting, topic_id: int | None, body: str, index: int | None) -> None:
         try:
@@ -254,6 +277,10 @@ class ImportCommands:
         refusals = tuple(build.refusals)
         if dry_run:
             return Imported(meeting.slug, events, 0, refusals)
-        saved = cast("Ledger", self)._save_new(meeting, f"imported {meeting.slug}", "; nothing was imported")
+        saved = cast("Ledger", self)._save_new(
+            meeting,
+            f"imported {meeting.slug}",
+            f"; nothing was imported (--update {meeting.slug} applies a page to it)",
+        )
         tell(total, total)
         return Imported(meeting.slug, events, saved.position, refusals)

@@ -236,14 +236,19 @@ class Meeting(Aggregate):
             raise RuleError(f"several people named {name_or_email!r} are signed up for {self.slug}; use their email")
         return found[0]
 
+    def entry_for(self, name: str, email: str | None) -> Attendee | None:
+        """The sign-up a new one by this name and email would repeat, if any."""
+        # Two different people may share a name only when both gave their email.
+        clashes = [a for a in self.roster.by_name(name) if not (email and a.email)]
+        same_email = self.roster.by_email(email) if email else None
+        same_key = self.roster.attendees.get(people.person_key(name, email))
+        return same_key or same_email or (clashes[0] if clashes else None)
+
     def sign_up(self, name: str, mode: str, email: str | None, remark: str) -> None:
         if self.cancelled:
             raise RuleError(f"{self.slug} is cancelled; sign-ups are closed")
         key = people.person_key(name, email)
-        # Two different people may share a name only when both gave their email.
-        clashes = [a for a in self.roster.by_name(name) if not (email and a.email)]
-        same_email = self.roster.by_email(email) if email else None
-        existing = self.roster.attendees.get(key) or same_email or (clashes[0] if clashes else None)
+        existing = self.entry_for(name, email)
         if existing is not None:
             raise RuleError(f"{existing.name} is already signed up for {self.slug}: {self.roster.describe(existing)}")
         waitlisted = mode == "in-person" and not self.roster.seat_free()

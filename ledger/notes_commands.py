@@ -13,7 +13,7 @@ from ledger.meeting import TOPIC_PREFIX, Meeting
 from ledger.privacy import reveal
 
 if TYPE_CHECKING:
-    from ledger.application import Saved
+    from ledger.application import Saved, Step
     from ledger.storage.adapter import Storage
 
 
@@ -29,6 +29,7 @@ class NotesCommands:
     _revision_texts: dict[tuple[Any, str, int], str]
     keyring: Any
     _update: Callable[..., Saved]
+    _run: Callable[..., Saved]
 
     def _notes_history(self, meeting: Meeting) -> Callable[[str, int], str]:
         """Looks up an older notes revision's text in the meeting's stored notes events."""
@@ -50,13 +51,18 @@ class NotesCommands:
         return self._revision_texts[key]
 
     def edit_notes(self, slug: str, topic_id: int | None, new_text: str, base_revision: int | None = None) -> Saved:
+        return self._run(slug, self.edit_notes_step(slug, topic_id, new_text, base_revision))
+
+    def edit_notes_step(self, slug: str, topic_id: int | None, new_text: str, base_revision: int | None) -> Step:
+        from ledger.application import Step
+
         new_text = text.check("notes", new_text)
 
         def change(meeting: Meeting) -> str:
             revision = meeting.edit_notes(topic_id, new_text, base_revision, self._notes_history(meeting))
             return f"saved notes revision {revision} of {slug}"
 
-        return self._update(slug, "notes-edit", change)
+        return Step("notes-edit", change)
 
     def restore_notes(self, slug: str, topic_id: int | None, revision: int) -> Saved:
         """A restore is a new edit whose text is an old revision's."""

@@ -29,6 +29,13 @@ def import_group() -> None:
     is_flag=True,
     help="If the ledger has the meeting already, leave it as it is and succeed (a quick start that runs twice).",
 )
+@click.option(
+    "--update",
+    "update_slug",
+    metavar="SLUG",
+    help="Apply the edited page to the existing meeting SLUG: append only the events that take it there.",
+)
+@click.option("--dry-run", is_flag=True, help="Show the events the import would append, and append nothing.")
 def import_markdown(
     source: str,
     slug: str | None,
@@ -38,11 +45,15 @@ def import_markdown(
     zone: str | None,
     strict: bool,
     skip_existing: bool,
+    update_slug: str | None,
+    dry_run: bool,
 ) -> None:
     """Import the meeting page FILE (- for stdin): details, sign-ups, topics and notes.
 
     Everything is appended at once, attributed to whoever is acting. Lines the
     importer cannot understand are listed on stderr with their line numbers and left out.
+    With --update SLUG, the page is applied to that meeting as the sign-ups, withdrawals,
+    changes, topics and notes edits that take it there (running it twice appends nothing).
     """
     import json
 
@@ -50,11 +61,19 @@ def import_markdown(
     from exports.pages.plan import ImportOptions, import_page
     from ledger.errors import LedgerError
 
+    if update_slug is not None and skip_existing:
+        fail("--update and --skip-existing cannot be used together", 2)
     page_text, source_name = read_page(source)
     page = parse_page(page_text)
     options = ImportOptions(slug=slug, title=title, start=start, end=end, zone=zone, source_name=source_name)
     app = session().app  # sets the acting person before any event is made
+    if update_slug is not None:
+        _update(app, page, options, update_slug, dry_run=dry_run, strict=strict)
+        return
     if skip_existing and _already_there(page, options):
+        return
+    if dry_run:
+        _dry_run_import(app, page, options, strict=strict)
         return
     try:
         with Progress("Importing") as progress:
@@ -82,6 +101,90 @@ def import_markdown(
     else:
         left_out = f"; {len(imported.problems)} part(s) left out (see above)" if imported.problems else ""
         click.echo(f"Imported {imported.slug} ({imported.events} events){left_out}.")
+
+
+def _echo_problems(problems: Any) -> None:
+    for problem in problems:
+        click.echo(f"line {problem.line}: {problem.reason}: {problem.text}", err=True)
+
+
+def _update(app: Any, page: Any, options: Any, slug: str, *, dry_run: bool, strict: bool) -> None:
+    """`--update SLUG`: the events that take the meeting to the page, listed (and, without --dry-run, appended)."""
+    import json
+
+    from exports.pages.update import PageRefused, update_page
+    from projections import queries
+
+    meeting = queries.meeting(session().store(), slug)  # an unknown slug: one line, exit 1
+    try:
+        updated = update_page(app, page, options, meeting, dry_run=dry_run, strict=strict)
+    except PageRefused as refused:
+        _echo_problems(refused.problems)
+        raise
+    _echo_problems(updated.problems)
+    if session().as_json:
+        shape = {
+            "slug": updated.slug,
+            "events": len(updated.entries),
+            "position": updated.position,
+            "dry_run": dry_run,
+            "changes": [
+                {"action": e.action, "person": e.person, "details": e.details, "sentence": e.sentence}
+                for e in updated.entries
+            ],
+            "problems": [{"line": p.line, "text": p.text, "reason": p.reason} for p in updated.problems],
+        }
+        click.echo(json.dumps(shape, ensure_ascii=False))
+        return
+    from ledger.vocabulary import sentence
+
+    count = len(updated.entries)
+    events = f"{count} event{'s' if count != 1 else ''}"
+    left_out = f"; {len(updated.problems)} part(s) left out (see above)" if updated.problems else ""
+    if not updated.entries:
+        click.echo(f"{updated.slug} already matches the page; nothing to append{left_out}.")
+    elif dry_run:
+        click.echo(f"Would append {events} to {updated.slug} (--dry-run: nothing written){left_out}:")
+        for entry in updated.entries:
+            click.echo(f"  {entry.sentence}")
+    else:
+        for summary in updated.summaries:
+            click.echo(sentence(summary))
+        click.echo(f"Updated {updated.slug} ({events}){left_out}.")
+
+
+def _dry_run_import(app: Any, page: Any, options: Any, *, strict: bool) -> None:
+    """`--dry-run` without `--update`: what a first import would append, and nothing appended."""
+    import json
+
+    from exports.pages.plan import page_plan, problems_of
+    from ledger.errors import NotFoundError, RuleError
+    from projections import queries
+
+    planned = page_plan(page, options)
+    trial = app.import_meeting(planned.plan, dry_run=True)
+    try:
+        queries.meeting(session().store(), trial.slug)
+    except NotFoundError:
+        pass
+    else:
+        raise RuleError(f"a meeting {trial.slug!r} already exists (--update {trial.slug} applies a page to it)")
+    problems = problems_of(page, planned, trial.refusals)
+    _echo_problems(problems)
+    if strict and problems:
+        raise RuleError(f"{len(problems)} part(s) of the page could not be read; nothing would be imported")
+    if session().as_json:
+        shape = {
+            "slug": trial.slug,
+            "events": trial.events,
+            "position": None,
+            "dry_run": True,
+            "problems": [{"line": p.line, "text": p.text, "reason": p.reason} for p in problems],
+        }
+        click.echo(json.dumps(shape, ensure_ascii=False))
+    else:
+        left_out = f"; {len(problems)} part(s) left out (see above)" if problems else ""
+        click.echo(f"Would import {trial.slug} ({trial.events} events; --dry-run: nothing written){left_out}.")
 
 
 def _already_there(page: Any, options: Any) -> bool:

@@ -544,6 +544,12 @@ def _trim_block(text: str) -> str:
 def parse_page(text: str) -> ParsedPage:
     """Read a meeting page in time linear in its length. Never raises; what it cannot read is in `problems`.
 
-    The caller refuses a page over `PAGE_MAX_BYTES` first (`check_page_size`).
+    The caller refuses a page over `PAGE_MAX_BYTES` first (`check_page_size`). A sign-up list or agenda
+    read in part or not at all is reported too (`exports.pages.coverage`).
     """
-    return _Parser(text).run()
+    from exports.pages.coverage import unread_parts
+
+    parser = _Parser(text)
+    page = parser.run()
+    page.problems.extend(unread_parts(parser.lines, page))
+    return page
