@@ -1,0 +1,32 @@
+"""The `Ledger` command that appends a whole meeting from a plan (the plans are ledger/importing.py).
+
+Apart from its plans, so that every other command starts without building the plan classes.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+if TYPE_CHECKING:
+    from ledger.application import Ledger
+    from ledger.importing import Imported, MeetingPlan
+
+
+class ImportCommands:
+    """The `Ledger` command that appends a whole meeting from a plan."""
+
+    def import_meeting(self, plan: MeetingPlan, *, dry_run: bool = False) -> Imported:
+        """Append the plan's meeting in one save; `dry_run` reports the outcome and writes nothing."""
+        from ledger.importing import Imported, _Build
+
+        cast("Ledger", self)._authorize("create")
+        build = _Build(plan)
+        meeting = build.meeting()
+        build.sign_ups(meeting)
+        build.notes(meeting, build.topics(meeting))
+        events = len(meeting.pending_events)
+        refusals = tuple(build.refusals)
+        if dry_run:
+            return Imported(meeting.slug, events, 0, refusals)
+        saved = cast("Ledger", self)._save_new(meeting, f"imported {meeting.slug}", "; nothing was imported")
+        return Imported(meeting.slug, events, saved.position, refusals)
