@@ -105,9 +105,11 @@ WIDE_VALUES = st.recursive(
     | st.uuids()
     | st.datetimes(timezones=st.just(UTC))
     | st.decimals(allow_nan=False, allow_infinity=False),
-    lambda children: st.lists(children, max_size=4)
-    | st.lists(children, max_size=3).map(tuple)
-    | st.dictionaries(WIDE_TEXT | st.integers(-5, 5), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.lists(children, max_size=3).map(tuple)
+        | st.dictionaries(WIDE_TEXT | st.integers(-5, 5), children, max_size=4)
+    ),
     max_leaves=20,
 )
 
