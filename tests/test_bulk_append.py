@@ -213,6 +213,16 @@ def test_a_meeting_saved_in_one_batch_reads_back_as_the_events_it_was_made_of(le
     ledger._save_new(meeting, "saved")
     assert [vars(e) for e in ledger.events.get(meeting.id)] == made
     assert ledger.get_meeting("bulk").roster.to_dict() == meeting.roster.to_dict()
+    # A batch on a stream already stored reads its notes' authors inside the batch's read
+    # transaction (on PostgreSQL the CLI's pool holds one connection).
+    loaded = ledger.get_meeting("bulk")
+    loaded.edit_notes(topic, "- decided: ship it\n- owner: Person Number3\n", None)
+    loaded.sign_up("Person Number9", "remote", None, "")
+    more = [vars(e) for e in loaded.pending_events]
+    ledger._save(loaded, "saved")
+    assert [vars(e) for e in ledger.events.get(meeting.id)][-2:] == more
+    reloaded = ledger.get_meeting("bulk")
+    assert reloaded.notes_text(reloaded.check_section(topic)) == "- decided: ship it\n- owner: Person Number3\n"
     assert chain.verify_ledger(ledger.recorder).intact
 
 

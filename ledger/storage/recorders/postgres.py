@@ -7,6 +7,7 @@ their events, in a second statement after the insert).
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -118,9 +119,10 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
             curs.executemany(self._insert_rows, [tuple(r) for r in rows])
         return positions
 
-    def select_states(self, originator_id: Any, topic: str, up_to_version: int) -> Iterator[bytes]:
-        """One stream's stored states of one topic, newest first (only those rows are read)."""
-        with self.datastore.transaction(commit=False) as curs:
+    def select_states(self, originator_id: Any, topic: str, up_to_version: int, cursor: Any = None) -> Iterator[bytes]:
+        """One stream's stored states of one topic, newest first (only those rows are read), in the
+        transaction of `cursor` when one is given (the CLI's pool holds one connection)."""
+        with contextlib.nullcontext(cursor) if cursor is not None else self.datastore.transaction(commit=False) as curs:
             curs.execute(self._select_states, (originator_id, up_to_version, topic))
             rows = curs.fetchall()
         return (bytes(r["state"]) for r in rows)

@@ -7,6 +7,7 @@ their events, in a second statement after the insert).
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -108,9 +109,10 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 [(r.position, _as_stored(r.originator_id), r.version, r.topic, r.state, r.seal) for r in rows],
             )
 
-    def select_states(self, originator_id: Any, topic: str, up_to_version: int) -> Iterator[bytes]:
-        """One stream's stored states of one topic, newest first (only those rows are read)."""
-        with self.datastore.transaction(commit=False) as c:
+    def select_states(self, originator_id: Any, topic: str, up_to_version: int, cursor: Any = None) -> Iterator[bytes]:
+        """One stream's stored states of one topic, newest first (only those rows are read), in the
+        transaction of `cursor` when one is given."""
+        with contextlib.nullcontext(cursor) if cursor is not None else self.datastore.transaction(commit=False) as c:
             c.execute(
                 f"SELECT state FROM {self.events_table_name}"
                 " WHERE originator_id = ? AND originator_version <= ? AND topic = ? ORDER BY originator_version DESC",
