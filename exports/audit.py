@@ -82,14 +82,16 @@ class Filters:
 
 # ----- what each reader may see ---------------------------------------------------------------
 
-ATTENDANCE = frozenset({"SignedUp", "Withdrew", "AttendanceChanged", "Promoted"})
+ATTENDANCE = frozenset({"SignedUp", "Withdrew", "AttendanceChanged", "Promoted", "EmailChanged"})
+# Person keys may be emails: only an admin reads them.
+PERSON_KEYS = frozenset({"person_key", "previous_key"})
 
 
 def without_emails(events: Iterable[LedgerEvent]) -> Iterator[LedgerEvent]:
     """The events as anyone but an admin reads them: no email field, and addresses written into
     free text masked (the person key, which may be an email, is dropped)."""
     for event in events:
-        data = {k: _masked(v) for k, v in event.data.items() if k != "person_key"}
+        data = {k: _masked(v) for k, v in event.data.items() if k not in PERSON_KEYS}
         if "email" in data:
             data["email"] = None
         yield event._replace(data=data)
@@ -220,6 +222,10 @@ def sentence(kind: str, who: str, slug: str, data: dict[str, Any], actor: str = 
     if kind == "AttendanceChanged":
         whose = "their" if themselves else f"{person}'s"
         return f"{who} changed {whose} attendance at {slug} to {_attendance(data)}"
+    if kind == "EmailChanged":
+        whose = "their" if themselves else f"{person}'s"
+        had = str(data.get("previous_key") or "").startswith("email:")
+        return f"{who} {'changed the email of' if had else 'added an email to'} {whose} sign-up for {slug}"
     if kind == "Promoted":
         return f"{person} was promoted from the waitlist of {slug} (after {who}'s change)"
     if kind == "TopicProposed":
