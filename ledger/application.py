@@ -20,7 +20,7 @@ from ledger.attendance import Roster
 from ledger.chain import Digest, verify_ledger
 from ledger.erasure import ErasureCommands
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
-from ledger.importing import ImportCommands
+from ledger.import_commands import ImportCommands
 from ledger.kinds import ACTIONS
 from ledger.meeting import Meeting
 from ledger.muting import MuteCommands

@@ -128,14 +128,18 @@ def link_of(stored: bytes | memoryview | None) -> bytes:
     return bytes(stored)[32:]
 
 
-def seal_inserted(previous: bytes, positions: Sequence[int], events: Sequence[StoredEvent]) -> list[tuple[bytes, int]]:
-    """(seal, position) for events just inserted at these positions, chained on from `previous`."""
-    sealed = []
-    for position, e in sorted(zip(positions, events, strict=True), key=lambda pair: pair[0]):
-        stored = seal(previous, position, e.originator_id, e.originator_version, e.topic, e.state)
-        previous = stored[32:]
-        sealed.append((stored, position))
-    return sealed
+def seal_appended(previous: bytes, positions: Sequence[int], events: Sequence[StoredEvent]) -> list[StoredRow]:
+    """The rows of events about to be appended at these ascending positions, each sealed to the one before.
+
+    One pass builds everything an insert stores, so an append is a single INSERT of whole rows
+    (no second statement to fill the seals in), and `previous` is the link of the last row stored.
+    """
+    rows = []
+    for position, e in zip(positions, events, strict=True):
+        content = content_hash(position, e.originator_id, e.originator_version, e.topic, e.state)
+        previous = link(previous, content)
+        rows.append(StoredRow(position, e.originator_id, e.originator_version, e.topic, e.state, content + previous))
+    return rows
 
 
 class Digest(NamedTuple):

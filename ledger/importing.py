@@ -1,7 +1,7 @@
 """Importing a whole meeting at once: a typed plan in, one atomic append out.
 
 An edge (a wiki page, later a form or an API) says what a meeting holds as a `MeetingPlan`;
-`ImportCommands.import_meeting` checks every field with the same checks the other commands
+`ImportCommands.import_meeting` (ledger/import_commands.py) checks every field with the same checks the other commands
 use, builds the meeting through the aggregate's own methods, so every rule holds exactly as
 for commands typed one by one, and appends all its events or none. The meeting's own fields
 (slug, title, time) refuse the whole plan; a sign-up, topic, notes section or optional detail
@@ -21,7 +21,6 @@ from ledger.vocabulary import check_mode
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from ledger.application import Ledger
     from ledger.timing import Fold
 
 T = TypeVar("T")
@@ -250,37 +249,3 @@ class _Build:
             pass  # nothing to record: the section is empty
         except LedgerError as error:
             self.refusals.append(Refusal("notes", index, body, str(error)))
-
-
-class ImportCommands:
-    """The `Ledger` command that appends a whole meeting from a plan."""
-
-    def import_meeting(
-        self, plan: MeetingPlan, *, dry_run: bool = False, progress: Callable[[int, int], None] | None = None
-    ) -> Imported:
-        """Append the plan's meeting in one save; `dry_run` reports the outcome and writes nothing.
-
-        `progress(done, total)` hears of each step: the details, the sign-ups, the topics and
-        notes, and the append itself (the step that grows with the page).
-        """
-        cast("Ledger", self)._authorize("create")
-        total = 4
-        tell = progress or (lambda done, total: None)
-        build = _Build(plan)
-        meeting = build.meeting()
-        tell(1, total)
-        build.sign_ups(meeting)
-        tell(2, total)
-        build.notes(meeting, build.topics(meeting))
-        tell(3, total)
-        events = len(meeting.pending_events)
-        refusals = tuple(build.refusals)
-        if dry_run:
-            return Imported(meeting.slug, events, 0, refusals)
-        saved = cast("Ledger", self)._save_new(
-            meeting,
-            f"imported {meeting.slug}",
-            f"; nothing was imported (--update {meeting.slug} applies a page to it)",
-        )
-        tell(total, total)
-        return Imported(meeting.slug, events, saved.position, refusals)

@@ -1,9 +1,9 @@
-"""How events and snapshots become bytes and back: eventsourcing's JSON, decoded by orjson.
+"""How events and snapshots become bytes and back: eventsourcing's JSON, by orjson both ways.
 
-The stored format is eventsourcing's own (custom types as {"_type_": ..., "_data_": ...});
-only decoding changes. The standard library calls a Python hook for every JSON object,
-which made decoding the snapshot of a long meeting (a few hundred kilobytes: its roster,
-agenda and notes) most of the time it takes to load.
+The stored format is eventsourcing's own (custom types as {"_type_": ..., "_data_": ...}),
+byte for byte; only the code that writes and reads it changes. The standard library calls a
+Python hook for every JSON object, which made decoding the snapshot of a long meeting (a few
+hundred kilobytes: its roster, agenda and notes) most of the time it takes to load.
 """
 
 from __future__ import annotations
@@ -14,6 +14,17 @@ import orjson
 from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 from ledger.privacy import reveal
+
+# The types the standard library's encoder writes itself, subclasses included (never through `default`).
+_NATIVE = (str, int, float, list, tuple, dict)
+
+
+class _NotPlainError(Exception):
+    """A value orjson might write differently from eventsourcing's encoder."""
+
+
+def _not_plain() -> str:
+    raise _NotPlainError
 
 
 class AsDict(Transcoding):
@@ -44,6 +55,36 @@ class LedgerTranscoder(JSONTranscoder):
     """
 
     keyring: Any = None  # ledger.privacy.Keyring: set by the application
+
+    def encode(self, obj: Any) -> bytes:
+        """eventsourcing's exact bytes, written by orjson from a copy with the custom types encoded.
+
+        orjson writes compact JSON, UTF-8 unescaped, and escapes every string exactly as the
+        standard library's encoder (separators ",", ":", ensure_ascii off) does. What the two
+        could write differently (floats, integers beyond 64 bits, subclasses of the JSON
+        types, keys that are not strings) goes to eventsourcing's own encoder instead.
+        """
+        try:
+            return orjson.dumps(self._plain(obj))
+        except (_NotPlainError, orjson.JSONEncodeError, RecursionError):
+            return super().encode(obj)
+
+    def _plain(self, value: Any) -> Any:
+        # What eventsourcing's `default` hook does, top-down, leaving JSON's own types as they are.
+        kind = type(value)
+        if kind is str or kind is int or kind is bool or value is None:
+            return value
+        if kind is dict:
+            return {
+                key if type(key) is str else _not_plain(): item if type(item) is str else self._plain(item)
+                for key, item in value.items()
+            }
+        if kind is list or kind is tuple:
+            return [item if type(item) is str else self._plain(item) for item in value]
+        transcoding = self.types.get(kind)
+        if transcoding is None or isinstance(value, _NATIVE):
+            raise _NotPlainError
+        return {"_type_": transcoding.name, "_data_": self._plain(transcoding.encode(value))}
 
     def decode(self, data: bytes) -> Any:
         loaded = orjson.loads(data)

@@ -230,8 +230,9 @@ class Storage:
         return list(cursor.fetchall())
 
     def select_states(self, meeting_id: Any, topic: str, up_to_version: int) -> Iterator[bytes]:
-        """One stream's stored states of one topic, newest first (only those rows are read)."""
-        states: Iterator[bytes] = self.recorder.select_states(meeting_id, topic, up_to_version)
+        """One stream's stored states of one topic, newest first (only those rows are read), inside
+        the transaction this context is already in if any (sealing a batch reads in one)."""
+        states: Iterator[bytes] = self.recorder.select_states(meeting_id, topic, up_to_version, self.active.get())
         return states
 
     def batches(self, read: Callable[[Any], list[Any]]) -> list[Any]:

@@ -18,6 +18,7 @@ class KeyTable:
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
         self._ready = False
+        self._missing_in: Any = None  # the read transaction in which the table was found missing
 
     def _cursor(self, cursor: Any) -> Any:
         if not self._ready:
@@ -29,7 +30,14 @@ class KeyTable:
         # Reads run inside other transactions (a read model's catch-up holds the writer), so
         # they never create the table: a ledger without it simply holds no keys yet.
         if not self._ready:
+            # A table found missing stays missing for the rest of that read transaction (a
+            # batch of events being sealed asks once per new person): keys another process
+            # stores meanwhile are found by `add`, which keeps theirs.
+            cursor = self.storage.active.get()
+            if cursor is not None and cursor is self._missing_in:
+                return False
             self._ready = self.storage.has_table(PERSON_KEYS)
+            self._missing_in = None if self._ready else cursor
         return self._ready
 
     def all(self) -> dict[str, str]:

@@ -33,6 +33,7 @@ class SealingMapper(Mapper):  # type: ignore[type-arg,unused-ignore]
         self.app = weakref.proxy(app)
         self.sealing = os.environ.get(PLAIN_ENV) != "1"
         self._authors: dict[tuple[Any, str], dict[str, str]] = {}  # (meeting id, section) -> line -> key id
+        self._new_streams: set[Any] = set()  # the streams the batch being mapped starts
 
     def reset(self) -> None:
         """Forget the notes lines seen: a new command reads them from the events again."""
@@ -67,8 +68,26 @@ class SealingMapper(Mapper):  # type: ignore[type-arg,unused-ignore]
             state=self.transcoder.encode(event_state),
         )
 
+    def to_stored_events(self, domain_events: Sequence[Any]) -> list[StoredEvent]:
+        """A whole batch's stored events, reading what sealing needs in one read transaction.
+
+        Sealing looks up each new person's key and, for a notes edit, who wrote each line before:
+        a query each, which in a transaction of its own costs a connection and a BEGIN apiece.
+        A stream the batch starts (version 1) has nothing stored yet, so its notes are not read.
+        """
+        self._new_streams = {e.originator_id for e in domain_events if e.originator_version == 1}
+        try:
+            if len(domain_events) < 2 or not self.sealing:
+                return [self.to_stored_event(e) for e in domain_events]
+            with self.app.storage.reading():
+                return [self.to_stored_event(e) for e in domain_events]
+        finally:
+            self._new_streams = set()
+
     def _line_authors(self, meeting_id: Any, section: str, version: int) -> dict[str, str]:
         cached = self._authors.get((meeting_id, section))
+        if cached is None and meeting_id in self._new_streams:
+            cached = self._authors[(meeting_id, section)] = {}
         if cached is None:
             cached = {}
             states = list(self.app.storage.select_states(meeting_id, f"{_MEETING}NotesEdited", version - 1))
@@ -84,14 +103,15 @@ class SealingMapper(Mapper):  # type: ignore[type-arg,unused-ignore]
 class SealingEventStore(EventStore):  # type: ignore[type-arg,unused-ignore]
     """Stores the person keys an append made before its events, in their own transaction."""
 
-    def __init__(self, mapper: Any, recorder: Any, app: Any) -> None:
+    def __init__(self, mapper: SealingMapper, recorder: Any, app: Any) -> None:
         super().__init__(mapper, recorder)
+        self.sealing_mapper = mapper
         self.app = weakref.proxy(app)
 
     def put(self, domain_events: Sequence[Any], **kwargs: Any) -> Any:
         keyring = self.app.keyring
         try:
-            stored_events = [self.mapper.to_stored_event(e) for e in domain_events]
+            stored_events = self.sealing_mapper.to_stored_events(domain_events)
             if not keyring.flush():
                 raise WriteConflict  # another process made a key for one of these people: redo
         except BaseException:

@@ -1,19 +1,20 @@
-"""PostgreSQL: eventsourcing's recorder, with a `chain` column sealed in the insert's transaction.
+"""PostgreSQL: eventsourcing's recorder, each row stored with its `chain` seal by the one INSERT.
 
-A trigger makes the table append-only: the one UPDATE it lets through is the recorder's own,
-writing a new event's seal into its empty `chain` column; DELETE and TRUNCATE are refused.
+A trigger makes the table append-only: DELETE and TRUNCATE are refused, and the one UPDATE it
+lets through writes a seal into an empty `chain` column (how ledgers of earlier versions sealed
+their events, in a second statement after the insert).
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 from eventsourcing import postgres
-from eventsourcing.persistence import DataError, ProgrammingError, StoredEvent
+from eventsourcing.persistence import DataError, InterfaceError, OperationalError, ProgrammingError, StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg import Cursor
-from psycopg.rows import DictRow
+from eventsourcing.utils import retry
 from psycopg.sql import SQL, Identifier
 
 from ledger import chain
@@ -72,10 +73,18 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
             SQL("SET LOCAL lock_timeout = '{0}s'").format(self.datastore.lock_timeout),
             SQL("SELECT pg_advisory_xact_lock(727003)"),
         ]
-        self._select_previous = SQL(
-            "SELECT chain FROM {0} WHERE notification_id < %s ORDER BY notification_id DESC LIMIT 1"
+        # The batch's positions, taken from the table's own sequence, and the seal of the row before them.
+        self._reserve = SQL(
+            "WITH reserved AS (SELECT nextval(pg_get_serial_sequence(%s, 'notification_id')) AS id"
+            " FROM generate_series(1, %s))"
+            " SELECT ARRAY(SELECT id FROM reserved ORDER BY id) AS ids,"
+            " (SELECT chain FROM {0} WHERE notification_id < (SELECT min(id) FROM reserved)"
+            " ORDER BY notification_id DESC LIMIT 1) AS chain"
         ).format(table)
-        self._update_seal = SQL("UPDATE {0} SET chain = %s WHERE notification_id = %s").format(table)
+        self._insert_rows = SQL(
+            "INSERT INTO {0} (notification_id, originator_id, originator_version, topic, state, chain)"
+            " VALUES (%s, %s, %s, %s, %s, %s)"
+        ).format(table)
         self._select_states = SQL(
             "SELECT state FROM {0} WHERE originator_id = %s AND originator_version <= %s AND topic = %s"
             " ORDER BY originator_version DESC"
@@ -85,26 +94,35 @@ class SealedPostgresApplicationRecorder(PostgresApplicationRecorder):
             " FROM {0} WHERE notification_id > %s ORDER BY notification_id LIMIT %s"
         ).format(table)
 
-    def _fetch_ids_after_insert_events(
-        self, curs: Cursor[DictRow], stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        # Still inside the insert's transaction, which holds the append lock (see __init__):
-        # no other writer can append between reading the previous seal and writing ours.
-        positions = super()._fetch_ids_after_insert_events(curs, canonical(stored_events), **kwargs)
-        if not positions:
-            return positions
-        if not all(isinstance(p, int) for p in positions):
-            raise DataError(f"the events table's positions are not numbers any more; {VERIFY_HINT}")
-        curs.execute(self._select_previous, (min(positions),))
-        row = curs.fetchone()
-        previous = chain.link_of(row["chain"] if row else None)
-        sealed = chain.seal_inserted(previous, positions, stored_events)
-        curs.executemany(self._update_seal, sealed)
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        """Append a batch in one pass: positions and seals are computed here, then one executemany.
+
+        Under the append lock (see __init__) no other writer takes a position or appends until
+        this transaction ends, so the reserved positions follow every stored one, positions
+        follow commit order, and each seal chains on from the row before it. eventsourcing's
+        NOTIFY is kept, for any subscriber listening for new events.
+        """
+        stored_events = canonical(stored_events)
+        if not stored_events:
+            return []
+        with self.datastore.transaction(commit=True) as curs:
+            for statement in self.lock_table_statements:
+                curs.execute(statement, prepare=False)
+            self._notify_channel(curs)
+            curs.execute(self._reserve, (f"{self.datastore.schema}.{self.events_table_name}", len(stored_events)))
+            reserved = curs.fetchone()
+            if reserved is None:
+                raise DataError(f"the events table gave no positions; {VERIFY_HINT}")
+            positions = [int(p) for p in reserved["ids"]]
+            rows = chain.seal_appended(chain.link_of(reserved["chain"]), positions, stored_events)
+            curs.executemany(self._insert_rows, [tuple(r) for r in rows])
         return positions
 
-    def select_states(self, originator_id: Any, topic: str, up_to_version: int) -> Iterator[bytes]:
-        """One stream's stored states of one topic, newest first (only those rows are read)."""
-        with self.datastore.transaction(commit=False) as curs:
+    def select_states(self, originator_id: Any, topic: str, up_to_version: int, cursor: Any = None) -> Iterator[bytes]:
+        """One stream's stored states of one topic, newest first (only those rows are read), in the
+        transaction of `cursor` when one is given (the CLI's pool holds one connection)."""
+        with contextlib.nullcontext(cursor) if cursor is not None else self.datastore.transaction(commit=False) as curs:
             curs.execute(self._select_states, (originator_id, up_to_version, topic))
             rows = curs.fetchall()
         return (bytes(r["state"]) for r in rows)

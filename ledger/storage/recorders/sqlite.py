@@ -1,23 +1,46 @@
-"""SQLite: eventsourcing's recorder, with a `chain` column sealed in the insert's transaction.
+"""SQLite: eventsourcing's recorder, each row stored with its `chain` seal by the one INSERT.
 
-Triggers make the table append-only: the one UPDATE they let through is the recorder's own,
-writing a new event's seal into its empty `chain` column; every DELETE is refused.
+Triggers make the table append-only: every DELETE is refused, and the one UPDATE they let
+through writes a seal into an empty `chain` column (how ledgers of earlier versions sealed
+their events, in a second statement after the insert).
 """
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import Iterator, Sequence
 from typing import Any
 from uuid import UUID
 
 from eventsourcing import sqlite
-from eventsourcing.persistence import StoredEvent
-from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteCursor
+from eventsourcing.persistence import DataError, OperationalError, StoredEvent
+from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQLiteCursor, SQLiteTransaction
 
 from ledger import chain
 from ledger.storage.recorders import canonical
 
 APPEND_ONLY = "stored events are append-only"
+MAX_ROWID = 2**63 - 1
+
+
+class _Appending(SQLiteTransaction):
+    """eventsourcing's transaction (its error translation, commit and rollback), begun IMMEDIATE.
+
+    An append reads the last row before it writes, so it takes the write lock first: a deferred
+    transaction would read, then find another writer's newer rows and fail at its first write.
+    """
+
+    def __init__(self, connection: SQLiteConnection) -> None:
+        super().__init__(connection, commit=True)
+
+    def __enter__(self) -> SQLiteCursor:
+        cursor = self.connection.cursor()
+        try:
+            cursor.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as error:  # "database is locked" after the busy timeout
+            raise OperationalError(error) from error
+        return cursor
 
 
 class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
@@ -25,10 +48,12 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
 
     def __init__(self, datastore: Any, events_table_name: str = "stored_events") -> None:
         super().__init__(datastore, events_table_name)
-        # The table now has five columns, so the insert names the four it fills.
+        t = self.events_table_name
+        # Whole rows: position, stream, version, topic, state and seal in one INSERT.
         self.insert_events_statement = (
-            f"INSERT INTO {self.events_table_name} (originator_id, originator_version, topic, state) VALUES (?,?,?,?)"
+            f"INSERT INTO {t} (rowid, originator_id, originator_version, topic, state, chain) VALUES (?,?,?,?,?,?)"
         )
+        self._select_last = f"SELECT rowid, chain FROM {t} ORDER BY rowid DESC LIMIT 1"
 
     def construct_create_table_statements(self) -> list[str]:
         t = self.events_table_name
@@ -46,24 +71,34 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
             f" BEGIN SELECT RAISE(ABORT, '{APPEND_ONLY}: DELETE refused'); END",
         ]
 
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Sequence[int] | None:
+        with self.datastore.get_connection(commit=True) as connection, _Appending(connection) as c:
+            return self._insert_events(c, stored_events, **kwargs)
+
     def _insert_events(
         self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        # The first INSERT took SQLite's write lock, so no other writer can slip an event in
-        # between reading the previous seal and writing ours.
+        """Append a batch in one pass: positions and seals are computed here, then one executemany.
+
+        The transaction holds SQLite's write lock from its start (BEGIN IMMEDIATE), so the last
+        row read here stays the last until the batch commits: the positions are the ones SQLite
+        would have given (the next rowids) and each seal chains on from the row before it.
+        """
         stored_events = canonical(stored_events)
-        positions = super()._insert_events(c, stored_events, **kwargs)
-        if not positions:
-            return positions
-        c.execute(
-            f"SELECT chain FROM {self.events_table_name} WHERE rowid < ? ORDER BY rowid DESC LIMIT 1",
-            (min(positions),),
+        if not stored_events:
+            return []
+        c.execute(self._select_last)
+        last = c.fetchone()
+        after = int(last["rowid"]) if last else 0
+        if after + len(stored_events) > MAX_ROWID:
+            raise DataError(f"the events table has no position left after {after}; run 'meetings verify'")
+        positions = range(after + 1, after + 1 + len(stored_events))
+        rows = chain.seal_appended(chain.link_of(last["chain"] if last else None), positions, stored_events)
+        c.executemany(
+            self.insert_events_statement,
+            [(r.position, r.originator_id.hex, r.version, r.topic, r.state, r.seal) for r in rows],  # type: ignore[union-attr]
         )
-        row = c.fetchone()
-        previous = chain.link_of(row["chain"] if row else None)
-        sealed = chain.seal_inserted(previous, positions, stored_events)
-        c.executemany(f"UPDATE {self.events_table_name} SET chain = ? WHERE rowid = ?", sealed)
-        return positions
+        return list(positions)
 
     def insert_sealed(self, rows: Sequence[chain.StoredRow]) -> None:
         """Store rows exactly as given, positions and seals included (copying a ledger)."""
@@ -74,9 +109,10 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 [(r.position, _as_stored(r.originator_id), r.version, r.topic, r.state, r.seal) for r in rows],
             )
 
-    def select_states(self, originator_id: Any, topic: str, up_to_version: int) -> Iterator[bytes]:
-        """One stream's stored states of one topic, newest first (only those rows are read)."""
-        with self.datastore.transaction(commit=False) as c:
+    def select_states(self, originator_id: Any, topic: str, up_to_version: int, cursor: Any = None) -> Iterator[bytes]:
+        """One stream's stored states of one topic, newest first (only those rows are read), in the
+        transaction of `cursor` when one is given."""
+        with contextlib.nullcontext(cursor) if cursor is not None else self.datastore.transaction(commit=False) as c:
             c.execute(
                 f"SELECT state FROM {self.events_table_name}"
                 " WHERE originator_id = ? AND originator_version <= ? AND topic = ? ORDER BY originator_version DESC",
