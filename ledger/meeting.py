@@ -177,10 +177,14 @@ class Meeting(Aggregate):
         organizers never changed, its creator, recorded here first)."""
         if account in current:
             raise RuleError(f"{account} already organizes {self.slug}")
+        self._record_organizers(current)
+        self._add_organizer(account=account)
+
+    def _record_organizers(self, current: list[str]) -> None:
+        """Before a meeting's organizers first change, record who they are (its creator)."""
         if self.organizers is None:
             for existing in current:
                 self._add_organizer(account=existing)
-        self._add_organizer(account=account)
 
     @event("OrganizerAdded", topic=f"{TOPIC_PREFIX}.OrganizerAdded")
     def _add_organizer(self, account: str) -> None:
@@ -193,9 +197,7 @@ class Meeting(Aggregate):
             raise NotFoundError(f"{account} does not organize {self.slug}")
         if len(current) == 1:
             raise RuleError(f"{account} is the only organizer of {self.slug}; add another organizer first")
-        if self.organizers is None:
-            for existing in current:
-                self._add_organizer(account=existing)
+        self._record_organizers(current)
         self._remove_organizer(account=account)
 
     @event("OrganizerRemoved", topic=f"{TOPIC_PREFIX}.OrganizerRemoved")
