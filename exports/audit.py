@@ -82,14 +82,16 @@ class Filters:
 
 # ----- what each reader may see ---------------------------------------------------------------
 
-ATTENDANCE = frozenset({"SignedUp", "Withdrew", "AttendanceChanged", "Promoted"})
+ATTENDANCE = frozenset({"SignedUp", "Withdrew", "AttendanceChanged", "Promoted", "EmailChanged"})
+# Person keys may be emails: only an admin reads them.
+PERSON_KEYS = frozenset({"person_key", "previous_key"})
 
 
 def without_emails(events: Iterable[LedgerEvent]) -> Iterator[LedgerEvent]:
     """The events as anyone but an admin reads them: no email field, and addresses written into
     free text masked (the person key, which may be an email, is dropped)."""
     for event in events:
-        data = {k: _masked(v) for k, v in event.data.items() if k != "person_key"}
+        data = {k: _masked(v) for k, v in event.data.items() if k not in PERSON_KEYS}
         if "email" in data:
             data["email"] = None
         yield event._replace(data=data)
@@ -248,6 +250,12 @@ def _capacity_changed(told: _Told) -> str:
     return "{who} set the capacity of {slug} to {capacity}".format_map(told)
 
 
+def _email_changed(told: _Told) -> str:
+    had = str(told.get("previous_key") or "").startswith("email:")
+    changed = "changed the email of" if had else "added an email to"
+    return f"{told['who']} {changed} {told['whose']} sign-up for {told['slug']}"
+
+
 def _erased(told: _Told) -> str:
     count = len(told.get("key_ids") or ())
     return f"{told['who']} erased a person's personal data ({count} key{'s' if count != 1 else ''}){told['why']}"
@@ -284,6 +292,7 @@ _SENTENCES: dict[str, str | Callable[[_Told], str]] = {
     "SignedUp": "{who} signed up{them} for {slug} ({attendance})",
     "Withdrew": "{who} withdrew{them} from {slug}{why}",
     "AttendanceChanged": "{who} changed {whose} attendance at {slug} to {attendance}",
+    "EmailChanged": _email_changed,
     "Promoted": "{person} was promoted from the waitlist of {slug} (after {who}'s change)",
     "TopicProposed": '{who} proposed topic {topic_id} "{title}" for {slug}{under}{on_behalf}',
     "TopicRetitled": '{who} retitled topic {topic_id} of {slug} to "{title}"',

@@ -16,6 +16,7 @@ from eventsourcing.domain import Aggregate, event
 
 from ledger import people
 from ledger.errors import NotFoundError, RuleError
+from ledger.privacy import ERASED
 
 DIRECTORY_TOPIC = "meeting-ledger:Directory"
 DIRECTORY_ID: UUID = uuid5(NAMESPACE_URL, "/directory")
@@ -62,9 +63,10 @@ class Directory(Aggregate):
         stored = self.accounts.get(name)
         if stored is None:
             return Account(name, None, name, admin=name in self.admins)
+        email = stored["email"]
         return Account(
             name,
-            stored["email"],
+            None if email == ERASED else email,  # an erased person's account keeps only its login
             stored["person"] or name,
             revoked=stored["revoked"],
             admin=name in self.admins and not stored["revoked"],
@@ -162,6 +164,8 @@ def acts_as_self(account: Account, person: str, email: str | None = None) -> boo
     An email identifies a person when given (PRODUCT.md section 2), so an entry with an email
     is the account's own only when the account has that email too.
     """
+    if account.person == ERASED:
+        return False  # the person this account signed up as was erased: no one is its own any more
     if email and account.email:
         return email.casefold() == account.email.casefold()
     if email and not account.email:

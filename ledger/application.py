@@ -286,19 +286,35 @@ class Ledger(
 
         return self._update(slug, "withdraw", change, lambda meeting: entry_of(meeting, name))
 
-    def change_attendance(self, slug: str, name: str, mode: str | None, remark: str | None) -> Saved:
+    def change_attendance(
+        self, slug: str, name: str, mode: str | None, remark: str | None, email: str | None = None
+    ) -> Saved:
+        """Change how NAME attends, their remark, or their email (which then identifies them, see
+        ledger/rekeying.py); the new email, like the entry, must be the account's own unless it organizes."""
         name = people.display_name(name)
         mode = check_mode(mode) if mode is not None else None
         if remark is not None:
             remark = text.check("remark", remark)
-        if mode is None and remark is None:
-            raise BadInputError("give --mode or --remark")
+        if email is not None:
+            email = text.check("email", email)
+        if mode is None and remark is None and email is None:
+            raise BadInputError("give --mode, --remark or --email")
 
         def change(meeting: Meeting) -> str:
-            waiting = list(meeting.roster.waitlist)
-            attendee = meeting.change(name, mode, remark)
-            promoted = meeting.roster.promoted_since(waiting, besides=attendee.key)
-            return f"{attendee.name} is now {meeting.roster.describe(meeting.roster.attendees[attendee.key])}{promoted}"
+            said = []
+            found = name
+            if email is not None:
+                self._authorize("change", meeting, Subject(entry_of(meeting, name).person, email))
+                attendee = meeting.change_email(name, email)
+                found = email  # NAME may have been the email it had
+                said.append(f"{attendee.name}'s email is now {email}")
+            if mode is not None or remark is not None:
+                waiting = list(meeting.roster.waitlist)
+                attendee = meeting.change(found, mode, remark)
+                promoted = meeting.roster.promoted_since(waiting, besides=attendee.key)
+                now = meeting.roster.describe(meeting.roster.attendees[attendee.key])
+                said.append(f"{attendee.name} is now {now}{promoted}")
+            return "; ".join(said)
 
         return self._update(slug, "change", change, lambda meeting: entry_of(meeting, name))
 

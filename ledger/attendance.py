@@ -143,6 +143,15 @@ class Roster:
         if not waitlisted and key in self.waitlist:
             self.waitlist.remove(key)
 
+    def rekey(self, previous_key: str, person_key: str, email: str) -> None:
+        """An entry identified anew (ledger/rekeying.py): it keeps its place in the list and on the waitlist."""
+        attendee = self.attendees[previous_key]
+        self._unindex(attendee)
+        attendee.key, attendee.email = person_key, email
+        self.attendees = {person_key if k == previous_key else k: a for k, a in self.attendees.items()}
+        self.waitlist = [person_key if k == previous_key else k for k in self.waitlist]
+        self._index(attendee)
+
     def promote(self, key: str) -> None:
         self.waitlist.remove(key)
         attendee = self.attendees[key]

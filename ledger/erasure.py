@@ -70,15 +70,15 @@ class ErasureCommands:
         also: Iterable[str] = (),
         rebuild: Callable[[list[str]], None] | None = None,
     ) -> Erasure:
-        """Destroy the keys of a person (a name or an email, and `also` the names or emails the
-        sign-up sheets show them under), record the erasure, drop the snapshots and rebuild
+        """Destroy the keys of a person (a name or an email, and `also` the names, emails or person
+        keys the sign-up sheets show them under), record the erasure, drop the snapshots and rebuild
         (`rebuild`) the read-model documents of every meeting that held their data.
         """
         typed = text.check("email", person) if people.is_email(person) else people.display_name(person)
         reason = text.check("reason", reason)
         if not reason:
             raise BadInputError("give the reason for the erasure with --reason")
-        identities = sorted({people.typed_person_key(typed), *(identity(people.typed_person_key(a)) for a in also)})
+        identities = sorted({people.typed_person_key(typed), *(_identity_of(a) for a in also)})
         spelled = [i.partition(":")[2] for i in identities]
         if any(s and s in people.name_key(reason) for s in spelled):
             raise BadInputError("the reason must not name the person erased: it stays in the audit for good")
@@ -100,3 +100,8 @@ class ErasureCommands:
             rebuild(meetings)
             keys.checkpoint(self.storage)  # type: ignore[attr-defined]
         return Erasure(saved.position, saved.summary, meetings)
+
+
+def _identity_of(also: str) -> str:
+    """A person key as given ("email:..." or "name:..."), else the key of a typed name or email."""
+    return also if also.startswith(("email:", "name:")) else identity(people.typed_person_key(also))

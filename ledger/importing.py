@@ -230,16 +230,28 @@ class _Build:
 class ImportCommands:
     """The `Ledger` command that appends a whole meeting from a plan."""
 
-    def import_meeting(self, plan: MeetingPlan, *, dry_run: bool = False) -> Imported:
-        """Append the plan's meeting in one save; `dry_run` reports the outcome and writes nothing."""
+    def import_meeting(
+        self, plan: MeetingPlan, *, dry_run: bool = False, progress: Callable[[int, int], None] | None = None
+    ) -> Imported:
+        """Append the plan's meeting in one save; `dry_run` reports the outcome and writes nothing.
+
+        `progress(done, total)` hears of each step: the details, the sign-ups, the topics and
+        notes, and the append itself (the step that grows with the page).
+        """
         cast("Ledger", self)._authorize("create")
+        total = 4
+        tell = progress or (lambda done, total: None)
         build = _Build(plan)
         meeting = build.meeting()
+        tell(1, total)
         build.sign_ups(meeting)
+        tell(2, total)
         build.notes(meeting, build.topics(meeting))
+        tell(3, total)
         events = len(meeting.pending_events)
         refusals = tuple(build.refusals)
         if dry_run:
             return Imported(meeting.slug, events, 0, refusals)
         saved = cast("Ledger", self)._save_new(meeting, f"imported {meeting.slug}", "; nothing was imported")
+        tell(total, total)
         return Imported(meeting.slug, events, saved.position, refusals)

@@ -27,6 +27,7 @@ _ACTIONS = {
     "Withdrew": "withdrew",
     "AttendanceChanged": "attendance-changed",
     "Promoted": "promoted",
+    "EmailChanged": "email-changed",
     "TopicProposed": "topic-proposed",
     "TopicRetitled": "topic-retitled",
     "TopicMoved": "topic-moved",

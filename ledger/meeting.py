@@ -12,7 +12,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import notes, people, text
+from ledger import notes, people, rekeying, text
 from ledger.agenda import Agenda, Topic
 from ledger.attendance import Attendee, Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError
@@ -269,6 +269,17 @@ class Meeting(Aggregate):
     @event("AttendanceChanged", topic=f"{TOPIC_PREFIX}.AttendanceChanged")
     def _change(self, person: str, person_key: str, mode: str, remark: str, waitlisted: bool) -> None:
         self.roster.change(person_key, mode, remark, waitlisted)
+
+    def change_email(self, name: str, email: str) -> Attendee:
+        """Give NAME's entry an email, or a new one: the person is identified by it from now on."""
+        attendee = self.find_attendee(name)
+        person_key = rekeying.new_person_key(self.roster, attendee, email, self.slug)
+        self._change_email(person=attendee.name, previous_key=attendee.key, person_key=person_key, email=email)
+        return self.roster.attendees[person_key]
+
+    @event("EmailChanged", topic=f"{TOPIC_PREFIX}.EmailChanged")
+    def _change_email(self, person: str, previous_key: str, person_key: str, email: str) -> None:
+        self.roster.rekey(previous_key, person_key, email)
 
     def _promote_waitlisted(self) -> None:
         """Each promotion is its own event, so the audit trail shows who got the seat."""

@@ -10,8 +10,10 @@ sees ERASED in its place.
 What is personal, and whose key covers it (`_SUBJECT`, `_FIELDS`): the person an attendance
 event is about (their name, person key, email, remark and a withdrawal's reason), a topic's
 title under its proposer's key, a retitle's title and a topic withdrawal's reason under the
-key of whoever wrote it, and on every meeting event the person acted for (`actor`). The
+key of whoever wrote it, an email change's earlier person key under that earlier identity's key
+(`_PREVIOUS`), and on every meeting event the person acted for (`actor`). The
 account (`principal`) is not personal data here: it is the login that proves who acted.
+In the directory, an account's person and email and a muted person are keyed the same way.
 
 Notes. A notes edit stores the section's whole new text (revisions are read one at a time:
 a stale base, a restore, `notes history`), so the text is stored as runs of lines, each run
@@ -56,19 +58,33 @@ _SUBJECT = {
     "Withdrew": "person_key",
     "AttendanceChanged": "person_key",
     "Promoted": "person_key",
+    "EmailChanged": "person_key",
     "TopicProposed": "person",
     "TopicRetitled": "actor",
     "TopicWithdrawn": "actor",
+    "Directory.Muted": "person_key",
+    "Directory.Unmuted": "person_key",
 }
 _FIELDS = {
     "SignedUp": ("person", "person_key", "email", "remark"),
     "Withdrew": ("person", "person_key", "reason"),
     "AttendanceChanged": ("person", "person_key", "remark"),
     "Promoted": ("person", "person_key"),
+    "EmailChanged": ("person", "person_key", "email"),
     "TopicProposed": ("title", "person"),
     "TopicRetitled": ("title",),
     "TopicWithdrawn": ("reason",),
+    # An account's login (`name`) stays readable: it is what proves who acted. Its person and email
+    # are keyed as that person's sign-ups are (`_subject_of`), so erasing the person covers them too.
+    "Directory.AccountAdded": ("person", "email"),
+    "Directory.Muted": ("person_key", "person"),
+    "Directory.Unmuted": ("person_key", "person"),
 }
+# A rekeying (ledger/rekeying.py) names the person's identity before it too, sealed under that
+# identity's key: erased, it then reads as the earlier events' erased person key does, so a
+# replay still finds the entry it moves.
+_PREVIOUS = {"EmailChanged": "previous_key"}
+_KEY_FIELDS = frozenset({"person_key", "previous_key"})
 
 
 def identity(value: str) -> str:
@@ -82,7 +98,7 @@ def lookup_of(identity_: str) -> str:
 
 def erased_value(field: str, key_id: str) -> str:
     # Two erased people in one meeting must stay two entries: their person key names the key.
-    return f"erased:{key_id}" if field == "person_key" else ERASED
+    return f"erased:{key_id}" if field in _KEY_FIELDS else ERASED
 
 
 def _aead(secret: bytes) -> Any:
@@ -245,7 +261,12 @@ def seal_state(kind: str, state: dict[str, Any], keyring: Keyring, line_authors:
     if isinstance(actor, str) and actor:
         cover(identity(actor), "actor")
     subject_field = _SUBJECT.get(kind)
-    if subject_field is not None:
+    if kind == "Directory.AccountAdded":
+        person = state.get("person") or state.get("name") or ""
+        email = state.get("email")
+        for field in _FIELDS[kind]:
+            cover(people.person_key(str(person), email if isinstance(email, str) else None), field)
+    elif subject_field is not None:
         subject = state.get(subject_field)
         if isinstance(subject, str) and subject and subject != SEALED:
             subject_identity = identity(subject)
@@ -256,6 +277,9 @@ def seal_state(kind: str, state: dict[str, Any], keyring: Keyring, line_authors:
         if subject_identity:
             for field in _FIELDS[kind]:
                 cover(subject_identity, field)
+    previous = state.get(_PREVIOUS.get(kind, ""))
+    if isinstance(previous, str) and previous:
+        cover(identity(previous), _PREVIOUS[kind])
     for key_id, values in by_key.items():
         envelopes.append({"k": key_id, "f": list(values), "c": keyring.seal(key_id, values)})
     if kind == _NOTES and isinstance(state.get("text"), str) and isinstance(actor, str) and actor:

@@ -23,7 +23,9 @@ class AttendeesModel(PerMeeting):
 
     name = "attendees"
     version = 2
-    kinds = frozenset({"Scheduled", "CapacityChanged", "SignedUp", "Withdrew", "AttendanceChanged", "Promoted"})
+    kinds = frozenset(
+        {"Scheduled", "CapacityChanged", "SignedUp", "Withdrew", "AttendanceChanged", "Promoted", "EmailChanged"}
+    )
 
     def load(self, doc: dict[str, Any]) -> AttendeeList:
         return AttendeeList(Roster.from_dict(doc), {w["key"]: w for w in doc["withdrawn"]})
@@ -58,4 +60,6 @@ class AttendeesModel(PerMeeting):
             roster.change(data["person_key"], data["mode"], data["remark"], data["waitlisted"])
         elif event.kind == "Promoted":
             roster.promote(data["person_key"])
+        elif event.kind == "EmailChanged":
+            roster.rekey(data["previous_key"], data["person_key"], data["email"])
         return state

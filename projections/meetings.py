@@ -28,6 +28,7 @@ class MeetingsModel(PerMeeting, DocumentModel):
             "Withdrew",
             "AttendanceChanged",
             "Promoted",
+            "EmailChanged",
             "TopicProposed",
             "TopicRetitled",
             "TopicMoved",

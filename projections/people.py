@@ -21,7 +21,7 @@ class PeopleModel(PerMeeting, DocumentModel):
 
     name = "people"
     version = 3
-    kinds = frozenset({"Scheduled", "SignedUp", "Withdrew", "AttendanceChanged"})
+    kinds = frozenset({"Scheduled", "SignedUp", "Withdrew", "AttendanceChanged", "EmailChanged"})
 
     def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None:
         data = event.data
@@ -33,9 +33,20 @@ class PeopleModel(PerMeeting, DocumentModel):
             signed_up[data["person_key"]] = {"name": data["person"], "email": data["email"], "mode": data["mode"]}
         elif event.kind == "Withdrew":
             signed_up.pop(data["person_key"], None)
+        elif event.kind == "EmailChanged":
+            entry = signed_up.pop(data["previous_key"], None)
+            if entry is not None:
+                signed_up[data["person_key"]] = {**entry, "email": data["email"]}
+            # Kept after a withdrawal too: erasing either identity erases both (`email_changes`).
+            doc.setdefault("rekeyed", []).append([data["previous_key"], data["person_key"]])
         elif data["person_key"] in signed_up:  # AttendanceChanged
             signed_up[data["person_key"]]["mode"] = data["mode"]
         return doc
+
+
+def email_changes(doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """(person key before, person key after) of each email change in the meeting, oldest first."""
+    return [(before, after) for before, after in doc.get("rekeyed", ())]
 
 
 def entries(doc: dict[str, Any], person_key: str | None = None) -> list[dict[str, Any]]:

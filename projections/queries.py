@@ -20,7 +20,7 @@ from projections.attendees import AttendeesModel
 from projections.events import LedgerEvent
 from projections.meetings import MeetingsModel
 from projections.notes import NotesModel
-from projections.people import PeopleModel, entries
+from projections.people import PeopleModel, email_changes, entries
 from projections.results import (
     AgendaItem,
     AgendaView,
@@ -279,6 +279,21 @@ def person_meetings(store: ReadStore, person_key: str) -> list[Signup]:
 def everyone(store: ReadStore) -> list[Signup]:
     """Every sign-up standing in every meeting (one entry per person and meeting)."""
     return [Signup(**entry) for _, doc in store.all("people") for entry in entries(doc)]
+
+
+def linked_identities(store: ReadStore, person_key: str) -> set[str]:
+    """The person keys an email change linked to this one, in any meeting, however many steps away
+    (ledger/rekeying.py): the identities a person had before and after giving or changing an email."""
+    links = [pair for _, doc in store.containing("people", '"rekeyed":') for pair in email_changes(doc)]
+    found = {person_key}
+    grown = True
+    while grown:
+        grown = False
+        for before, after in links:
+            if (before in found) != (after in found):
+                found |= {before, after}
+                grown = True
+    return found - {person_key}
 
 
 # The series queries live beside the series model; they are part of this module's interface.

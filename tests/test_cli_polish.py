@@ -50,6 +50,30 @@ def test_a_read_on_a_missing_ledger_says_so_and_creates_nothing(
     assert not typo.parent.exists()
 
 
+def test_a_read_on_an_empty_postgresql_database_says_so_and_creates_no_table(sqlite_cli: Cli) -> None:
+    import psycopg
+
+    from tests.conftest import POSTGRES_URL, _postgres_database
+
+    if not POSTGRES_URL:
+        pytest.skip("MEETINGS_TEST_POSTGRES is not set (.ci/run starts a server and sets it)")
+
+    def tables(url: str) -> list[str]:
+        with psycopg.connect(url) as conn:
+            rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY 1").fetchall()
+        return [row[0] for row in rows]
+
+    for url in _postgres_database():  # a fresh database, dropped afterwards
+        for words in READS:
+            result = sqlite_cli("--db", url, *words)
+            assert result.code == 1, (words, result)
+            assert result.err.startswith(f"Error: no ledger at {url};"), (words, result.err)
+            assert result.err.count("\n") == 1
+        assert tables(url) == []
+        sqlite_cli.ok("--db", url, *NEW_MEETING)  # a write starts the ledger there
+        assert "ledger_events" in tables(url)
+
+
 def test_a_write_that_starts_a_ledger_says_where(sqlite_cli: Cli, tmp_path: Path) -> None:
     fresh = tmp_path / "fresh.sqlite"
     first = sqlite_cli.ok("--db", str(fresh), *NEW_MEETING)
@@ -485,3 +509,17 @@ def test_verify_shows_progress_on_a_terminal_only(sqlite_cli: Cli) -> None:
     assert "Verifying" in on_a_terminal(sqlite_cli, "verify")
     piped = sqlite_cli.ok("verify")
     assert "Verifying" not in piped.out + piped.err and piped.out.startswith("ok: 4 events")
+
+
+def test_import_and_migrate_show_progress_on_a_terminal_only(sqlite_cli: Cli, tmp_path: Path) -> None:
+    from tests.conftest import SEED
+
+    drawn = on_a_terminal(sqlite_cli, "import", "markdown", str(SEED), "--slug", "on-a-terminal")
+    assert "Importing" in drawn and "100%" in drawn and "Imported on-a-terminal" in drawn
+    piped = sqlite_cli.ok("import", "markdown", str(SEED), "--slug", "piped")
+    assert "Importing" not in piped.out + piped.err and piped.out.startswith("Imported piped")
+    assert "Migrating" in on_a_terminal(
+        sqlite_cli, "migrate", "--encrypt-personal-data", "--to", str(tmp_path / "drawn.sqlite")
+    )
+    migrated = sqlite_cli.ok("migrate", "--encrypt-personal-data", "--to", str(tmp_path / "piped.sqlite"))
+    assert "Migrating" not in migrated.out + migrated.err and migrated.out.startswith("Migrated ")

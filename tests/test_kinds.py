@@ -15,7 +15,7 @@ from projections.events import LedgerEvent, stream_events
 from projections.queries import MODELS
 from projections.store import fold
 
-ATTENDANCE = {"Scheduled", "CapacityChanged", "SignedUp", "Withdrew", "AttendanceChanged", "Promoted"}
+ATTENDANCE = {"Scheduled", "CapacityChanged", "SignedUp", "Withdrew", "AttendanceChanged", "Promoted", "EmailChanged"}
 # Who may act changes nothing a page or feed shows: no read model folds these.
 ACCESS = {
     "OrganizerAdded",
@@ -51,7 +51,7 @@ MUST_FOLD = {
     "agenda": {"Scheduled", "TopicProposed", "TopicRetitled", "TopicMoved", "TopicWithdrawn"},
     "notes": {"Scheduled", "NotesEdited"},
     # A personal feed lists the meetings a person is signed up for, and how they attend.
-    "people": {"Scheduled", "SignedUp", "Withdrew", "AttendanceChanged"},
+    "people": {"Scheduled", "SignedUp", "Withdrew", "AttendanceChanged", "EmailChanged"},
     "series": SERIES,
 }
 
@@ -76,6 +76,7 @@ def every_kind(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Ledger
     app.sign_up("k", "Ann")
     app.sign_up("k", "Ben")  # waitlisted
     app.change_attendance("k", "Ann", None, "late")
+    app.change_attendance("k", "Ann", None, None, email="ann@example.org")
     app.withdraw("k", "Ann", "ill")  # promotes Ben
     app.change_capacity("k", 2)
     app.propose_topic("k", "One", "Ann")

@@ -262,3 +262,25 @@ def test_notes_lines_keep_their_first_author_through_merges_and_restores(ledger:
     after = [ledger._notes_revision_text(meeting, "general", r) for r in range(1, 6)]
     assert after == [t.replace(NOTE, "[erased]") for t in texts]
     assert meeting.notes["general"] == texts[4].replace(NOTE, "[erased]")
+
+
+def test_an_erased_persons_account_and_mail_setting_keep_only_the_login(cli: Cli, db: Database) -> None:
+    """An account's person and email, and a muted person, are that person's data too: erased with them.
+    The login stays: it is what proves who acted in the audit."""
+    cli.ok(
+        "new", "m1", "--title", "M", "--start", "2099-05-01T10:00", "--end", "2099-05-01T11:00", "--tz", "UTC"
+    )  # fmt: skip
+    cli.ok("account", "add", "qz17", "--email", EMAIL, "--person", PERSON)
+    cli.ok("signup", "m1", PERSON, "--email", EMAIL, "--remark", REMARK)
+    cli.ok("notify", "mute", EMAIL)
+    assert PERSON in cli.ok("account", "list").out
+
+    cli.ok("erase", EMAIL, "--reason", "GDPR request 42")
+    outputs = {" ".join(a): cli.ok(*a).out for a in (["account", "list"], ["--json", "account", "list"])}
+    outputs |= {f"audit {f}": cli.ok("audit", "--format", f).out for f in ("text", "json", "csv")}
+    assert leaks(outputs) == []
+    (listed,) = [a for a in cli.ok("--json", "account", "list").json() if a["name"] == "qz17"]
+    assert listed["person"] == "[erased]" and not listed["email"]
+    assert "added the account qz17 as [erased]" in outputs["audit text"]
+    assert [s for s in SECRETS if s.encode() in raw_dump(db)] == []
+    cli.ok("verify", "--deep")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from exports.cli.support import fail, session
+from exports.cli.support import Progress, fail, session
 
 
 @click.command("rebuild")
@@ -22,11 +20,8 @@ def rebuild(names: tuple[str, ...]) -> None:
     store = session().store(catch_up=False)
     total = store.last_position()
     store.reset(chosen)
-    if sys.stderr.isatty():
-        with click.progressbar(length=total, label="Rebuilding", file=sys.stderr) as bar:
-            seen = store.catch_up(chosen, progress=bar.update)
-    else:
-        seen = store.catch_up(chosen)
+    with Progress("Rebuilding", total) as progress:
+        seen = store.catch_up(chosen, progress=progress.advance)
     click.echo(f"Rebuilt {', '.join(m.name for m in chosen)} from {seen} events.")
 
 
@@ -63,11 +58,8 @@ def copy_ledger(destination: str, force: bool) -> None:
         )
     target = open_database(target_db)
     total = source.recorder.max_notification_id() or 0
-    if sys.stderr.isatty():
-        with click.progressbar(length=total, label="Copying", file=sys.stderr) as bar:
-            copied = copy_events(source, target, progress=bar.update)
-    else:
-        copied = copy_events(source, target)
+    with Progress("Copying", total) as progress:
+        copied = copy_events(source, target, progress=progress.advance)
     ReadStore(target).catch_up(MODELS)
     click.echo(f"Copied {copied} events to {target_db.location}.")
     if checked.broken is None:

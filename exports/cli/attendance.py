@@ -42,9 +42,13 @@ def withdraw(slug: str, name: str, reason: str) -> None:
 @click.argument("name")
 @click.option("--mode", type=MODE_CHOICE, help="How NAME attends now (in-person joins the waitlist if full).")
 @click.option("--remark", help="A new remark ('' to clear).")
-def change(slug: str, name: str, mode: str | None, remark: str | None) -> None:
-    """Change how NAME attends, or their remark."""
-    report(session().app.change_attendance(slug, name, mode, remark))
+@click.option(
+    "--email",
+    help="Give NAME's sign-up an email, or a new one: it identifies them from now on (e.g. for `feed-token issue`).",
+)
+def change(slug: str, name: str, mode: str | None, remark: str | None, email: str | None) -> None:
+    """Change how NAME attends, their remark, or their email."""
+    report(session().app.change_attendance(slug, name, mode, remark, email))
     note_emails("remark", remark)
 
 

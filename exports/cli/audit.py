@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from exports.cli.support import session
+from exports.cli.support import Progress, session
 
 
 @click.command("audit")
@@ -130,13 +130,8 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
 
     app = session().reader
     expected = Digest.parse(expect) if expect else None
-    if sys.stderr.isatty():  # progress on a terminal only: quiet when piped
-        with click.progressbar(
-            length=app.recorder.max_notification_id() or 0, label="Verifying", file=sys.stderr
-        ) as bar:
-            result = verify_ledger(app.recorder, expected, progress=bar.update)
-    else:
-        result = verify_ledger(app.recorder, expected)
+    with Progress("Verifying", app.recorder.max_notification_id() or 0) as progress:
+        result = verify_ledger(app.recorder, expected, progress=progress.advance)
     data: dict[str, Any] = {"ok": result.intact, "events": result.count, "head": str(result.head)}
     problem = None
     if result.broken is not None:

@@ -8,7 +8,7 @@ from typing import Any
 import click
 
 from exports.cli.output import output_options, write_output
-from exports.cli.support import as_of_option, fail, os_error_text, parse_as_of, session
+from exports.cli.support import Progress, as_of_option, fail, os_error_text, parse_as_of, session
 
 
 @click.group("import")
@@ -57,7 +57,8 @@ def import_markdown(
     if skip_existing and _already_there(page, options):
         return
     try:
-        imported = import_page(app, page, options, strict=strict)
+        with Progress("Importing") as progress:
+            imported = import_page(app, page, options, strict=strict, progress=progress.reach)
     except LedgerError:
         if strict:
             from exports.pages.plan import page_problems

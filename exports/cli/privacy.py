@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from exports.cli.support import session
+from exports.cli.support import Progress, session
 
 
 @click.command("erase")
@@ -16,16 +16,18 @@ def erase(person: str, reason: str) -> None:
     Admins only. The erasure is recorded (who, when, why; never whose data or the data itself).
     """
     from ledger.application import people
-    from projections.queries import MODELS, everyone
+    from projections.queries import MODELS, everyone, linked_identities
 
     app = session().app
     store = session().store()
     wanted = people.typed_person_key(person)
+    # The identities an email change linked to the person's (their sign-ups before and after it).
+    linked = linked_identities(store, wanted)
     # The names and emails the sheets show this person under: signing up with an email keys their
     # entry by the email, and the events they made themselves by their name.
-    also = set()
+    also = set(linked)
     for entry in everyone(store):
-        if entry.person_key == wanted or people.person_key(entry.name, None) == wanted:
+        if entry.person_key == wanted or entry.person_key in linked or people.person_key(entry.name, None) == wanted:
             also.add(entry.name)
             if entry.email:
                 also.add(entry.email)
@@ -55,7 +57,8 @@ def migrate(encrypt: bool, destination: str) -> None:
     if str(getattr(target.storage, "sqlite_path", "")) and target.storage.sqlite_path == source.storage.sqlite_path:
         raise click.UsageError("the destination is the ledger itself")
     target.authenticate()  # the new ledger's own account (its OS login, or its session user): its first admin
-    checked = source.migrate_to(target)
+    with Progress("Migrating", source.storage.last_position()) as progress:
+        checked = source.migrate_to(target, progress.advance)
     ReadStore(target).catch_up(MODELS)
     click.echo(f"Migrated {checked.count} events to {destination}; the old ledger is kept as it was.")
     click.echo(

@@ -116,6 +116,57 @@ def echo_error(message: str, code: int) -> int:
     return code
 
 
+class Progress:
+    """A progress bar on stderr while a long command works, drawn only when stderr is a terminal:
+    piped or redirected, the command stays quiet (PRODUCT.md section 3).
+
+    Work that knows its size tells it up front (`Progress("Copying", total)`) and then `advance`s;
+    work that learns it on the way calls `reach(done, total)`, and the bar appears then.
+    """
+
+    def __init__(self, label: str, total: int | None = None) -> None:
+        import sys
+
+        self.label = label
+        self.shown = 0
+        self.bar: Any = None
+        self.on_terminal = sys.stderr.isatty()
+        if total is not None:
+            self._start(total)
+
+    def _start(self, total: int) -> None:
+        import sys
+
+        if self.on_terminal and self.bar is None:
+            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
+            self.bar.__enter__()
+
+    @property
+    def advance(self) -> Callable[[int], None] | None:
+        """`update(steps)` for work that reports its steps, or None when nothing is drawn."""
+        return self._advance if self.bar is not None else None
+
+    def _advance(self, steps: int) -> None:
+        self.shown += steps
+        self.bar.update(steps)
+
+    @property
+    def reach(self) -> Callable[[int, int], None] | None:
+        """`reach(done, total)` for work that reports where it stands, or None when nothing is drawn."""
+        return self._reach if self.on_terminal else None
+
+    def _reach(self, done: int, total: int) -> None:
+        self._start(total)
+        self._advance(done - self.shown)
+
+    def __enter__(self) -> Progress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(*exc)
+
+
 def paint(text: str, *, err: bool = False, **style: Any) -> str:
     """`text` in colour when it goes to a terminal and NO_COLOR (no-color.org) is unset; else as is."""
     import os

@@ -29,7 +29,7 @@ FIELD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
 ]
 
 PART_NOTES = re.compile(r"^(meeting |session )?(notes|minutes)\b")
-PART_TOPICS = re.compile(r"\b(topics?|agenda|discussion|proposals?|sessions?|items)\b")
+PART_TOPICS = re.compile(r"\b(topics?|agenda|discussion|proposals?|sessions?|items|programme|program|timetable)\b")
 PART_ATTENDEES = re.compile(
     r"\b(attendees?|attendance|participants?|sign[ -]?ups?|signups?|rsvps?|"
     r"who|people|roster|attending|attend|remote|remotely|in[ -]person|regrets|maybe|tentative|on[ -]?site|"
@@ -83,8 +83,17 @@ LOGISTICS = re.compile(
 )
 
 
+# A practical detail named with a word more: "Dinner Options", "Evening social", "Contact Information",
+# "Dinner on Wednesday".
+QUALIFIED_LOGISTICS = re.compile(
+    r"^(?:[a-z]{1,20} )?(?:host|wifi|wi-fi|dinner|lunch|breakfast|social|contact|parking|hotels?|accommodation|"
+    r"transportation|directions|travel|registration|venue)(?: [a-z]{1,20}){0,2}$"
+)
+
+
 def logistics_label(label: str) -> bool:
-    return bool(LOGISTICS.match(" ".join(inline_text(label).lower().split()).rstrip(":").strip()))
+    text = " ".join(inline_text(label).lower().split()).rstrip(":").strip()
+    return bool(LOGISTICS.match(text) or QUALIFIED_LOGISTICS.match(text))
 
 
 def field_key(label: str) -> str | None:

@@ -56,6 +56,56 @@ def _html_to_markdown(text: str) -> str:
     return html.unescape(text)
 
 
+# ----- backslash escapes ------------------------------------------------------------------------
+#
+# "\*", "\[" or "\#" is the character itself, never markup (CommonMark), and the parser also takes a backslash
+# before a space or a dash as the character itself: that is how `export markdown` writes names, remarks and titles
+# that would otherwise read as structure. Each escape becomes, before anything else reads the line, one private-use
+# character of plane 16 that no pattern of the parser matches; `restore` turns it back into its character once the
+# value is read. A private-use character of plane 16 written in the page is kept as two characters that `restore`
+# also turns back, so every page text reads back the same.
+ESCAPABLE = frozenset("!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~–—•") | frozenset(" \u00a0\u1680\u2000\u2001\u2002\u2003")
+_ESCAPE_BASE = 0x100000
+_LITERAL_MARK = "\U0010ffff"
+_LITERAL_BASE = 0xF0000
+_PROTECTED = re.compile("\\\\(.)|[\U00100000-\U0010ffff]")
+_RESTORED = re.compile("\U0010ffff([\U000f0000-\U000fffff])|([\U00100000-\U0010fffd])")
+
+
+def _protected(match: re.Match[str]) -> str:
+    escaped = match.group(1)
+    if escaped is None:
+        literal = match.group(0)
+        return _LITERAL_MARK + chr(ord(literal) - _ESCAPE_BASE + _LITERAL_BASE)
+    if escaped in ESCAPABLE or escaped.isspace():
+        return chr(_ESCAPE_BASE + ord(escaped))
+    return match.group(0)
+
+
+def protect(text: str) -> str:
+    """The line with each backslash escape turned into its placeholder."""
+    if "\\" not in text and not _has_plane_16(text):
+        return text
+    return _PROTECTED.sub(_protected, text)
+
+
+def _restored(match: re.Match[str]) -> str:
+    if match.group(1) is not None:
+        return chr(ord(match.group(1)) - _LITERAL_BASE + _ESCAPE_BASE)
+    return chr(ord(match.group(2)) - _ESCAPE_BASE)
+
+
+def restore(text: str) -> str:
+    """A value read from protected text, with its escaped characters as they were meant."""
+    if not _has_plane_16(text):
+        return text
+    return _RESTORED.sub(_restored, text)
+
+
+def _has_plane_16(text: str) -> bool:
+    return bool(text) and max(text) >= "\U00100000"
+
+
 def split_lines(text: str) -> list[Line]:
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     raw_lines = text.split("\n")
@@ -65,7 +115,7 @@ def split_lines(text: str) -> list[Line]:
     pending_row: tuple[int, str, str] | None = None
     for number, raw in enumerate(raw_lines, start=1):
         visible = ""
-        rest = raw
+        rest = protect(raw)
         while rest:
             if in_comment:
                 end = rest.find("-->")
@@ -130,4 +180,13 @@ _LIST_ITEM = re.compile(r"^(\s*)([-*+•]|\d{1,3}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\
 _INNER_MARKER = re.compile(r"^(\d{1,3}[.)]|[a-z][.)]|\([a-z0-9]{1,3}\))(?:\s+(.*))?$")
 _TABLE_ROW = re.compile(r"^\s*\|(.*)$")
 _TABLE_RULE = re.compile(r"^\s*+\|?\s*+:?-{2,}+:?\s*+(?:\|\s*+:?-{2,}+:?\s*+)*+\|?\s*+$")
-_RULE = re.compile(r"^\s{0,3}([-*_])(\s*\1){2,}\s*$")
+
+
+def is_rule(line: str) -> bool:
+    """'---', '* * *' or '___': one of those characters three times or more, spaces between; read in one pass
+    (a pattern repeating a group over the run backtracks through a long line of '*' that does not end as a rule)."""
+    body = line.strip()
+    if len(line) - len(line.lstrip()) > 3 or len(body) < 3 or body[0] not in "-*_":
+        return False
+    marks = body.replace(" ", "").replace("\t", "")
+    return len(marks) >= 3 and marks.count(body[0]) == len(marks)

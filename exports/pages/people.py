@@ -98,6 +98,8 @@ class Marker:
 def markers_in(text: str) -> list[Marker]:
     found = []
     for match in _MARKER.finditer(text):
+        if match.group(2) is not None and text[match.end() : match.end() + 1] == "(":
+            continue  # "[Meetecho](http://...)" is a link's text, not a mode
         content = match.group(1) if match.group(1) is not None else match.group(2)
         parts = [p.strip() for p in content.split(",")]
         mode = mode_of(parts[0])
@@ -134,22 +136,56 @@ def _strip_separators(text: str) -> str:
     return re.sub(r"^(?:[,;:/&\s\-–—]|and\s)+", "", text).strip()
 
 
+# Trailing brackets that time or document a topic, never name its presenter: "(1 hour)", "(#1372)", "(slides)".
+_NOISE_WORDS = r"slides?|pr|spec|keynote|file|pdf|video|recording|deck|explainer|repo|link|issue|notes|as time permits"
+_DURATION = r"~?\d[\d.]{0,4}\s?(?:m|mins?|minutes?|h|hrs?|hours?)\b"
+# The inside of such a bracket; matched whole, once per bracket, so a long title is not scanned from every position.
+_NOISE = re.compile(
+    rf"{_DURATION}[^(),]{{0,30}}|#\d[^()]{{0,30}}|(?:{_NOISE_WORDS})(?:[ ,;]{{1,3}}(?:{_NOISE_WORDS}))*",
+    re.IGNORECASE,
+)
+_NUMBERED_SLOT = re.compile(r"^(?:session|part|day|track|block|slot|topic|item|room|workshop)\s{0,3}[\d.]{1,6}$", re.I)
+
+
+def strip_trailing_noise(text: str) -> str:
+    """'HTTP (Mike) (1 hour)' without its '(1 hour)', 'ECN (1 hour) (Magnus) (#1372)' without '(#1372)'."""
+    for _ in range(4):
+        opening = text.rfind("(")
+        if not text.endswith(")") or opening <= 0 or not _NOISE.fullmatch(text[opening + 1 : -1].strip()):
+            break
+        text = text[:opening].rstrip()
+    return text
+
+
 def split_proposer(text: str) -> tuple[str | None, str]:
     """'Jeremy Eder: Performance' and 'Nodespec standardization (Dawn)' both name a proposer.
 
     A trailing "(Name)" wins over a leading "Name:", so "Gamepad: status (Marcos)" is
     Marcos's topic; the renderer writes titles that end in brackets that way round.
+    Brackets that only time or document the topic ("(1 hour)", "(slides)") are passed over to find it.
     """
-    match = re.match(r"^(.*\S)\s*\(([^()]+)\)$", text)
+    bare = strip_trailing_noise(text)
+    match = re.match(r"^(.*\S)\s*\(([^()]+)\)$", bare)
     if match:
         parts = [p.strip() for p in match.group(2).split(",")]
         names = [p for p in parts if not re.search(r"\d", p) and _proposer_like(p)]
-        if names and len(names) == len([p for p in parts if not re.search(r"\d", p)]):
-            return names[0], match.group(1).strip()
+        numbered = _NUMBERED_SLOT.match(match.group(1).strip())  # "Session 6 (Future)": the bracket names the slot
+        if names and not numbered and len(names) == len([p for p in parts if not re.search(r"\d", p)]):
+            return names[0], strip_trailing_noise(match.group(1).strip())
     prefix, colon, rest = text.partition(": ")
     if colon and _proposer_like(prefix) and rest.strip():
         return prefix.strip(), rest.strip()
     return None, text.strip()
+
+
+def presenter_in(cell: str) -> str | None:
+    """The first person a presenter cell names: 'Leo Balter, Rick Waldron' or 'Matteo Collina @mcollina'."""
+    cell = re.sub(r"\(?@[\w-]{1,40}\)?", " ", cell)
+    for part in re.split(r",|;|&|\+|/|\band\b", cell):
+        name = " ".join(part.split())
+        if _proposer_like(name):
+            return name
+    return None
 
 
 def _proposer_like(text: str) -> bool:

@@ -20,6 +20,8 @@ from ledger.errors import BadInputError, LedgerError, RuleError
 from ledger.importing import MeetingPlan, NotesPlan, Refusal, SignUpPlan, TopicPlan
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from ledger.application import Ledger
 
 
@@ -205,12 +207,21 @@ def page_problems(app: Ledger, page: ParsedPage, options: ImportOptions) -> list
         return page.problems
 
 
-def import_page(app: Ledger, page: ParsedPage, options: ImportOptions, *, strict: bool = False) -> Imported:
-    """Save the page's meeting in one append; with `strict`, any problem refuses the whole page."""
+def import_page(
+    app: Ledger,
+    page: ParsedPage,
+    options: ImportOptions,
+    *,
+    strict: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+) -> Imported:
+    """Save the page's meeting in one append; with `strict`, any problem refuses the whole page.
+
+    `progress(done, total)` hears of the import's steps (`Ledger.import_meeting`)."""
     planned = page_plan(page, options)
     if strict:
         problems = problems_of(page, planned, app.import_meeting(planned.plan, dry_run=True).refusals)
         if problems:
             raise RuleError(f"{len(problems)} part(s) of the page could not be read; nothing was imported")
-    imported = app.import_meeting(planned.plan)
+    imported = app.import_meeting(planned.plan, progress=progress)
     return Imported(imported.slug, imported.events, imported.position, problems_of(page, planned, imported.refusals))

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from exports.pages.escaping import escape_name, escape_notes, escape_remark, escape_text
+from exports.pages.parser import parse_page
 from ledger.vocabulary import MODE_LABELS, sub_letter
 from projections.results import AgendaView, AttendeeEntry, AttendeeList, MeetingView, Topic
 
@@ -38,24 +40,40 @@ def attendee_line(number: int, entry: AttendeeEntry, show_email: bool) -> str:
     if entry.waitlist_position is not None:
         label += f", waitlist {entry.waitlist_position}"
     email = f" <{entry.email}>" if show_email and entry.email else ""
-    remark = f" {entry.remark}" if entry.remark else ""
-    return f"{number}. {entry.name}{email} ({label}){remark}"
+    remark = f" {escape_remark(entry.remark)}" if entry.remark else ""
+    return f"{number}. {escape_name(entry.name)}{email} ({label}){remark}"
 
 
 def topic_text(topic: Topic) -> str:
-    """'Proposer: title' as on the original page; 'title (Proposer)' when the title ends in brackets."""
-    if topic.title.endswith(")"):
-        return f"{topic.title} ({topic.proposer})"
-    return f"{topic.proposer}: {topic.title}"
+    """'Proposer: title' as on the original page (the title's own brackets and colons are escaped)."""
+    return f"{topic.proposer}: {escape_text(topic.title)}"
+
+
+def title_line(title: str) -> str:
+    """'# Title', or a 'Title:' field when a heading would read as a part of the page ("# Agenda")."""
+    heading = f"# {escape_text(title)}"
+    if parse_page(heading + "\n").title == title:
+        return heading
+    return f"**Title:** {escape_text(title)}"
+
+
+def section_heading(number: str, title: str) -> str:
+    """'## Title' for the topic's notes; numbered when the title alone would read otherwise ("Attendees", "1. x")."""
+    heading = f"## {escape_text(title)}"
+    trial = parse_page(f"# T\n\n**Topics:**\n\n1. Ann: {escape_text(title)}\n\n# Notes\n\n{heading}\n\nx\n")
+    if [(s.topic, s.text) for s in trial.notes] != [((0, None), "x")]:
+        heading = f"## {number}. {escape_text(title)}"
+    return heading
 
 
 def render_page(meeting: MeetingView, roster: AttendeeList, agenda: AgendaView, notes: dict[str, str]) -> str:
     """The page for one meeting, from the results of `projections.queries`."""
-    out: list[str] = [f"# {meeting.title}", ""]
-    if meeting.description.strip():
-        out += [meeting.description.strip("\n"), ""]
+    title = title_line(meeting.title)
+    description = [meeting.description.strip("\n"), ""] if meeting.description.strip() else []
+    # The description is the prose before the first field: a title written as a field comes after it.
+    out: list[str] = [title, "", *description] if title.startswith("#") else [*description, title, ""]
     if meeting.location:
-        out += [f"**Location :** {meeting.location}", ""]
+        out += [f"**Location :** {escape_text(meeting.location)}", ""]
     out += [f"**Schedule:** {schedule_line(meeting.start, meeting.end, meeting.timezone)}", ""]
     if meeting.video_url:
         out += [f"**VC:** <{meeting.video_url}>", ""]
@@ -81,12 +99,12 @@ def render_page(meeting: MeetingView, roster: AttendeeList, agenda: AgendaView, 
     if agenda:
         out.append("")
     out += ["# Notes", ""]
-    general = notes.get("general", "").strip("\n")
+    general = notes.get("general", "")
     if general:
-        out += [general, ""]
+        out += [*escape_notes(general), ""]
     for topic in agenda.topics():
-        out += [f"## {topic.title}", ""]
-        body = notes.get(f"topic-{topic.id}", "").strip("\n")
+        out += [section_heading(topic.number, topic.title), ""]
+        body = notes.get(f"topic-{topic.id}", "")
         if body:
-            out += [body, ""]
+            out += [*escape_notes(body), ""]
     return "\n".join(out).rstrip("\n") + "\n"

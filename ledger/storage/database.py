@@ -104,8 +104,9 @@ def _postgres(url: str) -> Database:
 def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True) -> Ledger:
     """Build the Ledger application on the database, creating its tables if needed.
 
-    With `create=False` (read commands) a SQLite file that does not exist is refused, not made:
-    a mistyped `--db` must not leave an empty ledger behind. A new file's path is kept in
+    With `create=False` (read commands) a SQLite file that does not exist, or a PostgreSQL
+    database without the ledger's tables, is refused, not made: a mistyped `--db` must not
+    leave an empty ledger behind. A new file's path is kept in
     `app.created_file` so that the command can say it made one.
     """
     from eventsourcing.persistence import PersistenceError
@@ -118,10 +119,7 @@ def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True) 
     if database.is_postgres:
         env["POSTGRES_POOL_SIZE"] = str(pool_size)
     elif not create and not Path(env["SQLITE_DBNAME"]).exists():
-        raise NotFoundError(
-            f"no ledger at {Path(database.location).absolute()}; nothing was created (check --db or $MEETINGS_DB;"
-            " a write such as 'meetings new' starts a new ledger there)"
-        )
+        raise NotFoundError(_no_ledger(str(Path(database.location).absolute())))
     elif not create and _read_only(Path(env["SQLITE_DBNAME"])):
         _check_owner(Path(env["SQLITE_DBNAME"]))
         env.update(_read_only_env(Path(env["SQLITE_DBNAME"])))
@@ -129,6 +127,9 @@ def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True) 
         created = _prepare_sqlite_file(Path(env["SQLITE_DBNAME"]))
     try:
         app = Ledger(env=env)
+        if database.is_postgres and not create and not _has_postgres_ledger(app):
+            app.close()
+            raise NotFoundError(_no_ledger(database.location))
         if database.is_postgres:
             _create_postgres_tables(app)
     except (PersistenceError, sqlite3.Error) as error:  # eventsourcing lets sqlite3's own errors through
@@ -204,6 +205,22 @@ def _read_only_hint(database: Database) -> str:
     if not os.access(path.parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         return " (the file or its folder is read-only)"
     return ""
+
+
+def _no_ledger(location: str) -> str:
+    return (
+        f"no ledger at {location}; nothing was created (check --db or $MEETINGS_DB;"
+        " a write such as 'meetings new' starts a new ledger there)"
+    )
+
+
+def _has_postgres_ledger(app: Ledger) -> bool:
+    """Whether the database holds a ledger's events table (a read looks, and never creates it)."""
+    datastore = app.recorder.datastore
+    with datastore.transaction(commit=False) as cursor:
+        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{datastore.schema}.ledger_events",))
+        row = cursor.fetchone()
+    return bool(row and row["ok"])
 
 
 def _create_postgres_tables(app: Ledger) -> None:

@@ -19,6 +19,7 @@ from ledger import privacy
 from ledger.storage.adapter import WriteConflict
 
 _MEETING = "meeting-ledger:Meeting."
+_DIRECTORY = "meeting-ledger:Directory."
 # Set to 1, the ledger stores personal data in plain text as it did before it was encrypted:
 # the benchmark's baseline, and the tests' ledgers "made by the previous version".
 PLAIN_ENV = "MEETINGS_PLAINTEXT_EVENTS"
@@ -39,7 +40,13 @@ class SealingMapper(Mapper):  # type: ignore[type-arg,unused-ignore]
 
     def to_stored_event(self, domain_event: Any) -> StoredEvent:
         topic = get_topic(domain_event.__class__)
-        if not self.sealing or not topic.startswith(_MEETING) or topic.endswith("Snapshot"):
+        if topic.startswith(_MEETING):
+            kind = topic[len(_MEETING) :]
+        elif topic.startswith(_DIRECTORY):  # accounts and muting name people too
+            kind = "Directory." + topic[len(_DIRECTORY) :]
+        else:
+            kind = ""
+        if not self.sealing or not kind or topic.endswith("Snapshot"):
             return super().to_stored_event(domain_event)
         event_state = dict(vars(domain_event))
         originator_id = event_state.pop("originator_id")
@@ -47,7 +54,6 @@ class SealingMapper(Mapper):  # type: ignore[type-arg,unused-ignore]
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             event_state["class_version"] = class_version
-        kind = topic[len(_MEETING) :]
         privacy.seal_state(
             kind,
             event_state,

@@ -1,0 +1,167 @@
+"""Export then import gives the same meeting, whatever text it holds: markup, comments, part names, long lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from exports.pages.escaping import escape_notes, unescape_notes
+from tests.test_pages import ZONES, assert_round_trip, local_ledger  # noqa: F401 (local_ledger: a fixture)
+
+WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéßøΩж日本", min_size=1, max_size=8)
+CAPITALISED = WORD.map(str.title)
+# What a wiki page reads as markup or structure, and words that name a part of the page.
+HOSTILE = st.sampled_from(
+    [
+        "<!--",
+        "-->",
+        "*",
+        "**",
+        "_x_",
+        "|",
+        "#",
+        "##",
+        "[",
+        "]",
+        "`",
+        "~~",
+        "[maybe]",
+        "(remote)",
+        "(In Person, waitlist 2)",
+        "[Limit: 5]",
+        "Who",
+        "Attendees",
+        "Agenda",
+        "Notes",
+        "<b>",
+        "&amp;",
+        "\\",
+        "\\*",
+        ":",
+        " - ",
+        "1.",
+        "a)",
+        "https://example.org/a_(b)",
+        "🙂",
+        "\u00a0",
+        "  ",
+        "–",
+    ]
+)
+TOKEN = st.one_of(WORD, CAPITALISED, HOSTILE)
+
+
+def _line(tokens: list[str], joiners: list[str]) -> str:
+    return "".join(t + j for t, j in zip(tokens, joiners, strict=False)).strip()
+
+
+TEXT = st.builds(_line, st.lists(TOKEN, min_size=1, max_size=8), st.lists(st.sampled_from([" ", ""]), max_size=8))
+LONG = st.builds(lambda word, n: " ".join([word] * n)[:480].strip(), WORD, st.integers(20, 60))
+TITLE = st.one_of(TEXT, LONG.map(lambda t: t[:200].strip())).filter(lambda t: any(c.isalnum() for c in t))
+REMARK = st.one_of(st.just(""), TEXT, LONG, st.just("write to bob@example.org"))
+# Names read as people's names (the importer takes nothing else for a name): a capitalised word leads.
+NAME = st.builds(
+    lambda first, rest: " ".join([first, *rest]), CAPITALISED, st.lists(st.one_of(CAPITALISED, HOSTILE), max_size=3)
+).filter(lambda n: len(n.split()) <= 6)
+# Proposers read as people too: words that start with a capital letter.
+PROPOSER_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéø", min_size=1, max_size=8).map(str.title)
+PROPOSER = st.builds(lambda a, b: f"{a} {b}", PROPOSER_WORD, PROPOSER_WORD)
+NOTE_LINE = st.one_of(
+    TEXT,
+    st.sampled_from(
+        [
+            "",
+            "   ",
+            "## Agenda",
+            "# Notes",
+            "### Attendees",
+            "**Attendees**",
+            "*present*",
+            "<!-- still open",
+            "-->",
+            "---",
+            "\\## escaped already",
+            "\\",
+            "| a | b |",
+            "<tr><td>row",
+            "a<br>## b",
+            "<h2>Heading</h2>",
+            "1. Ann Lee (In Person)",
+            "\t- item",
+            "Who: Bob",
+            "Contact bob@example.org, +1 650-214-2933",
+        ]
+    ),
+)
+NOTES = st.lists(NOTE_LINE, max_size=6).map("\n".join)
+
+
+@st.composite
+def hostile_meetings(draw: Any) -> dict[str, Any]:
+    from datetime import date
+
+    names = draw(st.lists(NAME, max_size=8, unique_by=lambda n: " ".join(n.split()).casefold()))
+    return {
+        "title": draw(TITLE),
+        "description": draw(st.one_of(st.just(""), st.lists(WORD, min_size=1, max_size=6).map(" ".join))),
+        "location": draw(st.one_of(st.just(""), TEXT)),
+        "video_url": draw(st.sampled_from(["", "https://zoom.us/j/123"])),
+        "zone": draw(st.sampled_from(ZONES)),
+        "day": draw(st.dates(min_value=date(2010, 1, 1), max_value=date(2035, 12, 31))),
+        "hours": draw(st.tuples(st.integers(8, 12), st.sampled_from([0, 15, 30]), st.integers(1, 30))),
+        "capacity": draw(st.one_of(st.none(), st.integers(0, 4))),
+        "people": [(n, draw(st.sampled_from(["in-person", "remote", "undecided"])), draw(REMARK)) for n in names],
+        "changes": draw(
+            st.lists(
+                st.tuples(st.integers(0, 20), st.sampled_from(["in-person", "remote", "withdraw", "capacity"])),
+                max_size=4,
+            )
+        ),
+        "topics": draw(
+            st.lists(st.tuples(TITLE, PROPOSER, st.lists(st.tuples(TITLE, PROPOSER), max_size=2)), max_size=3)
+        ),
+        "notes": draw(st.lists(NOTES, min_size=6, max_size=6)),
+    }
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(m=hostile_meetings(), number=st.integers(0, 10**9))
+def test_exported_page_of_any_meeting_imports_to_the_same_meeting(
+    local_ledger: Any,  # noqa: F811
+    m: dict[str, Any],
+    number: int,
+) -> None:
+    assert_round_trip(local_ledger, m, f"h{number}-{id(m)}")
+
+
+@given(st.lists(NOTE_LINE, max_size=8).map("\n".join))
+def test_notes_escaping_is_undone_exactly(body: str) -> None:
+    assert unescape_notes("\n".join(escape_notes(body))) == body
+
+
+def test_hostile_meeting_round_trips_through_the_real_cli(cli: Any, tmp_path: Path) -> None:
+    times = ("--start", "2024-05-02T10:00", "--end", "2024-05-02T11:00", "--tz", "Europe/Berlin")
+    cli.ok("new", "who", "--title", "Who: <!-- Attendees | Agenda #", *times, "--capacity", "1")
+    cli.ok("signup", "who", "Ann [maybe] Lee", "--remark", "-- (remote) <!-- *not* bold")
+    cli.ok("signup", "who", "Bob `Agenda` Lee", "--mode", "remote", "--remark", "Who:")
+    cli.ok("signup", "who", "Cat | Lee")  # over the limit: waitlisted
+    cli.ok("topic", "propose", "who", "Attendees", "--by", "Ann Lee")
+    cli.ok("topic", "propose", "who", "1. Notes <!-- [x](y)", "--by", "Bob Lee", "--under", "1")
+    cli.ok("notes", "edit", "who", "--file", "-", input="## Agenda\n<!-- open\n\n\n-->\n")
+    cli.ok("notes", "edit", "who", "--topic", "1", "--file", "-", input="**Attendees**\n# Notes\n")
+    page = tmp_path / "who.md"
+    cli.ok("export", "markdown", "who", "-o", str(page))
+    result = cli.ok("--json", "import", "markdown", str(page), "--slug", "copy")
+    assert json.loads(result.out)["problems"] == []
+    for command in (("attendees",), ("agenda",), ("show",), ("notes", "show"), ("notes", "show", "--topic", "1")):
+        original = cli.ok("--json", *command, "who").json()
+        copied = cli.ok("--json", *command, "copy").json()
+        for shown in (original, copied):
+            if isinstance(shown, dict):
+                for key in ("slug", "created_at", "updated_at", "calendar_uid", "revisions"):
+                    shown.pop(key, None)
+        assert copied == original, command
