@@ -11,7 +11,7 @@ import csv
 import difflib
 import io
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
@@ -197,99 +197,140 @@ def sentence(kind: str, who: str, slug: str, data: dict[str, Any], actor: str = 
     about that person reads "signed up" rather than "signed up Dawn Chen".
     """
     person = str(data.get("person") or "")
-    themselves = bool(person) and name_key(person) == name_key(actor or who)
-    if kind == "Scheduled":
-        limit = "no capacity limit" if data["capacity"] is None else f"capacity {data['capacity']}"
-        return f'{who} created {slug} "{data["title"]}" for {_when(data)} ({limit})'
-    if kind == "Edited":
-        return f"{who} edited {slug}: " + ", ".join(_change(k, v) for k, v in data["changes"].items())
-    if kind == "Rescheduled":
-        return f"{who} rescheduled {slug} to {_when(data)}"
-    if kind == "Cancelled":
-        return f"{who} cancelled {slug}" + _reason(data)
-    if kind == "Reinstated":
-        return f"{who} reinstated {slug}"
-    if kind == "CapacityChanged":
-        if data["capacity"] is None:
-            return f"{who} removed the capacity limit of {slug}"
-        return f"{who} set the capacity of {slug} to {data['capacity']}"
-    if kind == "SignedUp":
-        subject = f"{who} signed up" if themselves else f"{who} signed up {person}"
-        return f"{subject} for {slug} ({_attendance(data)})"
-    if kind == "Withdrew":
-        subject = f"{who} withdrew" if themselves else f"{who} withdrew {person}"
-        return f"{subject} from {slug}" + _reason(data)
-    if kind == "AttendanceChanged":
-        whose = "their" if themselves else f"{person}'s"
-        return f"{who} changed {whose} attendance at {slug} to {_attendance(data)}"
-    if kind == "EmailChanged":
-        whose = "their" if themselves else f"{person}'s"
-        had = str(data.get("previous_key") or "").startswith("email:")
-        return f"{who} {'changed the email of' if had else 'added an email to'} {whose} sign-up for {slug}"
-    if kind == "Promoted":
-        return f"{person} was promoted from the waitlist of {slug} (after {who}'s change)"
-    if kind == "TopicProposed":
-        under = f" under topic {data['parent_id']}" if data.get("parent_id") is not None else ""
-        by = "" if themselves else f" on behalf of {person}"
-        return f'{who} proposed topic {data["topic_id"]} "{data["title"]}" for {slug}{under}{by}'
-    if kind == "TopicRetitled":
-        return f'{who} retitled topic {data["topic_id"]} of {slug} to "{data["title"]}"'
-    if kind == "TopicMoved":
-        return f"{who} moved topic {data['topic_id']} of {slug} to position {data['position']}"
-    if kind == "TopicWithdrawn":
-        return f"{who} withdrew topic {data['topic_id']} from {slug}" + _reason(data)
-    if kind == "OrganizerAdded":
-        return f"{who} made {data['account']} an organizer of {slug}"
-    if kind == "OrganizerRemoved":
-        return f"{who} removed {data['account']} from the organizers of {slug}"
-    if kind == "Opened":
-        return f"{who} opened the ledger's directory of accounts ({data['founder']} is its first admin)"
-    if kind == "AccountAdded":
-        linked = f" as {data['person']}" if data.get("person") else ""
-        return f"{who} added the account {data['name']}{linked}"
-    if kind == "AccountRevoked":
-        return f"{who} revoked the account {data['name']}"
-    if kind == "AdminGranted":
-        return f"{who} made {data['name']} an admin of the ledger"
-    if kind == "AdminRevoked":
-        return f"{who} revoked {data['name']}'s admin role"
-    if kind == "Muted":
-        return f"{who} muted mail to {person}"
-    if kind == "Unmuted":
-        return f"{who} unmuted mail to {person}"
-    if kind.startswith(("Series", "Occurrence")):
-        return series_sentence(kind, who, slug, data)
-    if kind == "PersonErased":
-        count = len(data.get("key_ids") or ())
-        return f"{who} erased a person's personal data ({count} key{'s' if count != 1 else ''})" + _reason(data)
-    if kind == "Migrated":
-        return (
-            f"{who} started this ledger from a ledger of {data['from_events']} events"
-            f" whose head was {data['from_digest']} ({data['change']})"
-        )
-    if kind == "NotesEdited":
-        section = str(data["section"])
-        where = "the general notes" if section == "general" else f"the notes of topic {section.removeprefix('topic-')}"
-        merged = f", merged from revision {data['base_revision']}" if data.get("merged") else ""
-        return f"{who} edited {where} of {slug} (revision {data['revision']}{merged})"
-    return f"{who} recorded {kind} on {slug}"
+    told = _Told(data, who, slug, person, themselves=bool(person) and name_key(person) == name_key(actor or who))
+    wording = _SENTENCES.get(kind)
+    if wording is None:
+        return f"{who} recorded {kind} on {slug}"
+    return wording.format_map(told) if isinstance(wording, str) else wording(told)
 
 
-def _reason(data: dict[str, Any]) -> str:
-    return f": {data['reason']}" if data.get("reason") else ""
+class _Told(dict[str, Any]):
+    """What a sentence may name: the event's fields, `who`, `slug`, `person` (the event's, or
+    ""), and the phrases of `_PHRASES`, each worded only when named (not every event has a time)."""
+
+    def __init__(self, data: dict[str, Any], who: str, slug: str, person: str, themselves: bool) -> None:
+        super().__init__(data, who=who, slug=slug, person=person)
+        self.data = data
+        self.themselves = themselves  # the agent acted as the person the event is about
+
+    def __getitem__(self, name: str) -> Any:
+        phrase = _PHRASES.get(name)
+        return super().__getitem__(name) if phrase is None else phrase(self)
 
 
-def _attendance(data: dict[str, Any]) -> str:
-    text = MODE_WORDS.get(str(data["mode"]), str(data["mode"]))
-    if data.get("waitlisted"):
-        text += ", waitlisted"
-    if data.get("remark"):
-        text += f"; remark: {data['remark']}"
-    return text
+def _attendance(told: _Told) -> str:
+    words = MODE_WORDS.get(str(told["mode"]), str(told["mode"]))
+    if told.get("waitlisted"):
+        words += ", waitlisted"
+    if told.get("remark"):
+        words += f"; remark: {told.data['remark']}"
+    return words
+
+
+# The phrases sentences share. A phrase is worded in place of an event field of its name
+# (`changes`: the changed fields as words, not the recorded dict).
+_PHRASES: dict[str, Callable[[_Told], str]] = {
+    "when": lambda told: _when(told.data),
+    "why": lambda told: f": {told.data['reason']}" if told.data.get("reason") else "",
+    "attendance": _attendance,
+    "changes": lambda told: ", ".join(_change(k, v) for k, v in told.data["changes"].items()),
+    # whom the event is about, unless the agent acted as that person
+    "them": lambda told: "" if told.themselves else f" {told['person']}",
+    "whose": lambda told: "their" if told.themselves else f"{told['person']}'s",
+    "as_person": lambda told: f" as {told['person']}" if told["person"] else "",
+    "limit": lambda told: "no capacity limit" if told.data["capacity"] is None else f"capacity {told.data['capacity']}",
+    "under": lambda told: f" under topic {told.data['parent_id']}" if told.data.get("parent_id") is not None else "",
+    "on_behalf": lambda told: "" if told.themselves else f" on behalf of {told['person']}",
+}
+
+
+def _capacity_changed(told: _Told) -> str:
+    if told["capacity"] is None:
+        return "{who} removed the capacity limit of {slug}".format_map(told)
+    return "{who} set the capacity of {slug} to {capacity}".format_map(told)
+
+
+def _email_changed(told: _Told) -> str:
+    had = str(told.get("previous_key") or "").startswith("email:")
+    changed = "changed the email of" if had else "added an email to"
+    return f"{told['who']} {changed} {told['whose']} sign-up for {told['slug']}"
+
+
+def _erased(told: _Told) -> str:
+    count = len(told.get("key_ids") or ())
+    return f"{told['who']} erased a person's personal data ({count} key{'s' if count != 1 else ''}){told['why']}"
+
+
+def _notes_edited(told: _Told) -> str:
+    section = str(told["section"])
+    where = "the general notes" if section == "general" else f"the notes of topic {section.removeprefix('topic-')}"
+    merged = f", merged from revision {told['base_revision']}" if told.get("merged") else ""
+    return f"{told['who']} edited {where} of {told['slug']} (revision {told['revision']}{merged})"
+
+
+def _series_scheduled(told: _Told) -> str:
+    end = f"until {told['until']}" if told["until"] else (f"{told['count']} times" if told["count"] else "no end")
+    split = f", continuing {told['split_from']}" if told["split_from"] else ""
+    return '{who} created series {slug} "{title}" every {every} from {when}, '.format_map(told) + end + split
+
+
+def _occurrence_moved(told: _Told) -> str:
+    # An occurrence keeps its series' zone: the new time is said without it.
+    when = _when({**told.data, "timezone": ""}).strip()
+    return f"{told['who']} moved {told['slug']}/{told['day']} to {when}"
+
+
+# What each kind of event says: a template over `_Told`'s names, or a function where the
+# sentence takes more than a template. A kind missing here "recorded" itself.
+_SENTENCES: dict[str, str | Callable[[_Told], str]] = {
+    "Scheduled": '{who} created {slug} "{title}" for {when} ({limit})',
+    "Edited": "{who} edited {slug}: {changes}",
+    "Rescheduled": "{who} rescheduled {slug} to {when}",
+    "Cancelled": "{who} cancelled {slug}{why}",
+    "Reinstated": "{who} reinstated {slug}",
+    "CapacityChanged": _capacity_changed,
+    "SignedUp": "{who} signed up{them} for {slug} ({attendance})",
+    "Withdrew": "{who} withdrew{them} from {slug}{why}",
+    "AttendanceChanged": "{who} changed {whose} attendance at {slug} to {attendance}",
+    "EmailChanged": _email_changed,
+    "Promoted": "{person} was promoted from the waitlist of {slug} (after {who}'s change)",
+    "TopicProposed": '{who} proposed topic {topic_id} "{title}" for {slug}{under}{on_behalf}',
+    "TopicRetitled": '{who} retitled topic {topic_id} of {slug} to "{title}"',
+    "TopicMoved": "{who} moved topic {topic_id} of {slug} to position {position}",
+    "TopicWithdrawn": "{who} withdrew topic {topic_id} from {slug}{why}",
+    "NotesEdited": _notes_edited,
+    "OrganizerAdded": "{who} made {account} an organizer of {slug}",
+    "OrganizerRemoved": "{who} removed {account} from the organizers of {slug}",
+    "Opened": "{who} opened the ledger's directory of accounts ({founder} is its first admin)",
+    "AccountAdded": "{who} added the account {name}{as_person}",
+    "AccountRevoked": "{who} revoked the account {name}",
+    "AdminGranted": "{who} made {name} an admin of the ledger",
+    "AdminRevoked": "{who} revoked {name}'s admin role",
+    "Muted": "{who} muted mail to {person}",
+    "Unmuted": "{who} unmuted mail to {person}",
+    "PersonErased": _erased,
+    "Migrated": (
+        "{who} started this ledger from a ledger of {from_events} events whose head was {from_digest} ({change})"
+    ),
+    # A series' own events: its rule and the exceptions of single dates.
+    "SeriesScheduled": _series_scheduled,
+    "SeriesEdited": "{who} edited series {slug}: {changes}",
+    "SeriesEnded": "{who} ended series {slug} after {until}",
+    "SeriesSplit": "{who} split series {slug} at {day}: from then on it is {into}",
+    "SeriesOrganizerAdded": "{who} made {account} an organizer of series {slug}",
+    "SeriesOrganizerRemoved": "{who} removed {account} from the organizers of series {slug}",
+    "OccurrenceCancelled": "{who} cancelled {slug}/{day}{why}",
+    "OccurrenceMoved": _occurrence_moved,
+    "OccurrenceChanged": "{who} changed {slug}/{day}: {changes}",
+}
 
 
 def _when(data: dict[str, Any]) -> str:
     return format_when(str(data["start"]), str(data["end"]), str(data["timezone"]))
+
+
+def _changes(data: dict[str, Any]) -> str:
+    return ", ".join(_change(k, v) for k, v in data["changes"].items())
 
 
 def _change(name: str, value: Any) -> str:
@@ -345,28 +386,3 @@ def _csv(found: Iterable[Entry], diffs: bool) -> Iterator[str]:
         row[CSV_FIELDS.index("details")] = json.dumps(entry.details, ensure_ascii=False, sort_keys=True)
         writer.writerow((*row, entry.diff or "") if diffs else row)
         yield flush()
-
-
-def series_sentence(kind: str, who: str, slug: str, data: dict[str, Any]) -> str:
-    """What a series' own events say: its rule and the exceptions of single dates."""
-    if kind == "SeriesScheduled":
-        end = f"until {data['until']}" if data["until"] else (f"{data['count']} times" if data["count"] else "no end")
-        split = f", continuing {data['split_from']}" if data["split_from"] else ""
-        return f'{who} created series {slug} "{data["title"]}" every {data["every"]} from {_when(data)}, {end}{split}'
-    if kind == "SeriesEdited":
-        return f"{who} edited series {slug}: " + ", ".join(_change(k, v) for k, v in data["changes"].items())
-    if kind == "SeriesEnded":
-        return f"{who} ended series {slug} after {data['until']}"
-    if kind == "SeriesSplit":
-        return f"{who} split series {slug} at {data['day']}: from then on it is {data['into']}"
-    if kind == "SeriesOrganizerAdded":
-        return f"{who} made {data['account']} an organizer of series {slug}"
-    if kind == "SeriesOrganizerRemoved":
-        return f"{who} removed {data['account']} from the organizers of series {slug}"
-    if kind == "OccurrenceCancelled":
-        return f"{who} cancelled {slug}/{data['day']}" + _reason(data)
-    if kind == "OccurrenceMoved":
-        return f"{who} moved {slug}/{data['day']} to {_when({**data, 'timezone': ''}).strip()}"
-    if kind == "OccurrenceChanged":
-        return f"{who} changed {slug}/{data['day']}: " + ", ".join(_change(k, v) for k, v in data["changes"].items())
-    return f"{who} recorded {kind} on {slug}"

@@ -8,7 +8,7 @@ event in the hash chain, so "who may do what" is as tamper-evident as what they 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -38,12 +38,8 @@ class Directory(Aggregate):
 
     TOPIC = DIRECTORY_TOPIC
 
-    class Event(Aggregate.Event):
-        """Every directory event records who performed it, as meeting events do."""
-
+    class Event(people.AttributedEvent):
         TOPIC = f"{DIRECTORY_TOPIC}.Event"
-        actor: str = field(default_factory=people.actor_var.get, init=False)
-        principal: str = field(default_factory=people.principal_var.get, init=False)
 
     @staticmethod
     def create_id() -> UUID:

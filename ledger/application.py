@@ -236,10 +236,9 @@ class Ledger(
         slug = text.check("slug", slug)
         title = text.check("title", title)
         schedule = Schedule.from_input(start, end, zone, fold)
-        location, video_url = text.check("location", location), text.check("video_url", video_url)
-        description, capacity = text.check("description", description), text.check_capacity(capacity)
+        details = text.Details.checked(location, video_url, description, capacity)
         self._authorize("create")  # before the meeting's first event, which records who acts
-        meeting = Meeting.schedule(slug, title, schedule, location, video_url, description, capacity)
+        meeting = Meeting.schedule(slug, title, schedule, details)
         return self._save_new(meeting, f"created {meeting.slug}")
 
     def edit_meeting(self, slug: str, **changes: Any) -> Saved:

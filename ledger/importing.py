@@ -161,15 +161,13 @@ class _Build:
         self.marked = marked
         self.capacity = capacity
         self.late_capacity = marked and capacity is not None and seated > capacity
-        return Meeting.schedule(
-            slug=slug,
-            title=title,
-            schedule=schedule,
+        details = text.Details(
             location=self.optional("location", plan.location) or "",
             video_url=self.optional("video_url", plan.video_url) or "",
             description=self.optional("description", plan.description) or "",
             capacity=None if self.late_capacity else capacity,
         )
+        return Meeting.schedule(slug, title, schedule, details)
 
     def optional(self, part: str, value: T | None, check: Callable[[T], T] | None = None) -> T | None:
         """A detail the plan may leave out; a value its check refuses is left out and reported.

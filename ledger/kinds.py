@@ -89,3 +89,8 @@ def _registered() -> dict[str, Kind]:
 
 KINDS: dict[str, Kind] = _registered()
 ACTIONS: dict[str, str] = {name: kind.action for name, kind in KINDS.items()}
+
+
+def recorded_by(aggregate_topic: str) -> frozenset[str]:
+    """The kinds one aggregate records, by its stored topic (`SERIES_TOPIC`: every series event)."""
+    return frozenset(name for name, kind in KINDS.items() if kind.topic.startswith(aggregate_topic + "."))

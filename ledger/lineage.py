@@ -9,7 +9,6 @@ names is the one the new ledger carries.
 
 from __future__ import annotations
 
-from dataclasses import field
 from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -25,10 +24,8 @@ class Lineage(Aggregate):
 
     TOPIC = LINEAGE_TOPIC
 
-    class Event(Aggregate.Event):
+    class Event(people.AttributedEvent):
         TOPIC = f"{LINEAGE_TOPIC}.Event"
-        actor: str = field(default_factory=people.actor_var.get, init=False)
-        principal: str = field(default_factory=people.principal_var.get, init=False)
 
     @staticmethod
     def create_id() -> UUID:

@@ -6,13 +6,13 @@ method that only changes state, so replaying stored events never re-runs a rule.
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import notes, people, rekeying
+from ledger import notes, people, rekeying, text
 from ledger.agenda import Agenda, Topic
 from ledger.attendance import Attendee, Roster
 from ledger.errors import BadInputError, NotFoundError, RuleError
@@ -58,12 +58,8 @@ class Meeting(Aggregate):
     def upcast_v3_v4(state: dict[str, Any]) -> None:
         state["attendee_list"] = DEFAULT_ATTENDEE_LIST
 
-    class Event(Aggregate.Event):
-        """Every event records who performed it and as whom they were authenticated."""
-
+    class Event(people.AttributedEvent):
         TOPIC = f"{TOPIC_PREFIX}.Event"
-        actor: str = field(default_factory=people.actor_var.get, init=False)
-        principal: str = field(default_factory=people.principal_var.get, init=False)
 
     # ----- identity -------------------------------------------------------------------
 
@@ -112,29 +108,10 @@ class Meeting(Aggregate):
         self.organizers: list[str] | None = None  # None: only the creator (see Ledger.organizers_of)
 
     @classmethod
-    def schedule(
-        cls,
-        slug: str,
-        title: str,
-        schedule: Schedule,
-        location: str = "",
-        video_url: str = "",
-        description: str = "",
-        capacity: int | None = None,
-    ) -> Meeting:
-        return cls(
-            slug=slug,
-            title=title,
-            start=schedule.start_iso,
-            end=schedule.end_iso,
-            timezone=schedule.zone,
-            location=location,
-            video_url=video_url,
-            description=description,
-            capacity=capacity,
-            # A random, stored UID: calendar clients key on it, so it never changes.
-            calendar_uid=str(uuid4()),
-        )
+    def schedule(cls, slug: str, title: str, schedule: Schedule, details: text.Details | None = None) -> Meeting:
+        details = details or text.Details()
+        # A random, stored UID: calendar clients key on it, so it never changes.
+        return cls(slug=slug, title=title, **schedule.stored(), **asdict(details), calendar_uid=str(uuid4()))
 
     # ----- meeting details ------------------------------------------------------------
 
@@ -157,7 +134,7 @@ class Meeting(Aggregate):
     def reschedule(self, schedule: Schedule) -> None:
         if (schedule.start_iso, schedule.end_iso, schedule.zone) == (self.start, self.end, self.timezone):
             raise RuleError(f"{self.slug} is already at that time")
-        self._reschedule(start=schedule.start_iso, end=schedule.end_iso, timezone=schedule.zone)
+        self._reschedule(**schedule.stored())
 
     @event("Rescheduled", topic=f"{TOPIC_PREFIX}.Rescheduled")
     def _reschedule(self, start: str, end: str, timezone: str) -> None:
@@ -200,10 +177,14 @@ class Meeting(Aggregate):
         organizers never changed, its creator, recorded here first)."""
         if account in current:
             raise RuleError(f"{account} already organizes {self.slug}")
+        self._record_organizers(current)
+        self._add_organizer(account=account)
+
+    def _record_organizers(self, current: list[str]) -> None:
+        """Before a meeting's organizers first change, record who they are (its creator)."""
         if self.organizers is None:
             for existing in current:
                 self._add_organizer(account=existing)
-        self._add_organizer(account=account)
 
     @event("OrganizerAdded", topic=f"{TOPIC_PREFIX}.OrganizerAdded")
     def _add_organizer(self, account: str) -> None:
@@ -216,9 +197,7 @@ class Meeting(Aggregate):
             raise NotFoundError(f"{account} does not organize {self.slug}")
         if len(current) == 1:
             raise RuleError(f"{account} is the only organizer of {self.slug}; add another organizer first")
-        if self.organizers is None:
-            for existing in current:
-                self._add_organizer(account=existing)
+        self._record_organizers(current)
         self._remove_organizer(account=account)
 
     @event("OrganizerRemoved", topic=f"{TOPIC_PREFIX}.OrganizerRemoved")

@@ -10,14 +10,14 @@ Public methods check the rules, then call a private `@event` method that only ch
 
 from __future__ import annotations
 
-from dataclasses import field
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import people
+from ledger import people, text
 from ledger.errors import NotFoundError, RuleError
 from ledger.recurrence import Recurrence, place
 
@@ -39,12 +39,8 @@ class Series(Aggregate):
 
     TOPIC = SERIES_TOPIC
 
-    class Event(Aggregate.Event):
-        """Every event records who performed it and as whom they were authenticated."""
-
+    class Event(people.AttributedEvent):
         TOPIC = f"{SERIES_TOPIC}.Event"
-        actor: str = field(default_factory=people.actor_var.get, init=False)
-        principal: str = field(default_factory=people.principal_var.get, init=False)
 
     @staticmethod
     def create_id(slug: str) -> UUID:
@@ -91,26 +87,18 @@ class Series(Aggregate):
         schedule: Schedule,
         recurrence: Recurrence,
         organizers: list[str],
-        location: str = "",
-        video_url: str = "",
-        description: str = "",
-        capacity: int | None = None,
+        details: text.Details,
         split_from: str = "",
     ) -> Series:
         return cls(
             slug=slug,
             title=title,
-            start=schedule.start_iso,
-            end=schedule.end_iso,
-            timezone=schedule.zone,
+            **schedule.stored(),
             every=recurrence.every,
             by=recurrence.by,
             until=recurrence.until.isoformat() if recurrence.until else None,
             count=recurrence.count,
-            location=location,
-            video_url=video_url,
-            description=description,
-            capacity=capacity,
+            **asdict(details),
             calendar_uid=str(uuid4()),
             organizers=[name for name in organizers if name],
             split_from=split_from,

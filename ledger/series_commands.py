@@ -246,21 +246,10 @@ class SeriesCommands:
         slug, title = text.check("slug", slug), text.check("title", title)
         schedule = Schedule.from_input(start, end, zone, fold)
         recurrence = from_options(schedule.start, every, on, by_date, until, count)
-        location, video_url = text.check("location", location), text.check("video_url", video_url)
-        description, capacity = text.check("description", description), text.check_capacity(capacity)
+        details = text.Details.checked(location, video_url, description, capacity)
         self._authorize_series("create", None)
         self._check_new_slug(slug)
-        series = Series.schedule(
-            slug,
-            title,
-            schedule,
-            recurrence,
-            [people.principal_var.get()],
-            location,
-            video_url,
-            description,
-            capacity,
-        )
+        series = Series.schedule(slug, title, schedule, recurrence, [people.principal_var.get()], details)
         return self._save_new_series(f"created series {slug}", series)
 
     def edit_series(self, slug: str, **changes: Any) -> Saved:
@@ -373,14 +362,11 @@ class SeriesCommands:
             kept = {name: details.get(name, getattr(old, name)) for name in DETAILS}
             new = Series.schedule(
                 new_slug,
-                kept["title"],
+                kept.pop("title"),
                 schedule,
                 recurrence,
                 list(old.organizers) or [people.principal_var.get()],
-                kept["location"],
-                kept["video_url"],
-                kept["description"],
-                kept["capacity"],
+                text.Details(**kept),
                 split_from=slug,
             )
             old.split_at(when, new_slug)

@@ -207,6 +207,26 @@ def check(field: str, value: str) -> str:
     return value
 
 
+@dataclass(frozen=True)
+class Details:
+    """What a new meeting or series holds besides its name and time: place, link, description, capacity."""
+
+    location: str = ""
+    video_url: str = ""
+    description: str = ""
+    capacity: int | None = None
+
+    @classmethod
+    def checked(cls, location: str, video_url: str, description: str, capacity: int | None) -> Details:
+        """The details as typed, each checked (in this order) as its field in `FIELDS` says."""
+        return cls(
+            check("location", location),
+            check("video_url", video_url),
+            check("description", description),
+            check_capacity(capacity),
+        )
+
+
 def check_capacity(capacity: int | None) -> int | None:
     """An in-person limit: none, or a whole number from 0 to a million."""
     if capacity is not None and capacity < 0:

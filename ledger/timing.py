@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Literal
+from typing import Literal, TypedDict
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ledger.errors import BadInputError
@@ -112,6 +112,14 @@ def localize(local: datetime, zone_id: str, what: str, fold: Fold | None = None)
     return first if fold == "first" else second
 
 
+class StoredTime(TypedDict):
+    """A start and end as events record them: ISO 8601 with the zone's offset, and the zone."""
+
+    start: str
+    end: str
+    timezone: str
+
+
 @dataclass(frozen=True)
 class Schedule:
     """A meeting's start and end: aware datetimes in one zone, end after start."""
@@ -137,6 +145,9 @@ class Schedule:
             datetime.fromisoformat(end).astimezone(tz),
             zone,
         )
+
+    def stored(self) -> StoredTime:
+        return {"start": self.start_iso, "end": self.end_iso, "timezone": self.zone}
 
     @property
     def start_iso(self) -> str:

@@ -10,7 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ledger.series import SEPARATOR, Series, occurrence_details, recurrence_of
+from ledger.kinds import recorded_by
+from ledger.series import SEPARATOR, SERIES_TOPIC, Series, occurrence_details, recurrence_of
 from projections.events import LedgerEvent
 from projections.store import DocumentModel
 
@@ -44,19 +45,7 @@ class SeriesModel(DocumentModel):
 
     name = "series"
     version = 1
-    kinds = frozenset(
-        {
-            "SeriesScheduled",
-            "SeriesEdited",
-            "SeriesEnded",
-            "SeriesSplit",
-            "OccurrenceCancelled",
-            "OccurrenceMoved",
-            "OccurrenceChanged",
-            "SeriesOrganizerAdded",
-            "SeriesOrganizerRemoved",
-        }
-    )
+    kinds = recorded_by(SERIES_TOPIC)  # the rule, shared details and exceptions of single dates
     replaces = frozenset({"SeriesScheduled"})
 
     def key(self, event: LedgerEvent) -> str | None:

@@ -10,7 +10,7 @@ import gc
 import json
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
 import orjson
@@ -105,10 +105,8 @@ class ReadStore:
                 )
             )
 
-    @contextmanager
-    def transaction(self, *, write: bool) -> Iterator[Any]:
-        with self.storage.transaction(write=write) as cursor:
-            yield cursor
+    def transaction(self, *, write: bool) -> AbstractContextManager[Any]:
+        return self.storage.transaction(write=write)
 
     def _lock(self, cursor: Any) -> None:
         """Serialise catch-up: PostgreSQL by an advisory lock; SQLite's write transactions
@@ -141,7 +139,10 @@ class ReadStore:
     def meeting_events(self, meeting_id: str) -> list[LedgerEvent]:
         """One meeting's whole stream, in order (for --as-of and for checks)."""
         with self.transaction(write=False) as cursor:
-            rows = self.storage.select_stream(cursor, meeting_id, -1)
+            return self._stream(cursor, meeting_id)
+
+    def _stream(self, cursor: Any, meeting_id: str) -> list[LedgerEvent]:
+        rows = self.storage.select_stream(cursor, meeting_id, -1)
         return [
             decode(r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"], self.keyring)
             for r in rows
@@ -272,10 +273,7 @@ class ReadStore:
                 for model in models:
                     stored = positions.get(model.name)
                     if stored is not None and stored[1] != model.version:
-                        cursor.execute(
-                            self.storage.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,)
-                        )
-                        self._set_position(cursor, model, 0)
+                        self._forget(cursor, model)
                         positions[model.name] = (0, model.version)
                 start = {m.name: positions.get(m.name, (0, m.version))[0] for m in models}
                 events = self._select_events(cursor, min(start.values()), BATCH_SIZE)
@@ -332,13 +330,7 @@ class ReadStore:
             self._lock(cursor)
             positions = self.positions(cursor)
             for meeting_id in meeting_ids:
-                rows = self.storage.select_stream(cursor, meeting_id, -1)
-                events = [
-                    decode(
-                        r["position"], r["originator_id"], r["originator_version"], r["topic"], r["state"], self.keyring
-                    )
-                    for r in rows
-                ]
+                events = self._stream(cursor, meeting_id)
                 for model in models:
                     upto = positions.get(model.name, (0, model.version))[0]
                     state: Any = None
@@ -352,8 +344,12 @@ class ReadStore:
         with self.transaction(write=True) as cursor:
             self._lock(cursor)
             for model in models:
-                cursor.execute(self.storage.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,))
-                self._set_position(cursor, model, 0)
+                self._forget(cursor, model)
+
+    def _forget(self, cursor: Any, model: ReadModel) -> None:
+        """Drop the model's documents and put it back before the first event."""
+        cursor.execute(self.storage.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,))
+        self._set_position(cursor, model, 0)
 
 
 _gc_pause_lock = threading.Lock()

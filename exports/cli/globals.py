@@ -26,29 +26,26 @@ def _setter(attribute: str) -> Callable[[click.Context, click.Parameter, Any], N
     return callback
 
 
+# Each global option: its declarations, the Session attribute it sets, and how it reads in --help.
+_GLOBALS: tuple[tuple[list[str], str, dict[str, Any]], ...] = (
+    (
+        ["--db"],
+        "db_option",
+        {"metavar": "PATH|URL", "help": "The ledger: SQLite file or postgresql:// URL (as before the command)."},
+    ),
+    (
+        ["--as", "acting_for"],
+        "actor_option",
+        {"metavar": "NAME", "help": "The person acted for (as before the command)."},
+    ),
+    (["--json", "global_json"], "as_json", {"is_flag": True, "help": "Print machine-readable JSON."}),
+)
+
+
 def _options() -> list[click.Option]:
     return [
-        click.Option(
-            ["--db"],
-            metavar="PATH|URL",
-            expose_value=False,
-            callback=_setter("db_option"),
-            help="The ledger: SQLite file or postgresql:// URL (as before the command).",
-        ),
-        click.Option(
-            ["--as", "acting_for"],
-            metavar="NAME",
-            expose_value=False,
-            callback=_setter("actor_option"),
-            help="The person acted for (as before the command).",
-        ),
-        click.Option(
-            ["--json", "global_json"],
-            is_flag=True,
-            expose_value=False,
-            callback=_setter("as_json"),
-            help="Print machine-readable JSON.",
-        ),
+        click.Option(declarations, expose_value=False, callback=_setter(attribute), **shown)
+        for declarations, attribute, shown in _GLOBALS
     ]
 
 

@@ -10,14 +10,17 @@ so `meetings copy` carries the table over (it is a side table).
 
 from __future__ import annotations
 
+import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any, NamedTuple
 
 from ledger.storage.adapter import NOTIFY_OUTBOX, NOTIFY_SETTINGS
 
 OUTBOX, SETTINGS = NOTIFY_OUTBOX, NOTIFY_SETTINGS
 PENDING, SENT, SKIPPED = "pending", "sent", "skipped"
+LEASE = "deliverer"  # the setting that names which notifier delivers, and until when
 
 
 class OutboxRow(NamedTuple):
@@ -72,38 +75,23 @@ def _rows(cursor: Any) -> list[OutboxRow]:
 
 def due(storage: Any, now: float, limit: int) -> list[OutboxRow]:
     """Pending messages whose next attempt is due, oldest event first."""
-    with storage.transaction(write=False) as cursor:
-        if not exists(storage, cursor):
-            return []
-        cursor.execute(
-            storage.sql(
-                f"SELECT {', '.join(OUTBOX.columns)} FROM {{p}}{OUTBOX.name}"
-                " WHERE status = ? AND next_attempt <= ? ORDER BY position, message_id LIMIT ?"
-            ),
-            (PENDING, now, limit),
-        )
-        return _rows(cursor)
+    return _read(storage, " WHERE status = ? AND next_attempt <= ?", (PENDING, now), limit)
 
 
 def mark_sent(storage: Any, message_id: str, at: str) -> None:
-    with storage.transaction(write=True) as cursor:
-        cursor.execute(
-            storage.sql(
-                f"UPDATE {{p}}{OUTBOX.name} SET status = ?, sent_at = ?, attempts = attempts + 1, last_error = ''"
-                " WHERE message_id = ?"
-            ),
-            (SENT, at, message_id),
-        )
+    _attempted(storage, message_id, "status = ?, sent_at = ?, last_error = ''", SENT, at)
 
 
 def mark_failed(storage: Any, message_id: str, error: str, next_attempt: float) -> None:
+    _attempted(storage, message_id, "last_error = ?, next_attempt = ?", error, next_attempt)
+
+
+def _attempted(storage: Any, message_id: str, assignments: str, *values: Any) -> None:
+    """Count one more attempt at a message and set what it changed (`assignments`, with `values`)."""
     with storage.transaction(write=True) as cursor:
         cursor.execute(
-            storage.sql(
-                f"UPDATE {{p}}{OUTBOX.name} SET attempts = attempts + 1, last_error = ?, next_attempt = ?"
-                " WHERE message_id = ?"
-            ),
-            (error, next_attempt, message_id),
+            storage.sql(f"UPDATE {{p}}{OUTBOX.name} SET {assignments}, attempts = attempts + 1 WHERE message_id = ?"),
+            (*values, message_id),
         )
 
 
@@ -116,15 +104,18 @@ def select(storage: Any, *, status: str | None = None, meeting_id: str | None = 
     if meeting_id is not None:
         where.append("meeting_id = ?")
         params.append(meeting_id)
-    clause = (" WHERE " + " AND ".join(where)) if where else ""
+    return _read(storage, (" WHERE " + " AND ".join(where)) if where else "", tuple(params))
+
+
+def _read(storage: Any, where: str, params: tuple[Any, ...], limit: int | None = None) -> list[OutboxRow]:
+    """The rows `where` selects (none before the first message made the table), in event order."""
     with storage.transaction(write=False) as cursor:
         if not exists(storage, cursor):
             return []
+        order = " ORDER BY position, message_id" + ("" if limit is None else " LIMIT ?")
         cursor.execute(
-            storage.sql(
-                f"SELECT {', '.join(OUTBOX.columns)} FROM {{p}}{OUTBOX.name}{clause} ORDER BY position, message_id"
-            ),
-            tuple(params),
+            storage.sql(f"SELECT {', '.join(OUTBOX.columns)} FROM {{p}}{OUTBOX.name}{where}{order}"),
+            params if limit is None else (*params, limit),
         )
         return _rows(cursor)
 
@@ -141,24 +132,32 @@ def setting(storage: Any, name: str) -> str | None:
     with storage.transaction(write=False) as cursor:
         if not exists(storage, cursor, SETTINGS):
             return None
-        cursor.execute(storage.sql(f"SELECT value FROM {{p}}{SETTINGS.name} WHERE name = ?"), (name,))
-        row = cursor.fetchone()
-    return str(row["value"]) if row else None
+        return _read_setting(storage, cursor, name)
 
 
 def set_setting(storage: Any, name: str, value: str | None) -> None:
     with storage.transaction(write=True) as cursor:
         ensure(storage, cursor)
-        if value is None:
-            cursor.execute(storage.sql(f"DELETE FROM {{p}}{SETTINGS.name} WHERE name = ?"), (name,))
-        else:
-            cursor.execute(
-                storage.sql(
-                    f"INSERT INTO {{p}}{SETTINGS.name} (name, value) VALUES (?, ?)"
-                    " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
-                ),
-                (name, value),
-            )
+        _write_setting(storage, cursor, name, value)
+
+
+def _read_setting(storage: Any, cursor: Any, name: str) -> str | None:
+    cursor.execute(storage.sql(f"SELECT value FROM {{p}}{SETTINGS.name} WHERE name = ?"), (name,))
+    row = cursor.fetchone()
+    return str(row["value"]) if row else None
+
+
+def _write_setting(storage: Any, cursor: Any, name: str, value: str | None) -> None:
+    if value is None:
+        cursor.execute(storage.sql(f"DELETE FROM {{p}}{SETTINGS.name} WHERE name = ?"), (name,))
+    else:
+        cursor.execute(
+            storage.sql(
+                f"INSERT INTO {{p}}{SETTINGS.name} (name, value) VALUES (?, ?)"
+                " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
+            ),
+            (name, value),
+        )
 
 
 def link_key(storage: Any) -> str:
@@ -169,9 +168,7 @@ def link_key(storage: Any) -> str:
             storage.sql(f"INSERT INTO {{p}}{SETTINGS.name} (name, value) VALUES (?, ?) ON CONFLICT (name) DO NOTHING"),
             ("link-key", secrets.token_urlsafe(32)),
         )
-        cursor.execute(storage.sql(f"SELECT value FROM {{p}}{SETTINGS.name} WHERE name = ?"), ("link-key",))
-        row = cursor.fetchone()
-    return str(row["value"])
+        return str(_read_setting(storage, cursor, "link-key"))
 
 
 def take_lease(storage: Any, holder: str, now: float, seconds: float) -> bool:
@@ -180,37 +177,26 @@ def take_lease(storage: Any, holder: str, now: float, seconds: float) -> bool:
     One notifier delivers at a time, so two of them (`serve --notify` on two servers of one
     ledger) never send the same message at once; a holder that died loses it when it runs out.
     """
-    import json
-
-    with storage.transaction(write=True) as cursor:
-        if storage.postgres:
-            cursor.execute("SELECT pg_advisory_xact_lock(727003)")
-        ensure(storage, cursor)
-        cursor.execute(storage.sql(f"SELECT value FROM {{p}}{SETTINGS.name} WHERE name = ?"), ("deliverer",))
-        row = cursor.fetchone()
-        if row is not None:
-            current = json.loads(row["value"])
-            if current["holder"] != holder and float(current["until"]) > now:
-                return False
-        cursor.execute(
-            storage.sql(
-                f"INSERT INTO {{p}}{SETTINGS.name} (name, value) VALUES (?, ?)"
-                " ON CONFLICT (name) DO UPDATE SET value = excluded.value"
-            ),
-            ("deliverer", json.dumps({"holder": holder, "until": now + seconds})),
-        )
+    with _lease(storage) as (cursor, current):
+        if current is not None and current["holder"] != holder and float(current["until"]) > now:
+            return False
+        _write_setting(storage, cursor, LEASE, json.dumps({"holder": holder, "until": now + seconds}))
     return True
 
 
 def release_lease(storage: Any, holder: str) -> None:
     """Give the lease up at the end of a round (a holder that died instead loses it when it runs out)."""
-    import json
+    with _lease(storage) as (cursor, current):
+        if current is not None and current["holder"] == holder:
+            _write_setting(storage, cursor, LEASE, None)
 
+
+@contextmanager
+def _lease(storage: Any) -> Iterator[tuple[Any, dict[str, Any] | None]]:
+    """A write transaction holding the lease's lock, and the lease as stored (None: nobody holds it)."""
     with storage.transaction(write=True) as cursor:
         if storage.postgres:
             cursor.execute("SELECT pg_advisory_xact_lock(727003)")
         ensure(storage, cursor)
-        cursor.execute(storage.sql(f"SELECT value FROM {{p}}{SETTINGS.name} WHERE name = ?"), ("deliverer",))
-        row = cursor.fetchone()
-        if row is not None and json.loads(row["value"])["holder"] == holder:
-            cursor.execute(storage.sql(f"DELETE FROM {{p}}{SETTINGS.name} WHERE name = ?"), ("deliverer",))
+        stored = _read_setting(storage, cursor, LEASE)
+        yield cursor, None if stored is None else json.loads(stored)

@@ -32,6 +32,7 @@ def open_app(path: Path, *, snapshots: bool = True) -> Any:
 
 def new_meeting(slug: str, index: int, capacity: int | None = 30, year: int = 2031) -> Any:
     from ledger.meeting import Meeting
+    from ledger.text import Details
     from ledger.timing import Schedule
 
     day = 1 + index % 28
@@ -42,10 +43,12 @@ def new_meeting(slug: str, index: int, capacity: int | None = 30, year: int = 20
         slug=slug,
         title=f"Benchmark meeting {index}",
         schedule=Schedule.from_input(start, end, "America/Los_Angeles", None),
-        location="Room 4, Grand Hyatt Seattle",
-        video_url="https://zoom.us/j/6229641857",
-        description="A meeting built by the benchmark, with sign-ups, topics and notes.",
-        capacity=capacity,
+        details=Details(
+            location="Room 4, Grand Hyatt Seattle",
+            video_url="https://zoom.us/j/6229641857",
+            description="A meeting built by the benchmark, with sign-ups, topics and notes.",
+            capacity=capacity,
+        ),
     )
 
 
