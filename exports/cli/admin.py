@@ -17,6 +17,9 @@ def rebuild(names: tuple[str, ...]) -> None:
     if unknown:
         fail(f"unknown read model {unknown[0]!r}; choose from {', '.join(MODELS_BY_NAME)}", 2)
     chosen = [MODELS_BY_NAME[n] for n in names] if names else list(MODELS)
+    # Rebuilding writes (the read models), so like any write it may start the ledger: the README's
+    # PostgreSQL set-up has the database owner create every table this way before granting a role.
+    session().app  # noqa: B018 (opens, or starts, the ledger before the store reads it)
     store = session().store(catch_up=False)
     total = store.last_position()
     store.reset(chosen)
