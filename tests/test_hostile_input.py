@@ -135,6 +135,14 @@ def page(run: InProcess, slug: str) -> str:
     return run.ok("export", "markdown", slug).out
 
 
+def page_as_read(run: InProcess, slug: str) -> str:
+    """The exported page with its backslash escapes read back as the importer reads them: names, remarks and
+    titles that would read as markup are written escaped (`\\*`, `\\|`, `\\<`)."""
+    from exports.pages.lines import protect, restore
+
+    return restore(protect(page(run, slug)))
+
+
 # ----- one property per kind of text -----------------------------------------------------------
 
 
@@ -147,7 +155,7 @@ def test_names_and_remarks_come_back_as_typed_or_are_refused(run: InProcess, nam
     entries = run.ok("attendees", "target", "--json").json()["attendees"]
     entry = next(e for e in entries if e["name"] == shown)
     assert entry["remark"] == single(remark)
-    assert shown in page(run, "target")
+    assert shown in page_as_read(run, "target")
     run.ok("withdraw", "target", shown)
 
 
@@ -182,7 +190,7 @@ def test_titles_locations_and_descriptions_come_back_as_typed(
     assert str(event["SUMMARY"]) == single(title)
     assert str(event.get("LOCATION", "")) == single(location)
     assert shown["description"] in str(event["DESCRIPTION"])
-    assert f"# {single(title)}\n" in page(run, slug)
+    assert single(title) in page_as_read(run, slug)
 
 
 @FUZZ
@@ -193,7 +201,7 @@ def test_topic_titles_come_back_as_typed(run: InProcess, title: str, retitle: st
     agenda = run.ok("agenda", "target", "--json").json()
     topic = agenda[-1]
     assert topic["title"] == single(title)
-    assert single(title) in page(run, "target")
+    assert single(title) in page_as_read(run, "target")
     if attempt(run, ("topic", "retitle", "target", str(topic["id"]), retitle)) is not None:
         assert run.ok("agenda", "target", "--json").json()[-1]["title"] == single(retitle)
     attempt(run, ("topic", "withdraw", "target", str(topic["id"]), "--reason", reason))
@@ -211,7 +219,9 @@ def test_notes_come_back_as_typed(run: InProcess, notes: str) -> None:
         return
     assert run.ok("notes", "show", "target", "--json").json()["text"] == lines_as_read(notes).strip("\ufeff")
     if notes.strip("\ufeff").strip():
-        assert lines_as_read(notes).strip("\ufeff").strip() in page(run, "target")
+        from exports.pages.escaping import unescape_notes  # lines that would read as structure get a backslash
+
+        assert lines_as_read(notes).strip("\ufeff").strip() in unescape_notes(page(run, "target"))
 
 
 def test_notes_that_are_not_utf8_are_refused_in_one_line(process_cli: Cli, tmp_path: Path) -> None:
