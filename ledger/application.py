@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import random
 import time
@@ -16,7 +15,9 @@ from ledger import people, snapshots, text
 from ledger.access import AccessCommands
 from ledger.accounts import DIRECTORY_ID, Directory
 from ledger.agenda import Agenda
+from ledger.agenda_commands import AgendaCommands
 from ledger.attendance import Roster
+from ledger.attendance_commands import AttendanceCommands
 from ledger.chain import Digest, verify_ledger
 from ledger.erasure import ErasureCommands
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
@@ -26,8 +27,9 @@ from ledger.meeting import Meeting
 from ledger.muting import MuteCommands
 from ledger.notes_commands import NotesCommands
 from ledger.people import name_key
-from ledger.roles import Subject, entry_of, proposer_of
+from ledger.roles import Subject
 from ledger.series_commands import SeriesCommands
+from ledger.steps import Saved, Step
 from ledger.storage import open_ledger as open_database
 from ledger.storage import resolve as resolve_database
 from ledger.storage.adapter import (
@@ -42,7 +44,7 @@ from ledger.storage.adapter import (
 from ledger.transcoding import AsDict, LedgerTranscoder
 from ledger.transfer import copy_events
 from ledger.updating import UpdateCommands
-from ledger.vocabulary import check_attendee_list, check_mode
+from ledger.vocabulary import check_attendee_list
 
 if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
     from eventsourcing.persistence import JSONTranscoder
@@ -50,28 +52,6 @@ if TYPE_CHECKING:  # pytz is imported only by the commands that read a time
     from ledger.timing import Fold
 
 T = TypeVar("T")
-
-
-@dataclasses.dataclass(frozen=True)
-class Step:
-    """A command with its input checked, ready for a loaded meeting: the action the account must be
-    allowed (to `subject`), and the change, which returns what happened in words.
-
-    Every command is one step run by `_update`; a re-import (`ledger/updating.py`) runs several
-    on one meeting and appends them together, through the same checks.
-    """
-
-    action: str
-    change: Callable[[Meeting], str]
-    subject: Callable[[Meeting], Subject] | None = None
-
-
-@dataclasses.dataclass(frozen=True)
-class Saved:
-    """What a command appended: the global position of its last event, and what happened."""
-
-    position: int
-    summary: str
 
 
 # A write that loses a race against another writer is re-run on fresh state. Sixty
@@ -90,6 +70,8 @@ class Ledger(
     AccessCommands,
     MuteCommands,
     ErasureCommands,
+    AttendanceCommands,
+    AgendaCommands,
     Application[UUID],
 ):
     """Meetings and series as event streams, one stream per meeting, series and started occurrence."""
@@ -282,141 +264,6 @@ class Ledger(
             return f"reinstated {slug}"
 
         return self._update(slug, "reinstate", change)
-
-    def change_capacity(self, slug: str, capacity: int | None) -> Saved:
-        return self._run(slug, self.change_capacity_step(slug, capacity))
-
-    def change_capacity_step(self, slug: str, capacity: int | None) -> Step:
-        capacity = text.check_capacity(capacity)
-
-        def change(meeting: Meeting) -> str:
-            waiting = list(meeting.roster.waitlist)
-            meeting.change_capacity(capacity)
-            limit = "unlimited" if capacity is None else capacity
-            return f"{slug} capacity is now {limit}{meeting.roster.promoted_since(waiting)}"
-
-        return Step("capacity", change)
-
-    # ----- attendance --------------------------------------------------------------------
-
-    def sign_up(
-        self, slug: str, name: str, mode: str = "in-person", email: str | None = None, remark: str = ""
-    ) -> Saved:
-        return self._run(slug, self.sign_up_step(slug, name, mode, email, remark))
-
-    def sign_up_step(self, slug: str, name: str, mode: str, email: str | None, remark: str) -> Step:
-        name = people.display_name(name)
-        mode = check_mode(mode)
-        email = text.check("email", email) if email else None
-        remark = text.check("remark", remark)
-
-        def change(meeting: Meeting) -> str:
-            meeting.sign_up(name, mode, email, remark)
-            attendee = meeting.find_attendee(email or name)
-            return f"signed up {name} for {slug} {meeting.roster.describe(attendee)}"
-
-        return Step("signup", change, lambda _: Subject(name, email))
-
-    def withdraw(self, slug: str, name: str, reason: str = "") -> Saved:
-        return self._run(slug, self.withdraw_step(slug, name, reason))
-
-    def withdraw_step(self, slug: str, name: str, reason: str) -> Step:
-        name = people.display_name(name)
-        reason = text.check("reason", reason)
-
-        def change(meeting: Meeting) -> str:
-            waiting = list(meeting.roster.waitlist)
-            attendee = meeting.withdraw(name, reason)
-            return f"withdrew {attendee.name} from {slug}{meeting.roster.promoted_since(waiting)}"
-
-        return Step("withdraw", change, lambda meeting: entry_of(meeting, name))
-
-    def change_attendance(
-        self, slug: str, name: str, mode: str | None, remark: str | None, email: str | None = None
-    ) -> Saved:
-        return self._run(slug, self.change_attendance_step(slug, name, mode, remark, email))
-
-    def change_attendance_step(
-        self, slug: str, name: str, mode: str | None, remark: str | None, email: str | None = None
-    ) -> Step:
-        """Change how NAME attends, their remark, or their email (which then identifies them, see
-        ledger/rekeying.py); the new email, like the entry, must be the account's own unless it organizes."""
-        name = people.display_name(name)
-        mode = check_mode(mode) if mode is not None else None
-        if remark is not None:
-            remark = text.check("remark", remark)
-        if email is not None:
-            email = text.check("email", email)
-        if mode is None and remark is None and email is None:
-            raise BadInputError("give --mode, --remark or --email")
-
-        def change(meeting: Meeting) -> str:
-            said = []
-            found = name
-            if email is not None:
-                self._authorize("change", meeting, Subject(entry_of(meeting, name).person, email))
-                attendee = meeting.change_email(name, email)
-                found = email  # NAME may have been the email it had
-                said.append(f"{attendee.name}'s email is now {email}")
-            if mode is not None or remark is not None:
-                waiting = list(meeting.roster.waitlist)
-                attendee = meeting.change(found, mode, remark)
-                promoted = meeting.roster.promoted_since(waiting, besides=attendee.key)
-                now = meeting.roster.describe(meeting.roster.attendees[attendee.key])
-                said.append(f"{attendee.name} is now {now}{promoted}")
-            return "; ".join(said)
-
-        return Step("change", change, lambda meeting: entry_of(meeting, name))
-
-    # ----- agenda ----------------------------------------------------------------------
-
-    def propose_topic(self, slug: str, title: str, proposer: str | None, parent_id: int | None = None) -> Saved:
-        """Add a topic; its proposer is the person named, else whoever is acting."""
-        return self._run(slug, self.propose_topic_step(slug, title, proposer, parent_id))
-
-    def propose_topic_step(self, slug: str, title: str, proposer: str | None, parent_id: int | None) -> Step:
-        title = text.check("topic_title", title)
-        named = people.display_name(proposer) if proposer else None
-
-        def change(meeting: Meeting) -> str:
-            topic_id = meeting.propose_topic(title, named or people.actor_var.get(), parent_id)
-            return f"proposed topic {topic_id} for {slug}"
-
-        return Step("topic-propose", change)
-
-    def retitle_topic(self, slug: str, topic_id: int, title: str) -> Saved:
-        return self._run(slug, self.retitle_topic_step(slug, topic_id, title))
-
-    def retitle_topic_step(self, slug: str, topic_id: int, title: str) -> Step:
-        title = text.check("topic_title", title)
-
-        def change(meeting: Meeting) -> str:
-            meeting.retitle_topic(topic_id, title)
-            return f"retitled topic {topic_id} of {slug}"
-
-        return Step("topic-retitle", change, lambda meeting: proposer_of(meeting, topic_id))
-
-    def move_topic(self, slug: str, topic_id: int, position: int) -> Saved:
-        return self._run(slug, self.move_topic_step(slug, topic_id, position))
-
-    def move_topic_step(self, slug: str, topic_id: int, position: int) -> Step:
-        def change(meeting: Meeting) -> str:
-            meeting.move_topic(topic_id, position)
-            return f"moved topic {topic_id} of {slug} to position {position}"
-
-        return Step("topic-move", change)
-
-    def withdraw_topic(self, slug: str, topic_id: int, reason: str = "") -> Saved:
-        return self._run(slug, self.withdraw_topic_step(slug, topic_id, reason))
-
-    def withdraw_topic_step(self, slug: str, topic_id: int, reason: str) -> Step:
-        reason = text.check("reason", reason)
-
-        def change(meeting: Meeting) -> str:
-            meeting.withdraw_topic(topic_id, reason)
-            return f"withdrew topic {topic_id} from {slug}"
-
-        return Step("topic-withdraw", change, lambda meeting: proposer_of(meeting, topic_id))
 
 
 def open_ledger(db: str | None, *, pool_size: int = 1, create: bool = True) -> Ledger:

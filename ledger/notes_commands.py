@@ -11,9 +11,10 @@ from ledger import text
 from ledger.errors import NotFoundError
 from ledger.meeting import TOPIC_PREFIX, Meeting
 from ledger.privacy import reveal
+from ledger.steps import Step
 
 if TYPE_CHECKING:
-    from ledger.application import Saved, Step
+    from ledger.application import Saved
     from ledger.storage.adapter import Storage
 
 
@@ -54,8 +55,6 @@ class NotesCommands:
         return self._run(slug, self.edit_notes_step(slug, topic_id, new_text, base_revision))
 
     def edit_notes_step(self, slug: str, topic_id: int | None, new_text: str, base_revision: int | None) -> Step:
-        from ledger.application import Step
-
         new_text = text.check("notes", new_text)
 
         def change(meeting: Meeting) -> str:

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from ledger.agenda import Topic
-    from ledger.application import Ledger, Step
+    from ledger.application import Ledger
     from ledger.meeting import Meeting
+    from ledger.steps import Step
 
 REMOVED = "removed from the page"  # the reason a withdrawal records
 SIMILAR_TITLE = 0.6  # how alike (difflib's ratio) an edited topic title stays to be the same topic
