@@ -193,16 +193,14 @@ def test_a_batch_refused_by_a_conflict_writes_none_of_its_rows(ledger: Any, db: 
 
 
 def test_a_meeting_saved_in_one_batch_reads_back_as_the_events_it_was_made_of(ledger: Any) -> None:
+    from ledger.text import Details
     from ledger.timing import Schedule
 
     meeting = Meeting.schedule(
         slug="bulk",
         title="Bulk",
         schedule=Schedule.from_input("2031-03-04T10:00", "2031-03-04T11:00", "Europe/Paris", None),
-        location="Hall B",
-        video_url="",
-        description="",
-        capacity=3,
+        details=Details(location="Hall B", capacity=3),
     )
     for n in range(6):
         meeting.sign_up(f"Person Number{n}", "in-person", None, "")
