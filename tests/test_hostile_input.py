@@ -10,7 +10,9 @@ installed `meetings` executable.
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
+import unicodedata
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -118,7 +120,9 @@ def single(value: str) -> str:
 
 
 def as_name(value: str) -> str:
-    """How a person's name is shown: as typed, but runs of white space (inside too) are one space."""
+    """How a person's name is shown (PRODUCT.md section 10): as typed, in NFC, without invisible characters
+    (soft hyphen, zero-width space, word joiner, byte-order mark...), runs of white space made one space."""
+    value = unicodedata.normalize("NFC", re.sub("[\u00ad\u180e\u200b\u2060\ufeff]", "", value))
     return " ".join(single(value).split())
 
 
