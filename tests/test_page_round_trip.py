@@ -10,6 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exports.pages.escaping import escape_notes, unescape_notes
+from exports.pages.exact import EXACT_MARK, description_block
+from exports.pages.parser import parse_page
 from ledger import text
 from ledger.errors import BadInputError
 from tests.test_pages import ZONES, assert_round_trip, local_ledger  # noqa: F401 (local_ledger: a fixture)
@@ -219,3 +221,67 @@ def test_hostile_meeting_round_trips_through_the_real_cli(cli: Any, tmp_path: Pa
                 for key in ("slug", "created_at", "updated_at", "calendar_uid", "revisions"):
                     shown.pop(key, None)
         assert copied == original, command
+
+
+def _page(mark: bool, sign_up: str, description: str) -> str:
+    head = [EXACT_MARK, ""] if mark else []
+    return "\n".join(
+        [
+            *head,
+            "# Review",
+            "",
+            *description_block(description),
+            "",
+            "**Schedule:** 2 May 2024; 10 am to 11 am (Europe/Berlin)",
+            "",
+            "**Attendees:**",
+            "",
+            sign_up,
+            "",
+            "**Proposed discussion topics:**",
+            "",
+            "1. agenda item 7: review",
+            "",
+        ]
+    )
+
+
+def test_the_mark_makes_the_importer_read_the_page_as_written_and_only_then() -> None:
+    description = "Host: Igalia\n## Agenda\nwrite to bob@example.org or +1 650-214-2933"
+    marked = parse_page(_page(True, "1. bob 2 (Remote) late", description))
+    assert marked.problems == []
+    assert [(a.name, a.mode, a.remark) for a in marked.attendees] == [("bob 2", "remote", "late")]
+    assert [(t.proposer, t.title) for t in marked.topics] == [("agenda item 7", "review")]
+    assert marked.description == description
+    # The same lines without the mark are a page like any other: heuristics and personal-data screening apply.
+    plain = parse_page(_page(False, "1. bob 2 (Remote) late", description))
+    assert [(t.proposer, t.title) for t in plain.topics] == [(None, "agenda item 7: review")]
+    assert "bob@example.org" not in plain.description + plain.general_notes
+
+
+def test_a_marked_page_is_still_checked_by_the_commands(cli: Any, tmp_path: Path) -> None:
+    page = tmp_path / "bad.md"
+    page.write_text(_page(True, "1. Ann \u202eLee (In Person)", ""), encoding="utf-8")
+    # As on any page, a sign-up the commands refuse is a line left out, and --strict refuses the page.
+    strict = cli("import", "markdown", str(page), "--slug", "bad", "--strict")
+    assert strict.code != 0 and "Traceback" not in strict.err
+    assert cli("show", "bad").code != 0  # nothing was written
+    loose = cli.ok("import", "markdown", str(page), "--slug", "bad")
+    assert "line 10: name must not contain bidirectional control characters" in loose.err
+    assert cli.ok("--json", "attendees", "bad").json()["attendees"] == []
+
+
+def test_an_edited_exported_page_updates_the_meeting_with_any_accepted_name(cli: Any, tmp_path: Path) -> None:
+    times = ("--start", "2024-05-02T10:00", "--end", "2024-05-02T11:00", "--tz", "Europe/Berlin")
+    cli.ok("new", "wiki", "--title", "Wiki", *times, "--description", "Call +1 650-214-2933 <!-- x")
+    cli.ok("signup", "wiki", "ann lee")
+    page = tmp_path / "wiki.md"
+    cli.ok("export", "markdown", "wiki", "-o", str(page))
+    edited = page.read_text(encoding="utf-8").replace(
+        "1. ann lee (In Person)", "1. ann lee (In Person)\n2. 3po (Remote)"
+    )
+    page.write_text(edited, encoding="utf-8")
+    cli.ok("import", "markdown", str(page), "--update", "wiki")
+    shown = cli.ok("--json", "attendees", "wiki").json()
+    assert [(a["name"], a["mode"]) for a in shown["attendees"]] == [("ann lee", "in-person"), ("3po", "remote")]
+    assert cli.ok("--json", "show", "wiki").json()["description"] == "Call +1 650-214-2933 <!-- x"
