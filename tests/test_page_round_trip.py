@@ -10,6 +10,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from exports.pages.escaping import escape_notes, unescape_notes
+from exports.pages.exact import EXACT_MARK, description_block
+from exports.pages.parser import parse_page
+from ledger import text
+from ledger.errors import BadInputError
 from tests.test_pages import ZONES, assert_round_trip, local_ledger  # noqa: F401 (local_ledger: a fixture)
 
 WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéßøΩж日本", min_size=1, max_size=8)
@@ -61,15 +65,67 @@ def _line(tokens: list[str], joiners: list[str]) -> str:
 
 TEXT = st.builds(_line, st.lists(TOKEN, min_size=1, max_size=8), st.lists(st.sampled_from([" ", ""]), max_size=8))
 LONG = st.builds(lambda word, n: " ".join([word] * n)[:480].strip(), WORD, st.integers(20, 60))
-TITLE = st.one_of(TEXT, LONG.map(lambda t: t[:200].strip())).filter(lambda t: any(c.isalnum() for c in t))
-REMARK = st.one_of(st.just(""), TEXT, LONG, st.just("write to bob@example.org"))
-# Names read as people's names (the importer takes nothing else for a name): a capitalised word leads.
-NAME = st.builds(
-    lambda first, rest: " ".join([first, *rest]), CAPITALISED, st.lists(st.one_of(CAPITALISED, HOSTILE), max_size=3)
-).filter(lambda n: len(n.split()) <= 6)
-# Proposers read as people too: words that start with a capital letter.
-PROPOSER_WORD = st.text(alphabet="abcdefghijklmnopqrstuvwxyzéø", min_size=1, max_size=8).map(str.title)
-PROPOSER = st.builds(lambda a, b: f"{a} {b}", PROPOSER_WORD, PROPOSER_WORD)
+# Any characters a one-line value may hold (no controls, no surrogates), private-use ones of plane 16 included.
+CHARACTERS = st.text(st.characters(exclude_categories=("Cc", "Cs")), min_size=1, max_size=12)
+# Lines the importer of a real page reads as fields, parts, sign-ups or personal data.
+PAGE_LIKE = st.sampled_from(
+    [
+        "**Host:** Igalia",
+        "Who: Bob",
+        "- **Dates**: June 12-13, 2019",
+        "Location: Boston",
+        "## Attendees",
+        "# Notes",
+        "**Proposed discussion topics:**",
+        "1. Ann Lee (In Person)",
+        "2. bob (remote) -- late",
+        "<!-- exported by meeting-ledger: exact -->",
+        "<!-- description -->",
+        "<!-- end of description -->",
+        "<pre>",
+        "| Name | Mode |",
+        "Contact bob@example.org, +1 650-214-2933",
+        "Zoom passcode: 482913",
+        "ann at example dot org",
+        "\U00100000 \U0010ffff",
+    ]
+)
+ANY_LINE = st.one_of(
+    TEXT, CHARACTERS, PAGE_LIKE, st.builds(" ".join, st.lists(st.one_of(TOKEN, PAGE_LIKE), max_size=5))
+)
+
+
+def accepted(field: str) -> Any:
+    """The values the product accepts for `field` (the commands' own check), and nothing else."""
+
+    def ok(value: str) -> bool:
+        try:
+            text.check(field, value)
+        except BadInputError:
+            return False
+        return True
+
+    return ok
+
+
+TITLE = st.one_of(ANY_LINE, LONG.map(lambda t: t[:200].strip())).filter(accepted("title"))
+REMARK = st.one_of(st.just(""), ANY_LINE, LONG, st.just("write to bob@example.org")).filter(accepted("remark"))
+# Names as the sign-up command takes them: lowercase, digits, punctuation, markup, words that name a part of a page.
+NAME = st.one_of(
+    st.builds(lambda first, rest: " ".join([first, *rest]), TOKEN, st.lists(st.one_of(TOKEN, HOSTILE), max_size=3)),
+    CHARACTERS,
+    PAGE_LIKE,
+).filter(accepted("name"))
+PROPOSER = NAME
+DESCRIPTION = st.one_of(
+    st.just(""),
+    st.lists(WORD, min_size=1, max_size=6).map(" ".join),
+    st.lists(st.one_of(ANY_LINE, st.sampled_from(["", " ", "\t"])), min_size=1, max_size=6).map("\n".join),
+).filter(accepted("description"))
+LOCATION = st.one_of(st.just(""), ANY_LINE).filter(accepted("location"))
+VIDEO_URL = st.sampled_from(
+    ["", "https://zoom.us/j/123", "https://example.org/a_(b)?x=1&y=*2*#[frag]", "http://meet.example/Who:_~x"]
+).filter(accepted("video_url"))
 NOTE_LINE = st.one_of(
     TEXT,
     st.sampled_from(
@@ -104,12 +160,12 @@ NOTES = st.lists(NOTE_LINE, max_size=6).map("\n".join)
 def hostile_meetings(draw: Any) -> dict[str, Any]:
     from datetime import date
 
-    names = draw(st.lists(NAME, max_size=8, unique_by=lambda n: " ".join(n.split()).casefold()))
+    names = draw(st.lists(NAME, max_size=8, unique_by=text.name_key))
     return {
         "title": draw(TITLE),
-        "description": draw(st.one_of(st.just(""), st.lists(WORD, min_size=1, max_size=6).map(" ".join))),
-        "location": draw(st.one_of(st.just(""), TEXT)),
-        "video_url": draw(st.sampled_from(["", "https://zoom.us/j/123"])),
+        "description": draw(DESCRIPTION),
+        "location": draw(LOCATION),
+        "video_url": draw(VIDEO_URL),
         "zone": draw(st.sampled_from(ZONES)),
         "day": draw(st.dates(min_value=date(2010, 1, 1), max_value=date(2035, 12, 31))),
         "hours": draw(st.tuples(st.integers(8, 12), st.sampled_from([0, 15, 30]), st.integers(1, 30))),
@@ -128,7 +184,7 @@ def hostile_meetings(draw: Any) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(m=hostile_meetings(), number=st.integers(0, 10**9))
 def test_exported_page_of_any_meeting_imports_to_the_same_meeting(
     local_ledger: Any,  # noqa: F811
@@ -165,3 +221,67 @@ def test_hostile_meeting_round_trips_through_the_real_cli(cli: Any, tmp_path: Pa
                 for key in ("slug", "created_at", "updated_at", "calendar_uid", "revisions"):
                     shown.pop(key, None)
         assert copied == original, command
+
+
+def _page(mark: bool, sign_up: str, description: str) -> str:
+    head = [EXACT_MARK, ""] if mark else []
+    return "\n".join(
+        [
+            *head,
+            "# Review",
+            "",
+            *description_block(description),
+            "",
+            "**Schedule:** 2 May 2024; 10 am to 11 am (Europe/Berlin)",
+            "",
+            "**Attendees:**",
+            "",
+            sign_up,
+            "",
+            "**Proposed discussion topics:**",
+            "",
+            "1. agenda item 7: review",
+            "",
+        ]
+    )
+
+
+def test_the_mark_makes_the_importer_read_the_page_as_written_and_only_then() -> None:
+    description = "Host: Igalia\n## Agenda\nwrite to bob@example.org or +1 650-214-2933"
+    marked = parse_page(_page(True, "1. bob 2 (Remote) late", description))
+    assert marked.problems == []
+    assert [(a.name, a.mode, a.remark) for a in marked.attendees] == [("bob 2", "remote", "late")]
+    assert [(t.proposer, t.title) for t in marked.topics] == [("agenda item 7", "review")]
+    assert marked.description == description
+    # The same lines without the mark are a page like any other: heuristics and personal-data screening apply.
+    plain = parse_page(_page(False, "1. bob 2 (Remote) late", description))
+    assert [(t.proposer, t.title) for t in plain.topics] == [(None, "agenda item 7: review")]
+    assert "bob@example.org" not in plain.description + plain.general_notes
+
+
+def test_a_marked_page_is_still_checked_by_the_commands(cli: Any, tmp_path: Path) -> None:
+    page = tmp_path / "bad.md"
+    page.write_text(_page(True, "1. Ann \u202eLee (In Person)", ""), encoding="utf-8")
+    # As on any page, a sign-up the commands refuse is a line left out, and --strict refuses the page.
+    strict = cli("import", "markdown", str(page), "--slug", "bad", "--strict")
+    assert strict.code != 0 and "Traceback" not in strict.err
+    assert cli("show", "bad").code != 0  # nothing was written
+    loose = cli.ok("import", "markdown", str(page), "--slug", "bad")
+    assert "line 10: name must not contain bidirectional control characters" in loose.err
+    assert cli.ok("--json", "attendees", "bad").json()["attendees"] == []
+
+
+def test_an_edited_exported_page_updates_the_meeting_with_any_accepted_name(cli: Any, tmp_path: Path) -> None:
+    times = ("--start", "2024-05-02T10:00", "--end", "2024-05-02T11:00", "--tz", "Europe/Berlin")
+    cli.ok("new", "wiki", "--title", "Wiki", *times, "--description", "Call +1 650-214-2933 <!-- x")
+    cli.ok("signup", "wiki", "ann lee")
+    page = tmp_path / "wiki.md"
+    cli.ok("export", "markdown", "wiki", "-o", str(page))
+    edited = page.read_text(encoding="utf-8").replace(
+        "1. ann lee (In Person)", "1. ann lee (In Person)\n2. 3po (Remote)"
+    )
+    page.write_text(edited, encoding="utf-8")
+    cli.ok("import", "markdown", str(page), "--update", "wiki")
+    shown = cli.ok("--json", "attendees", "wiki").json()
+    assert [(a["name"], a["mode"]) for a in shown["attendees"]] == [("ann lee", "in-person"), ("3po", "remote")]
+    assert cli.ok("--json", "show", "wiki").json()["description"] == "Call +1 650-214-2933 <!-- x"

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from itertools import pairwise
 
 from exports.pages.fields import _FIELD, field_key, heading_of, logistics_label
-from exports.pages.lines import _LIST_ITEM, _TABLE_ROW, _TABLE_RULE, Line, inline_text
+from exports.pages.lines import _LIST_ITEM, _TABLE_ROW, _TABLE_RULE, Line, inline_text, restore
 from exports.pages.model import ParsedPage, Problem
 from exports.pages.people import heading_mode, markers_in
 
@@ -61,7 +61,7 @@ def _parts(lines: list[Line], title: str | None) -> Iterator[_Part]:
         kind = "topics" if _TOPICS.search(lowered) else "attendees" if _SIGN_UPS.search(lowered) else None
         if kind is None or heading_mode(heading.text) == "absent":
             continue
-        if heading.text == title or len(heading.text.split()) > PART_WORDS:
+        if restore(heading.text) == title or len(heading.text.split()) > PART_WORDS:
             continue  # "Agenda for the 65th meeting of Ecma TC39" names the page, not a part of it
         yield _Part(kind, lines[index].number, heading.text, index + 1, ends[index])
     index = 0

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 
+from exports.pages import exact
 from exports.pages.agenda import AgendaReading
 from exports.pages.attendees import AttendeeReading
 from exports.pages.escaping import unescape_notes
@@ -25,7 +26,7 @@ from exports.pages.fields import (
     heading_of,
     logistics_label,
 )
-from exports.pages.lines import _LIST_ITEM, _TABLE_ROW, Line, inline_text, is_rule, restore
+from exports.pages.lines import _LIST_ITEM, _TABLE_ROW, Line, inline_text, is_rule, protect, restore
 from exports.pages.model import ParsedPage
 from exports.pages.people import heading_mode, markers_in
 from exports.pages.schedule import parse_schedule
@@ -127,6 +128,8 @@ class _Parser(AttendeeReading, AgendaReading):
             self._flush_paragraph()
             self._notes_line(line)
             return
+        if self.exact and self.part in ("attendees", "topics") and self._exact_item(line):
+            return
         if self._preformatted(line):
             return
         heading = heading_of(line)
@@ -167,9 +170,31 @@ class _Parser(AttendeeReading, AgendaReading):
         else:
             self._header_line(line)
 
+    def _exact_item(self, line: Line) -> bool:
+        """A sign-up or topic of the exporter's own page, read as written (no name or proposer heuristics)."""
+        item = exact.list_item(line.text)
+        if item is None:
+            return False
+        if self.part == "attendees":
+            entry = exact.sign_up(item.content, line.number)
+            if entry is None:
+                return False
+            self.page.attendees.append(entry)
+            return True
+        topic = exact.topic(item, line.number)
+        if topic is None:
+            return False
+        if item.nested and self.page.topics:
+            self.page.topics[-1].subtopics.append(topic)
+        else:
+            self.page.topics.append(topic)
+        self._title_index = None
+        return True
+
     def _preformatted(self, line: Line) -> bool:
         """A `<pre>` timetable in the agenda: one session a row ("10:00 Type systems (0:30, Alan Turing)")."""
-        lowered = line.raw.lower()
+        # On the exporter's page an escaped "\<pre" is text: only a tag opens a timetable.
+        lowered = (protect(line.raw) if self.exact else line.raw).lower()
         opens, closes = "<pre" in lowered, "</pre" in lowered
         inside = self.in_pre or opens
         self.in_pre = inside and not closes
@@ -259,6 +284,7 @@ class _Parser(AttendeeReading, AgendaReading):
             return True
         if PART_NOTES.match(bare):
             self.part, self.part_level = "notes", heading.level
+            self.notes_from = line.number if self.notes_from is None else self.notes_from
             self.notes_level = heading.level
             self.notes_section = None
             return True
@@ -408,7 +434,9 @@ class _Parser(AttendeeReading, AgendaReading):
             page.location = text
         elif key == "video":
             url = _URL.search(value)
-            if url:
+            if self.exact and exact.autolink(line.raw):
+                page.video_url = exact.autolink(line.raw)  # as written: "&copy" or "*" in a link are no markup
+            elif url:
                 page.video_url = url.group(0).rstrip(".,;")
             else:
                 self.problem(line, "the video-conference line has no http(s) link")
@@ -482,7 +510,8 @@ class _Parser(AttendeeReading, AgendaReading):
         if page.start_time is None and self.agenda_times:
             # No schedule gives the hours: the meeting starts with its timetable's first slot.
             page.start_time = self.agenda_times[0]
-        self._no_place_proposers()
+        if not self.exact:
+            self._no_place_proposers()
         description = "\n".join(self.description).strip("\n")
         # Only a page that describes a meeting (a time or a place) has its opening sentence as a title.
         if page.title is None and description and (page.start_date or page.location):
@@ -549,7 +578,18 @@ def parse_page(text: str) -> ParsedPage:
     """
     from exports.pages.coverage import unread_parts
 
+    description = None
+    marked = exact.is_exact(text)
+    if marked:
+        text, description = exact.take_description(text)
     parser = _Parser(text)
+    parser.exact = marked
     page = parser.run()
-    page.problems.extend(unread_parts(parser.lines, page))
+    if description is not None:
+        page.description = description
+    lines = parser.lines
+    if marked and parser.notes_from is not None:
+        # The notes of the exporter's page are the meeting's notes, whatever lists their headings seem to open.
+        lines = [line for line in lines if line.number < parser.notes_from]
+    page.problems.extend(unread_parts(lines, page))
     return page

@@ -14,6 +14,8 @@ class PageReading:
 
     def __init__(self, text: str) -> None:
         self.page = ParsedPage()
+        self.exact = False  # the page is `export markdown`'s own (`exports.pages.exact`)
+        self.notes_from: int | None = None  # the line of the heading that opens the notes part
         self.lines = split_lines(text)
         self.part = "header"  # header, attendees, topics, notes, other
         self.part_level = 0

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from exports.pages.escaping import escape_name, escape_notes, escape_remark, escape_text
+from exports.pages.exact import EXACT_MARK, description_block
 from exports.pages.parser import parse_page
 from ledger.vocabulary import MODE_LABELS, sub_letter
 from projections.results import AgendaView, AttendeeEntry, AttendeeList, MeetingView, Topic
@@ -46,7 +47,7 @@ def attendee_line(number: int, entry: AttendeeEntry, show_email: bool) -> str:
 
 def topic_text(topic: Topic) -> str:
     """'Proposer: title' as on the original page (the title's own brackets and colons are escaped)."""
-    return f"{topic.proposer}: {escape_text(topic.title)}"
+    return f"{escape_name(topic.proposer)}: {escape_text(topic.title)}"
 
 
 def title_line(title: str) -> str:
@@ -68,10 +69,9 @@ def section_heading(number: str, title: str) -> str:
 
 def render_page(meeting: MeetingView, roster: AttendeeList, agenda: AgendaView, notes: dict[str, str]) -> str:
     """The page for one meeting, from the results of `projections.queries`."""
-    title = title_line(meeting.title)
-    description = [meeting.description.strip("\n"), ""] if meeting.description.strip() else []
-    # The description is the prose before the first field: a title written as a field comes after it.
-    out: list[str] = [title, "", *description] if title.startswith("#") else [*description, title, ""]
+    # The mark makes the importer read the page as written (`exports.pages.exact`); the description is one block.
+    description = description_block(meeting.description)
+    out: list[str] = [EXACT_MARK, "", title_line(meeting.title), "", *description, *([""] if description else [])]
     if meeting.location:
         out += [f"**Location :** {escape_text(meeting.location)}", ""]
     out += [f"**Schedule:** {schedule_line(meeting.start, meeting.end, meeting.timezone)}", ""]
