@@ -43,7 +43,7 @@ from ledger.storage.adapter import (
 )
 from ledger.transcoding import AsDict, LedgerTranscoder
 from ledger.transfer import copy_events
-from ledger.updating import UpdateCommands
+from ledger.update_commands import UpdateCommands
 from ledger.vocabulary import check_attendee_list
 
 if TYPE_CHECKING:  # pytz is imported only by the commands that read a time

@@ -1,8 +1,8 @@
 """Re-importing: a plan applied to a meeting that exists, as the commands that take it there.
 
 A group that keeps its wiki page during a migration edits the page and imports it again.
-`UpdateCommands.update_meeting` compares the plan (the same `MeetingPlan` a first import
-takes) with the meeting and runs, on the loaded meeting, the very steps the one-by-one
+`update_meeting` (the Ledger command of ledger/update_commands.py) compares the plan (the same `MeetingPlan`
+a first import takes) with the meeting and runs, on the loaded meeting, the very steps the one-by-one
 commands run (`Ledger.sign_up_step`, `withdraw_step`, ...), each with its own checks and its
 own role check, then appends all their events in one save: all of them or none. A step that
 a check or a rule refuses (a name too long, a sign-up that repeats another) is left out and
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from functools import partial
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from ledger import people, text
 from ledger.errors import BadInputError, LedgerError, PermissionDeniedError
@@ -319,32 +319,28 @@ class _Comparison:
                 )
 
 
-class UpdateCommands:
-    """The `Ledger` command that takes an existing meeting to a plan."""
+def update_meeting(app: Ledger, slug: str, plan: MeetingPlan, *, dry_run: bool = False) -> Updated:
+    """Append, in one save, the events that take meeting `slug` to the plan; `dry_run` appends nothing."""
 
-    def update_meeting(self, slug: str, plan: MeetingPlan, *, dry_run: bool = False) -> Updated:
-        """Append, in one save, the events that take meeting `slug` to the plan; `dry_run` appends nothing."""
-        app = cast("Ledger", self)
+    def attempt() -> Updated:
+        meeting = app.get_meeting(slug)
+        refusals: list[Refusal] = []
+        summaries: list[str] = []
+        for planned in _Comparison(app, meeting, plan, refusals).steps():
+            try:
+                summaries.append(app._apply(meeting, planned.step()))
+            except PermissionDeniedError as error:
+                # The account may not make one of the page's changes: none of them is made.
+                raise PermissionDeniedError(f"{error}; nothing of the page was applied") from None
+            except LedgerError as error:
+                refusals.append(Refusal(planned.part, planned.index, planned.value, str(error)))
+        changes = tuple(_change(event) for event in meeting.pending_events)
+        if dry_run or not changes:
+            return Updated(meeting.slug, changes, tuple(summaries), None, tuple(refusals))
+        saved = app._save(meeting, f"updated {meeting.slug}")
+        return Updated(meeting.slug, changes, tuple(summaries), saved.position, tuple(refusals))
 
-        def attempt() -> Updated:
-            meeting = app.get_meeting(slug)
-            refusals: list[Refusal] = []
-            summaries: list[str] = []
-            for planned in _Comparison(app, meeting, plan, refusals).steps():
-                try:
-                    summaries.append(app._apply(meeting, planned.step()))
-                except PermissionDeniedError as error:
-                    # The account may not make one of the page's changes: none of them is made.
-                    raise PermissionDeniedError(f"{error}; nothing of the page was applied") from None
-                except LedgerError as error:
-                    refusals.append(Refusal(planned.part, planned.index, planned.value, str(error)))
-            changes = tuple(_change(event) for event in meeting.pending_events)
-            if dry_run or not changes:
-                return Updated(meeting.slug, changes, tuple(summaries), None, tuple(refusals))
-            saved = app._save(meeting, f"updated {meeting.slug}")
-            return Updated(meeting.slug, changes, tuple(summaries), saved.position, tuple(refusals))
-
-        return app._retrying(attempt)
+    return app._retrying(attempt)
 
 
 _NOT_RECORDED = frozenset({"originator_id", "originator_version", "timestamp"})

@@ -319,3 +319,15 @@ def test_a_topic_replaced_by_another_in_its_place_is_withdrawn_not_retitled(seed
     with seeded.acting("alice"):
         done = seeded.update_meeting(SLUG, _plan(retitled.read_text(encoding="utf-8")))
     assert [(c.kind, c.data.get("title")) for c in done.changes] == [("TopicRetitled", "Budget for 2017 and 2018")]
+
+
+def test_other_commands_start_without_the_import_and_update_code() -> None:
+    """A sign-up's start-up is the write bar of PRODUCT.md section 8: it must not load the page plans."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import exports.cli.group, ledger.application;"
+        "loaded = {'ledger.importing', 'ledger.updating'} & set(sys.modules); assert not loaded, loaded"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=Path(__file__).resolve().parent.parent)
