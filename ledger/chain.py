@@ -304,7 +304,7 @@ def _check(
         )
     ).digest()
     current = _sha256(previous + content).digest()
-    if stored[:32] == content and stored[32:] == current:
+    if stored == content + current:
         return None, current
     return _broken(row, stored, content, current, before_previous, previous_position), current
 
