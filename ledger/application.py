@@ -18,6 +18,7 @@ from ledger.agenda import Agenda
 from ledger.agenda_commands import AgendaCommands
 from ledger.attendance import Roster
 from ledger.attendance_commands import AttendanceCommands
+from ledger.batching import BatchCommands
 from ledger.chain import Digest, verify_ledger
 from ledger.erasure import ErasureCommands
 from ledger.errors import BadInputError, NotFoundError, RuleError, StorageError
@@ -63,6 +64,7 @@ SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snaps
 
 
 class Ledger(
+    BatchCommands,
     SeriesCommands,
     NotesCommands,
     ImportCommands,
@@ -121,16 +123,21 @@ class Ledger(
         return Storage(self)
 
     def _save(self, meeting: Meeting | Directory, summary: str) -> Saved:
+        recordings = self._append(meeting)
+        return Saved(recordings[-1].notification.id if recordings else 0, summary)
+
+    def _append(self, meeting: Meeting | Directory) -> list[Any]:
+        """Append the meeting's new events in one transaction; their recordings, in order."""
         self.mapper.reset()  # type: ignore[attr-defined,unused-ignore]  # notes lines' authors are read anew
         with appending():
-            recordings = self.save(meeting)
+            recordings = list(self.save(meeting))
         if recordings and isinstance(meeting, Meeting):  # the directory is small: always replayed
             versions = [r.domain_event.originator_version for r in recordings]
             # A snapshot each time a save crosses a multiple of the interval: a load then
             # replays at most SNAPSHOT_INTERVAL - 1 events.
             if (min(versions) - 1) // SNAPSHOT_INTERVAL != max(versions) // SNAPSHOT_INTERVAL:
                 best_effort(lambda: self._snapshot(meeting))
-        return Saved(recordings[-1].notification.id if recordings else 0, summary)
+        return recordings
 
     def _save_new(self, meeting: Meeting, summary: str, refused: str = "") -> Saved:
         """Append a new meeting's events; a slug already taken is refused, with `refused` added."""

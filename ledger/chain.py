@@ -36,6 +36,7 @@ from ledger.errors import BadInputError
 if TYPE_CHECKING:
     from eventsourcing.persistence import StoredEvent
 
+_sha256 = hashlib.sha256
 GENESIS = bytes(32)
 FIRST = -(2**63) + 1  # the lowest position either backend can store, bar one
 SEAL_SIZE = 64
@@ -65,7 +66,9 @@ def as_bytes(value: Any) -> Any:
 
 def stored_row(position: Any, originator_id: Any, version: Any, topic: Any, state: Any, seal: Any) -> StoredRow:
     """A row as the database returned it, binary columns as bytes, nothing else converted."""
-    return StoredRow(position, originator_id, version, topic, as_bytes(state), as_bytes(seal))
+    if type(state) is not bytes or type(seal) is not bytes:
+        state, seal = as_bytes(state), as_bytes(seal)
+    return StoredRow(position, originator_id, version, topic, state, seal)
 
 
 def canonical_id(originator_id: UUID | str) -> str:
@@ -79,6 +82,15 @@ def _type_problem(row: StoredRow) -> str | None:
     The seal hashes values, not their stored form: a meeting id re-spelled in upper case or with
     dashes, or a state re-typed as text, hashes the same but is read differently (or not at all).
     """
+    seal, meeting = row.seal, row.originator_id
+    if (  # the ledger's own types, checked first and fast: verify asks this of every row
+        type(row.version) is int
+        and type(row.topic) is str
+        and type(row.state) is bytes
+        and (seal is None or type(seal) is bytes)
+        and (type(meeting) is UUID or (type(meeting) is str and _CANONICAL_ID.fullmatch(meeting)))
+    ):
+        return None
     if not isinstance(row.originator_id, UUID) and not (
         isinstance(row.originator_id, str) and _CANONICAL_ID.fullmatch(row.originator_id)
     ):
@@ -94,21 +106,36 @@ def _type_problem(row: StoredRow) -> str | None:
 
 def _uuid_bytes(originator_id: UUID | str) -> bytes:
     # SQLite stores the id as 32 hex digits and PostgreSQL as a uuid: hash the same 16 bytes.
-    return (originator_id if isinstance(originator_id, UUID) else UUID(str(originator_id))).bytes
+    if isinstance(originator_id, UUID):
+        return originator_id.bytes
+    if isinstance(originator_id, str) and len(originator_id) == 32:
+        # 32 characters giving 16 bytes are 32 hex digits (fromhex skips spaces): what UUID() reads, sooner.
+        try:
+            parsed = bytes.fromhex(originator_id)
+        except ValueError:
+            parsed = b""
+        if len(parsed) == 16:
+            return parsed
+    return UUID(str(originator_id)).bytes
 
 
 def content_hash(position: int, originator_id: UUID | str, version: int, topic: str, state: bytes) -> bytes:
     """The hash of one event's stored fields, each length-prefixed so no two events collide."""
     topic_bytes = topic.encode("utf-8")
-    h = hashlib.sha256()
-    h.update(position.to_bytes(8, "big", signed=True))
-    h.update(_uuid_bytes(originator_id))
-    h.update(version.to_bytes(8, "big", signed=True))
-    h.update(len(topic_bytes).to_bytes(4, "big"))
-    h.update(topic_bytes)
-    h.update(len(state).to_bytes(8, "big"))
-    h.update(state)
-    return h.digest()
+    # One buffer, one call: the same bytes as hashing each field in turn, at a fraction of the calls.
+    return hashlib.sha256(
+        b"".join(
+            (
+                position.to_bytes(8, "big", signed=True),
+                _uuid_bytes(originator_id),
+                version.to_bytes(8, "big", signed=True),
+                len(topic_bytes).to_bytes(4, "big"),
+                topic_bytes,
+                len(state).to_bytes(8, "big"),
+                state,
+            )
+        )
+    ).digest()
 
 
 def link(previous: bytes, content: bytes) -> bytes:
@@ -200,13 +227,11 @@ def verify(rows: Iterable[StoredRow], expect: Digest | None = None) -> Verificat
     previous_id: Any = None
     expected = None if expect is None else "extends" if expect == EMPTY else "missing"
     for row in rows:
-        problem = _check(row, previous, before_previous, previous_position)
+        problem, current = _check(row, previous, before_previous, previous_position)
         if problem is not None:
             named = previous_id if problem.kind == "inserted" else row.originator_id
             problem = problem._replace(meeting_id=_id_text(named))
             return Verification(count, Digest(previous_position or 0, previous), problem, expected)
-        content = content_hash(row.position, row.originator_id, row.version, row.topic, row.state)
-        current = link(previous, content)
         if expect is not None and row.position == expect.position:
             expected = "extends" if current == expect.link else "differs"
         before_previous, previous, previous_position, previous_id = previous, current, row.position, row.originator_id
@@ -250,15 +275,44 @@ def _id_text(originator_id: Any) -> str | None:
         return None
 
 
-def _check(row: StoredRow, previous: bytes, before_previous: bytes, previous_position: int | None) -> Break | None:
+def _check(
+    row: StoredRow, previous: bytes, before_previous: bytes, previous_position: int | None
+) -> tuple[Break | None, bytes]:
+    """The row's break, if any, and its recomputed link (which the next row must chain on from)."""
     at = row.position
     retyped = _type_problem(row)
     if retyped is not None:
-        return Break(at, "altered", f"event at position {at} was altered: {retyped}")
+        return Break(at, "altered", f"event at position {at} was altered: {retyped}"), previous
     stored = row.seal
     if stored is None or len(stored) != SEAL_SIZE:
-        return Break(at, "unsealed", f"event at position {at} has no chain seal: it was inserted outside the ledger")
-    content = content_hash(at, row.originator_id, row.version, row.topic, row.state)
+        broken = f"event at position {at} has no chain seal: it was inserted outside the ledger"
+        return Break(at, "unsealed", broken), previous
+    # content_hash and link, written out: the row's types are the ledger's own (checked above), and
+    # verify spends most of its time here.
+    meeting, topic, state = row.originator_id, row.topic.encode("utf-8"), row.state
+    content = _sha256(
+        b"".join(
+            (
+                at.to_bytes(8, "big", signed=True),
+                meeting.bytes if isinstance(meeting, UUID) else bytes.fromhex(meeting),
+                row.version.to_bytes(8, "big", signed=True),
+                len(topic).to_bytes(4, "big"),
+                topic,
+                len(state).to_bytes(8, "big"),
+                state,
+            )
+        )
+    ).digest()
+    current = _sha256(previous + content).digest()
+    if stored == content + current:
+        return None, current
+    return _broken(row, stored, content, current, before_previous, previous_position), current
+
+
+def _broken(
+    row: StoredRow, stored: bytes, content: bytes, current: bytes, before_previous: bytes, previous_position: int | None
+) -> Break | None:
+    at = row.position
     if stored[:32] != content:
         return Break(
             at,
@@ -266,7 +320,7 @@ def _check(row: StoredRow, previous: bytes, before_previous: bytes, previous_pos
             f"event at position {at} was altered or moved: "
             "its stored content no longer matches the hash recorded with it",
         )
-    if stored[32:] == link(previous, content):
+    if stored[32:] == current:
         return None
     if previous_position is not None and stored[32:] == link(before_previous, content):
         return Break(

@@ -18,7 +18,7 @@ from ledger.difference import first_difference
 from ledger.errors import LedgerError
 from projections.events import LedgerEvent, stream_events
 from projections.queries import MODELS
-from projections.store import ReadStore, fold
+from projections.store import ReadStore, cyclic_gc_paused, fold
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,11 @@ class Finding:
 
 def deep_findings(app: Any) -> tuple[list[Finding], int, int]:
     """Every forged snapshot and read-model document, how many snapshots and documents were checked."""
+    with cyclic_gc_paused():  # as a rebuild does: every event decoded is held at once, none in a cycle
+        return _deep_findings(app)
+
+
+def _deep_findings(app: Any) -> tuple[list[Finding], int, int]:
     events = list(stream_events(app))
     slugs = {e.meeting_id: str(e.data["slug"]) for e in events if e.kind == "Scheduled" and "slug" in e.data}
     found: list[Finding] = []
@@ -81,6 +86,8 @@ def _read_model_findings(app: Any, events: list[LedgerEvent], slugs: dict[str, s
         stored = dict(store.all(model.name))
         documents += len(stored)
         for key in sorted(set(stored) | set(expected)):
+            if key in stored and key in expected and _same_json(stored[key], expected[key]):
+                continue  # the common case, at the cost of encoding both; any doubt is looked at in detail
             difference = first_difference(_plain(stored.get(key)), expected.get(key))
             if difference is not None:
                 meeting = slugs.get(key, key)
@@ -88,6 +95,15 @@ def _read_model_findings(app: Any, events: list[LedgerEvent], slugs: dict[str, s
                     Finding("read model", meeting, f"read model {model.name!r} of {meeting} is forged at {difference}")
                 )
     return found, documents
+
+
+def _same_json(stored: Any, expected: Any) -> bool:
+    """Whether both encode to the same JSON bytes, so that no field differs in value or type (true vs 1)."""
+    try:
+        sort = orjson.OPT_SORT_KEYS
+        return bool(orjson.dumps(stored, option=sort) == orjson.dumps(expected, option=sort))
+    except TypeError:
+        return False
 
 
 def _plain(doc: Any) -> Any:

@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import REPO
 
-BARS = ["1a", "1b", "2", "3", "4a", "4b", "5", "6a", "6b", "7a", "7b", "8", "9a", "9b", "9c", "9d", "10a", "10b", "10c"]
-BARS += ["11a", "11b", "11c", "11d"]
+BARS = ["1a", "1b", "2", "3", "4a", "4b", "5", "6a", "6b", "7a", "7b", "7c", "8", "9a", "9b", "9c", "9d"]
+BARS += ["10a", "10b", "10c", "11a", "11b", "11c", "11d", "12a", "12b"]
 
 
 @pytest.mark.slow

@@ -42,7 +42,7 @@ def act(slug: str, verb: str) -> Any:
     try:
         arguments = command.parse(form, g.viewer.person)
         with accounts.acting(ctx.ledger, g.viewer, for_person):
-            saved = command.run(ctx.ledger, slug, arguments)
+            saved = command.write(ctx.ledger, slug, arguments)
     except NotesConflictError as conflict:
         from exports.web.pages import page_state
 

@@ -140,7 +140,7 @@ def write(slug: str, verb: str) -> Response:
     for_person = body.pop("for_person", None)
     arguments = command.parse(body, g.viewer.person)
     with accounts.acting(ctx.ledger, g.viewer, for_person):
-        saved = command.run(ctx.ledger, slug, arguments)
+        saved = command.write(ctx.ledger, slug, arguments)
     queries.catch_up(ctx.store)
     if command.state == "notes":
         state = queries.notes(ctx.store, slug, arguments["topic"], audience=reader(slug))

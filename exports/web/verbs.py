@@ -36,6 +36,15 @@ class Verb:
     state: str  # meeting | attendees | agenda | notes | series: what the API answers with afterwards
     creates: bool = False  # 201 rather than 200
     person_field: str | None = None  # defaults to the signed-in account's person
+    # The command as a Ledger step, for verbs many visitors send to one meeting at once (sign-ups):
+    # such writes are committed together (`Ledger.run_together`), each still as its own account.
+    step: Callable[[Any, str, dict[str, Any]], Any] | None = None
+
+    def write(self, app: Any, slug: str, arguments: dict[str, Any]) -> Any:
+        """Run the command as the account acting in this context; what it saved."""
+        if self.step is not None:
+            return app.run_together(slug, self.step(app, slug, arguments))
+        return self.run(app, slug, arguments)
 
     def parse(self, data: Mapping[str, Any], person: str | None) -> dict[str, Any]:
         """The command's arguments from a form or a JSON object; unknown or malformed fields are refused."""
@@ -158,6 +167,7 @@ VERBS: dict[str, Verb] = {
             "attendees",
             creates=True,
             person_field="name",
+            step=lambda app, slug, a: app.sign_up_step(slug, a["name"], a["mode"], a["email"], a["remark"]),
         ),
         Verb(
             "withdraw",
@@ -165,6 +175,7 @@ VERBS: dict[str, Verb] = {
             lambda app, slug, a: app.withdraw(slug, a["name"], a["reason"]),
             "attendees",
             person_field="name",
+            step=lambda app, slug, a: app.withdraw_step(slug, a["name"], a["reason"]),
         ),
         Verb(
             "change",

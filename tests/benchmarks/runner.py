@@ -12,7 +12,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.benchmarks import bars, privacy, processes, series, web
+from tests.benchmarks import bars, pgload, privacy, processes, series, verify, web
 from tests.benchmarks.table import Row, render, write_json
 
 CACHE = Path(__file__).resolve().parents[2] / ".bench-cache"
@@ -116,12 +116,22 @@ def main(argv: list[str] | None = None) -> int:
         )
         attempt("bar 3: bulk append", [("3", "bulk append")], lambda: [bars.bar_import(ctx)])
         attempt("bar 4: rebuild", [("4a", "rebuild rate"), ("4b", "rebuild memory")], rebuild_rows)
+        attempt(
+            "bar 12: verify",
+            [("12a", "verify the chain"), ("12b", "verify --deep")],
+            lambda: verify.bar_verify(ctx, led),
+        )
         attempt("bar 5: loading a long meeting", [("5", "load a long meeting")], lambda: [bars.bar_load(ctx)])
         attempt("bar 6: serving the feed", [("6a", "serve 200"), ("6b", "serve 304")], lambda: bars.bar_serve(ctx))
         attempt(
             "bar 7: concurrency",
             [("7a", "concurrency SQLite"), ("7b", "concurrency PostgreSQL")],
             lambda: bars.bar_concurrency(ctx),
+        )
+        attempt(
+            "bar 7c: sign-ups per second under contention, PostgreSQL",
+            [("7c", "signups per second vs psql")],
+            lambda: pgload.bar_throughput(ctx),
         )
         attempt(
             "bar 9: the web page",

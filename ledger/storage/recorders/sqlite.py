@@ -139,7 +139,8 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
                 f" FROM {self.events_table_name} WHERE rowid > ? ORDER BY rowid LIMIT ?",
                 (after, limit),
             )
-            return [chain.stored_row(*r) for r in c.fetchall()]
+            # sqlite3 returns a BLOB as bytes, never a memoryview: the rows are stored rows as they are.
+            return [chain.StoredRow._make(r) for r in c.fetchall()]
 
     def schema_problem(self) -> tuple[int, str] | None:
         """SQLite keeps each value's own type, which `chain.verify` checks row by row."""
