@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.people import name_key
+from ledger.errors import RuleError
+from ledger.people import name_key, person_key
 from ledger.vocabulary import MODE_LABELS
 
 
@@ -96,6 +97,29 @@ class Roster:
         seated = [self.attendees[k] for k in waiting if k != besides and k in self.attendees]
         names = [attendee.name for attendee in seated if takes_seat(attendee)]
         return f"; promoted {', '.join(names)}" if names else ""
+
+    def find(self, name_or_email: str) -> list[Attendee]:
+        """Who a name or an email as typed names: everyone by that name, else the one with that email."""
+        return self.by_name(name_or_email) or [a for a in [self.by_email(name_or_email.strip())] if a]
+
+    def entry_for(self, name: str, email: str | None) -> Attendee | None:
+        """The sign-up a new one by this name and email would repeat, if any."""
+        # Two different people may share a name only when both gave their email.
+        clashes = [a for a in self.by_name(name) if not (email and a.email)]
+        same_email = self.by_email(email) if email else None
+        same_key = self.attendees.get(person_key(name, email))
+        return same_key or same_email or (clashes[0] if clashes else None)
+
+    def admit(self, slug: str, cancelled: bool, name: str, mode: str, email: str | None) -> tuple[str, bool]:
+        """A new sign-up's person key and whether it joins the waitlist; refused (RuleError) when the
+        meeting is cancelled or the person is signed up already. The Meeting aggregate and the light
+        sign-up (ledger/quick_write.py) both decide through this."""
+        if cancelled:
+            raise RuleError(f"{slug} is cancelled; sign-ups are closed")
+        existing = self.entry_for(name, email)
+        if existing is not None:
+            raise RuleError(f"{existing.name} is already signed up for {slug}: {self.describe(existing)}")
+        return person_key(name, email), mode == "in-person" and not self.seat_free()
 
     def waitlist_position(self, key: str) -> int | None:
         return self.waitlist.index(key) + 1 if key in self.waitlist else None

@@ -12,8 +12,14 @@ from ledger.steps import Step
 from ledger.vocabulary import check_mode
 
 if TYPE_CHECKING:
+    from ledger.attendance import Attendee, Roster
     from ledger.meeting import Meeting
     from ledger.steps import Saved
+
+
+def signed_up(roster: Roster, slug: str, name: str, attendee: Attendee) -> str:
+    """What a sign-up says it did (the light sign-up, ledger/quick_write.py, says it the same way)."""
+    return f"signed up {name} for {slug} {roster.describe(attendee)}"
 
 
 class AttendanceCommands:
@@ -50,8 +56,7 @@ class AttendanceCommands:
 
         def change(meeting: Meeting) -> str:
             meeting.sign_up(name, mode, email, remark)
-            attendee = meeting.find_attendee(email or name)
-            return f"signed up {name} for {slug} {meeting.roster.describe(attendee)}"
+            return signed_up(meeting.roster, slug, name, meeting.find_attendee(email or name))
 
         return Step("signup", change, lambda _: Subject(name, email))
 

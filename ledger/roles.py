@@ -12,13 +12,40 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ledger.accounts import Account, acts_as_self
+from ledger import people
 from ledger.errors import PermissionDeniedError
+from ledger.privacy import ERASED
 
 if TYPE_CHECKING:
     from ledger.meeting import Meeting
 
 PARTICIPANT, ORGANIZER, ADMIN = "participant", "organizer", "admin"
+
+
+@dataclass(frozen=True)
+class Account:
+    """An account as the edges see it: its name, the person it signs up as, and its standing."""
+
+    name: str
+    email: str | None
+    person: str  # the display name it acts as (its own name when no person is linked)
+    revoked: bool = False
+    admin: bool = False
+
+
+def acts_as_self(account: Account, person: str, email: str | None = None) -> bool:
+    """Whether a named person (and email, when the entry has one) is the account's own person.
+
+    An email identifies a person when given (PRODUCT.md section 2), so an entry with an email
+    is the account's own only when the account has that email too.
+    """
+    if account.person == ERASED:
+        return False  # the person this account signed up as was erased: no one is its own any more
+    if email and account.email:
+        return email.casefold() == account.email.casefold()
+    if email and not account.email:
+        return False
+    return people.name_key(person) == people.name_key(account.person)
 
 
 @dataclass(frozen=True)

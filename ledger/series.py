@@ -17,7 +17,8 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import people, text
+from ledger import text
+from ledger.attributed import AttributedEvent
 from ledger.errors import NotFoundError, RuleError
 from ledger.recurrence import Recurrence, place
 
@@ -39,7 +40,7 @@ class Series(Aggregate):
 
     TOPIC = SERIES_TOPIC
 
-    class Event(people.AttributedEvent):
+    class Event(AttributedEvent):
         TOPIC = f"{SERIES_TOPIC}.Event"
 
     @staticmethod
