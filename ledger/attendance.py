@@ -7,7 +7,6 @@ the attendee read model both apply those recorded outcomes through this one clas
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from ledger.errors import RuleError
@@ -15,38 +14,67 @@ from ledger.people import name_key, person_key
 from ledger.vocabulary import MODE_LABELS
 
 
-@dataclass(slots=True)
 class Attendee:
-    """One sign-up. `seated` only means something for in-person attendees."""
+    """One sign-up. `seated` only means something for in-person attendees.
 
-    key: str
-    name: str
-    email: str | None
-    mode: str
-    remark: str
-    seated: bool
+    A plain class, compared and shown as a dataclass would be: every write command imports this
+    module, and making a dataclass at import costs start-up time.
+    """
+
+    __slots__ = ("email", "key", "mode", "name", "remark", "seated")
+
+    def __init__(self, key: str, name: str, email: str | None, mode: str, remark: str, seated: bool) -> None:
+        self.key, self.name, self.email, self.mode, self.remark, self.seated = key, name, email, mode, remark, seated
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.key, self.name, self.email, self.mode, self.remark, self.seated)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Attendee and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq
+
+    def __repr__(self) -> str:
+        return (
+            f"Attendee(key={self.key!r}, name={self.name!r}, email={self.email!r}, mode={self.mode!r},"
+            f" remark={self.remark!r}, seated={self.seated!r})"
+        )
 
 
 def takes_seat(attendee: Attendee) -> bool:
     return attendee.mode == "in-person" and attendee.seated
 
 
-@dataclass
 class Roster:
     """Attendees in sign-up order, and the waitlist in the order people joined it."""
 
-    capacity: int | None = None
-    attendees: dict[str, Attendee] = field(default_factory=dict)
-    waitlist: list[str] = field(default_factory=list)
-    # Lookups by matching name and by email, so a sign-up need not scan the whole list.
-    _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
-    _by_email: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
-    _seated: int = field(default=0, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        capacity: int | None = None,
+        attendees: dict[str, Attendee] | None = None,
+        waitlist: list[str] | None = None,
+    ) -> None:
+        self.capacity = capacity
+        self.attendees: dict[str, Attendee] = {} if attendees is None else attendees
+        self.waitlist: list[str] = [] if waitlist is None else waitlist
+        # Lookups by matching name and by email, so a sign-up need not scan the whole list.
+        self._by_name: dict[str, list[str]] = {}
+        self._by_email: dict[str, str] = {}
         for attendee in self.attendees.values():
             self._index(attendee)
         self._seated = sum(1 for a in self.attendees.values() if takes_seat(a))
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Roster and (self.capacity, self.attendees, self.waitlist) == (
+            other.capacity,
+            other.attendees,
+            other.waitlist,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq
+
+    def __repr__(self) -> str:
+        return f"Roster(capacity={self.capacity!r}, attendees={self.attendees!r}, waitlist={self.waitlist!r})"
 
     def _index(self, attendee: Attendee) -> None:
         self._by_name.setdefault(name_key(attendee.name), []).append(attendee.key)

@@ -22,6 +22,11 @@ def signed_up(roster: Roster, slug: str, name: str, attendee: Attendee) -> str:
     return f"signed up {name} for {slug} {roster.describe(attendee)}"
 
 
+def withdrew(roster: Roster, slug: str, attendee: Attendee, waiting: list[str]) -> str:
+    """What a withdrawal says it did, with whom of the waitlist `waiting` it seated."""
+    return f"withdrew {attendee.name} from {slug}{roster.promoted_since(waiting)}"
+
+
 class AttendanceCommands:
     """Who comes, how, and how many may: mixed into `Ledger`."""
 
@@ -69,8 +74,7 @@ class AttendanceCommands:
 
         def change(meeting: Meeting) -> str:
             waiting = list(meeting.roster.waitlist)
-            attendee = meeting.withdraw(name, reason)
-            return f"withdrew {attendee.name} from {slug}{meeting.roster.promoted_since(waiting)}"
+            return withdrew(meeting.roster, slug, meeting.withdraw(name, reason), waiting)
 
         return Step("withdraw", change, lambda meeting: entry_of(meeting, name))
 

@@ -6,7 +6,6 @@ method that only changes state, so replaying stored events never re-runs a rule.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
@@ -113,7 +112,7 @@ class Meeting(Aggregate):
     def schedule(cls, slug: str, title: str, schedule: Schedule, details: text.Details | None = None) -> Meeting:
         details = details or text.Details()
         # A random, stored UID: calendar clients key on it, so it never changes.
-        return cls(slug=slug, title=title, **schedule.stored(), **asdict(details), calendar_uid=str(uuid4()))
+        return cls(slug=slug, title=title, **schedule.stored(), **details._asdict(), calendar_uid=str(uuid4()))
 
     # ----- meeting details ------------------------------------------------------------
 

@@ -18,15 +18,14 @@ from __future__ import annotations
 
 import datetime
 import os
-import random
-import time
+from collections.abc import Callable
 from typing import Any
 
 import orjson
 
 from ledger import people, privacy, text
-from ledger.attendance import Roster
-from ledger.attendance_commands import signed_up
+from ledger.attendance import Attendee, Roster
+from ledger.attendance_commands import signed_up, withdrew
 from ledger.errors import LedgerError
 from ledger.roles import Account, Subject, acts_as_self, authorize
 from ledger.steps import Saved
@@ -37,7 +36,6 @@ from ledger.vocabulary import check_mode
 
 MEETING = "meeting-ledger:Meeting"
 SNAPSHOT_TOPIC = "meeting-ledger:Meeting.SealedSnapshot"
-SIGNED_UP = "meeting-ledger:Meeting.SignedUp"
 SCHEDULED = "meeting-ledger:Meeting.Scheduled"
 RACES = 8  # light attempts after lost races before the full path retries
 RETRY_WAIT = 0.01  # as Ledger's
@@ -46,6 +44,9 @@ CLASS_VERSION = 4  # the Meeting snapshots this reader knows (ledger.meeting.Mee
 _UNREAD = frozenset(
     {"Edited", "Rescheduled", "TopicProposed", "TopicRetitled", "TopicMoved", "TopicWithdrawn", "NotesEdited"}
 )
+
+
+_Event = tuple[str, dict[str, Any]]  # an event's kind and its own fields, in the aggregate's order
 
 
 class _Unhandled(Exception):
@@ -64,11 +65,73 @@ def sign_up(
     db: str | None, actor: str | None, slug: str, name: str, mode: str, email: str | None, remark: str
 ) -> Saved | None:
     """Sign NAME up as `Ledger.sign_up` would, or None (nothing written) for the full path to do it."""
-    try:
+    try:  # `AttendanceCommands.sign_up_step`'s checks
         name = people.display_name(name)
         mode = check_mode(mode)
         email = text.check("email", email) if email else None
         remark = text.check("remark", remark)
+    except LedgerError:
+        return None
+
+    def change(meeting: _Meeting) -> tuple[list[_Event], str]:
+        """`Meeting.sign_up`: the one SignedUp event, decided by `Roster.admit`."""
+        roster = meeting.roster
+        key, waitlisted = roster.admit(slug, meeting.cancelled, name, mode, email)
+        roster.add(key, name, email, mode, remark, waitlisted)
+        fields = {"person": name, "person_key": key, "email": email, "mode": mode, "remark": remark}
+        return [("SignedUp", {**fields, "waitlisted": waitlisted})], signed_up(
+            roster, slug, name, _one(roster, email or name)
+        )
+
+    return _run(db, actor, slug, "signup", lambda _: Subject(name, email), change)
+
+
+def withdraw(db: str | None, actor: str | None, slug: str, name: str, reason: str) -> Saved | None:
+    """Take NAME off the list as `Ledger.withdraw` would, or None (nothing written) for the full path."""
+    try:  # `AttendanceCommands.withdraw_step`'s checks
+        name = people.display_name(name)
+        reason = text.check("reason", reason)
+    except LedgerError:
+        return None
+
+    def subject(meeting: _Meeting) -> Subject:
+        attendee = _one(meeting.roster, name)  # `roles.entry_of`
+        return Subject(attendee.name, attendee.email)
+
+    def change(meeting: _Meeting) -> tuple[list[_Event], str]:
+        """`Meeting.withdraw`: Withdrew, then a Promoted event for each seat `Roster.to_promote` fills."""
+        roster = meeting.roster
+        waiting = list(roster.waitlist)
+        attendee = _one(roster, name)
+        events: list[_Event] = [("Withdrew", {"person": attendee.name, "person_key": attendee.key, "reason": reason})]
+        roster.remove(attendee.key)
+        for key in roster.to_promote():
+            events.append(("Promoted", {"person": roster.attendees[key].name, "person_key": key}))
+            roster.promote(key)
+        return events, withdrew(roster, slug, attendee, waiting)
+
+    return _run(db, actor, slug, "withdraw", subject, change)
+
+
+def _one(roster: Roster, name_or_email: str) -> Attendee:
+    """`Meeting.find_attendee`'s one match; none or several: the full path refuses it in its words."""
+    found = roster.find(name_or_email)
+    if len(found) != 1:
+        raise _Unhandled
+    return found[0]
+
+
+def _run(
+    db: str | None,
+    actor: str | None,
+    slug: str,
+    action: str,
+    subject: Callable[[_Meeting], Subject],
+    change: Callable[[_Meeting], tuple[list[_Event], str]],
+) -> Saved | None:
+    """One light write, retried on fresh state when another writer appended first; None whenever it is the
+    full path's (always before anything is written)."""
+    try:
         database = resolve(db)
         for_person = people.resolve_actor(actor)
     except LedgerError:
@@ -87,11 +150,14 @@ def sign_up(
     try:
         for attempt in range(RACES):
             try:
-                return _sign_up(ledger, for_person, slug, name, mode, email, remark)
+                return _attempt(ledger, for_person, slug, action, subject, change)
             except Conflict as conflict:
                 if not conflict.raced:
                     return None
             # Another writer appended first: read again, as the full path's retry does.
+            import random
+            import time
+
             time.sleep(RETRY_WAIT * (1 + random.random()) * (attempt + 1))  # noqa: S311
         return None  # still losing: the full path's longer patience takes over
     except (_Unhandled, Conflict, LedgerError, ValueError, TypeError, KeyError, AttributeError, OSError):
@@ -104,8 +170,13 @@ def sign_up(
         ledger.close()
 
 
-def _sign_up(
-    ledger: QuickLedger, for_person: str | None, slug: str, name: str, mode: str, email: str | None, remark: str
+def _attempt(
+    ledger: QuickLedger,
+    for_person: str | None,
+    slug: str,
+    action: str,
+    subject: Callable[[_Meeting], Subject],
+    change: Callable[[_Meeting], tuple[list[_Event], str]],
 ) -> Saved:
     text.check("slug", slug)
     if not ledger.ready():
@@ -121,48 +192,41 @@ def _sign_up(
         creator = None if meeting.organizers is not None else _principal(ledger.state_at(stream, 1))
     finally:
         ledger.end_read()
-    # What Ledger.authenticate and Ledger._authorize set and check.
+    # What Ledger.authenticate and Ledger._authorize set and check, before the change (`Ledger._apply`).
     principal = account.name
     acting = people.display_name(for_person) if for_person else account.person
     organizers = list(meeting.organizers) if meeting.organizers is not None else ([creator] if creator else [])
     authorize(
-        "signup",
+        action,
         account,
         where=slug,
         organizers=organizers,
         acting_for=None if acts_as_self(account, acting) else acting,
-        subject=Subject(name, email),
+        subject=subject(meeting),
     )
-    key, waitlisted = meeting.roster.admit(slug, meeting.cancelled, name, mode, email)
-    version = meeting.version + 1
-    if (version - 1) // SNAPSHOT_INTERVAL != version // SNAPSHOT_INTERVAL:
-        raise _Unhandled  # this sign-up takes a snapshot: the full path's `_save` does
-    meeting.roster.add(key, name, email, mode, remark, waitlisted)
-    found = meeting.roster.find(email or name)
-    if len(found) != 1:
-        raise _Unhandled
-    summary = signed_up(meeting.roster, slug, name, found[0])
-    now = datetime.datetime.now(datetime.UTC)
-    state: dict[str, Any] = {
-        "timestamp": {"_type_": "datetime_iso", "_data_": now.isoformat()},
-        "actor": acting,
-        "principal": principal,
-        "person": name,
-        "person_key": key,
-        "email": email,
-        "mode": mode,
-        "remark": remark,
-        "waitlisted": waitlisted,
-    }
+    events, summary = change(meeting)
+    first, last = meeting.version + 1, meeting.version + len(events)
+    if (first - 1) // SNAPSHOT_INTERVAL != last // SNAPSHOT_INTERVAL:
+        raise _Unhandled  # this write takes a snapshot: the full path's `_save` does
+    rows = []
     try:
-        if os.environ.get("MEETINGS_PLAINTEXT_EVENTS") != "1":
-            privacy.seal_state("SignedUp", state, keyring, dict)
+        for version, (kind, fields) in enumerate(events, start=first):
+            now = datetime.datetime.now(datetime.UTC)
+            state: dict[str, Any] = {
+                "timestamp": {"_type_": "datetime_iso", "_data_": now.isoformat()},
+                "actor": acting,
+                "principal": principal,
+                **fields,
+            }
+            if os.environ.get("MEETINGS_PLAINTEXT_EVENTS") != "1":
+                privacy.seal_state(kind, state, keyring, dict)
+            rows.append(Row(stream, version, f"{MEETING}.{kind}", orjson.dumps(state)))
         if not keyring.flush():
             raise Conflict("another process made a key for this person", raced=True)
     except BaseException:
         keyring.discard_new()
         raise
-    position = ledger.append(Row(stream, version, SIGNED_UP, orjson.dumps(state)))
+    position = ledger.append(rows)
     return Saved(position, summary)
 
 

@@ -9,8 +9,7 @@ organizer's right.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from ledger import people
 from ledger.errors import PermissionDeniedError
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
 PARTICIPANT, ORGANIZER, ADMIN = "participant", "organizer", "admin"
 
 
-@dataclass(frozen=True)
-class Account:
+class Account(NamedTuple):
     """An account as the edges see it: its name, the person it signs up as, and its standing."""
 
     name: str
@@ -48,8 +46,7 @@ def acts_as_self(account: Account, person: str, email: str | None = None) -> boo
     return people.name_key(person) == people.name_key(account.person)
 
 
-@dataclass(frozen=True)
-class Rule:
+class Rule(NamedTuple):
     """The least role an action needs, and what a participant may do it to on their own."""
 
     role: str
@@ -84,8 +81,7 @@ RULES: dict[str, Rule] = {
 }
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(NamedTuple):
     """What an action is done to, when a participant may do it to their own: a person or a topic's proposer."""
 
     person: str

@@ -10,7 +10,6 @@ Public methods check the rules, then call a private `@event` method that only ch
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
@@ -99,7 +98,7 @@ class Series(Aggregate):
             by=recurrence.by,
             until=recurrence.until.isoformat() if recurrence.until else None,
             count=recurrence.count,
-            **asdict(details),
+            **details._asdict(),
             calendar_uid=str(uuid4()),
             organizers=[name for name in organizers if name],
             split_from=split_from,

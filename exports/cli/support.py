@@ -7,11 +7,9 @@ models) are imported inside the functions that need them so that every command s
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
 
 import click
 
@@ -178,8 +176,7 @@ def paint(text: str, *, err: bool = False, **style: Any) -> str:
     return click.style(text, **style)
 
 
-@dataclass(frozen=True)
-class Plain:
+class Plain(NamedTuple):
     """A command's own small JSON answer (a token, a list of names) given the results' shape."""
 
     data: Any
@@ -191,6 +188,8 @@ class Plain:
 def emit(result: Shaped | Sequence[Shaped], text: Callable[[], None]) -> None:
     """Print the result's JSON shape when asked (globally or on the command), else the human form."""
     if session().as_json or click.get_current_context().params.get("as_json"):
+        import json
+
         from projections.results import to_json
 
         click.echo(json.dumps(to_json(result), indent=2, ensure_ascii=False))
@@ -212,6 +211,8 @@ def note_emails(what: str, value: str | None) -> None:
 
 def report(saved: Saved) -> None:
     if session().as_json:
+        import json
+
         click.echo(json.dumps({"position": saved.position, "summary": saved.summary}))
     else:
         from ledger.vocabulary import sentence

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Sequence
-from pathlib import Path
 from typing import Any, NamedTuple
 from uuid import UUID
 
@@ -53,12 +52,11 @@ class QuickLedger:
     @staticmethod
     def usable(path: str) -> bool:
         """An existing ledger file this process may write (a new, read-only or foreign one: the full path)."""
-        file = Path(path)
         return (
-            file.is_file()
-            and os.access(file, os.W_OK)
-            and os.access(file.parent, os.W_OK)
-            and (not hasattr(os, "geteuid") or file.stat().st_uid == os.geteuid())
+            os.path.isfile(path)
+            and os.access(path, os.W_OK)
+            and os.access(os.path.dirname(os.path.abspath(path)), os.W_OK)
+            and (not hasattr(os, "geteuid") or os.stat(path).st_uid == os.geteuid())
         )
 
     def ready(self) -> bool:
@@ -153,14 +151,14 @@ class QuickLedger:
 
     # ----- writing ---------------------------------------------------------------------------
 
-    def append(self, row: Row) -> int:
-        """Append one event as the recorder does (BEGIN IMMEDIATE, the last row, one sealed INSERT); its position.
+    def append(self, rows: Sequence[Row]) -> int:
+        """Append events as the recorder does (BEGIN IMMEDIATE, the last row, one sealed INSERT); the last position.
 
         Raises Conflict, having written nothing, when another writer took the version or holds the lock.
         """
         try:
             self.connection.execute("BEGIN IMMEDIATE")
-            sealed = sealed_rows(self.connection.execute(last_statement(EVENTS)).fetchone(), [row])
+            sealed = sealed_rows(self.connection.execute(last_statement(EVENTS)).fetchone(), rows)
             if sealed is None:
                 raise Conflict("no position left")
             positions, params = sealed
@@ -169,7 +167,7 @@ class QuickLedger:
         except (sqlite3.Error, Conflict) as error:
             self._rollback()
             raise Conflict(str(error), raced=isinstance(error, sqlite3.IntegrityError)) from None
-        return positions[0]
+        return positions[-1]
 
     def _rollback(self) -> None:
         if self.connection.in_transaction:
