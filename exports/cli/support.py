@@ -9,7 +9,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
@@ -176,10 +176,16 @@ def paint(text: str, *, err: bool = False, **style: Any) -> str:
     return click.style(text, **style)
 
 
-class Plain(NamedTuple):
-    """A command's own small JSON answer (a token, a list of names) given the results' shape."""
+class Plain:
+    """A command's own small JSON answer (a token, a list of names) given the results' shape.
 
-    data: Any
+    A plain class: a named tuple would be read as a sequence of results, and a dataclass costs start-up time.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
 
     def to_json(self) -> Any:
         return self.data
