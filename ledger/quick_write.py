@@ -39,6 +39,7 @@ SNAPSHOT_TOPIC = "meeting-ledger:Meeting.SealedSnapshot"
 SCHEDULED = "meeting-ledger:Meeting.Scheduled"
 RACES = 8  # light attempts after lost races before the full path retries
 RETRY_WAIT = 0.01  # as Ledger's
+LOCK_WAIT = 2.0  # seconds the light path waits for SQLite's write lock
 CLASS_VERSION = 4  # the Meeting snapshots this reader knows (ledger.meeting.Meeting.class_version)
 # Events after a snapshot that change nothing a sign-up reads (the roster, cancellation, organizers).
 _UNREAD = frozenset(
@@ -144,7 +145,10 @@ def _run(
     ):
         return None
     try:
-        ledger = QuickLedger(database.env["SQLITE_DBNAME"], float(database.env["SQLITE_LOCK_TIMEOUT"]))
+        # A lock held longer than a moment hands over to the full path, which waits its own patience out:
+        # the light path adds at most LOCK_WAIT to it.
+        wait = min(float(database.env["SQLITE_LOCK_TIMEOUT"]), LOCK_WAIT)
+        ledger = QuickLedger(database.env["SQLITE_DBNAME"], wait)
     except Exception:  # noqa: BLE001 - whatever stops a plain open stops the light path only
         return None
     try:
