@@ -297,3 +297,16 @@ def test_a_plain_path_is_used_as_pathlib_would_write_it(value: str) -> None:
 
     if database._plain_path(value):
         assert str(Path(value).expanduser()) == value
+
+
+def test_the_light_reader_knows_the_meetings_stored_names() -> None:
+    """A new Meeting snapshot version or topic must be taught to the light reader (else it would hand every
+    write to the full path, or worse, read a state it does not know)."""
+    from eventsourcing.utils import get_topic
+
+    from ledger.snapshots import SealedSnapshot
+
+    assert quick_write.CLASS_VERSION == Meeting.class_version
+    assert quick_write.MEETING == get_topic(Meeting)
+    assert quick_write.SNAPSHOT_TOPIC == SealedSnapshot.TOPIC
+    assert quick_write.SCHEDULED == get_topic(Meeting.Scheduled)
