@@ -14,10 +14,11 @@ from typing import TYPE_CHECKING, Any
 from eventsourcing.domain import EventSourcingError
 
 from ledger import people, text
-from ledger.accounts import DIRECTORY_ID, Account, Directory, acts_as_self
+from ledger.accounts import Directory
 from ledger.credentials import API_TOKEN, SIGN_IN, SIGN_IN_LIFETIME, Credentials
 from ledger.errors import BadInputError, PermissionDeniedError
-from ledger.roles import authorize, roles_of
+from ledger.roles import Account, acts_as_self, authorize, roles_of
+from ledger.streams import DIRECTORY_ID
 
 if TYPE_CHECKING:
     from ledger.application import Saved

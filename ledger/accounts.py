@@ -8,29 +8,18 @@ event in the hash chain, so "who may do what" is as tamper-evident as what they 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
-from uuid import NAMESPACE_URL, UUID, uuid5
+from uuid import UUID
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import people
+from ledger.attributed import AttributedEvent
 from ledger.errors import NotFoundError, RuleError
 from ledger.privacy import ERASED
+from ledger.roles import Account
+from ledger.streams import DIRECTORY_ID
 
 DIRECTORY_TOPIC = "meeting-ledger:Directory"
-DIRECTORY_ID: UUID = uuid5(NAMESPACE_URL, "/directory")
-
-
-@dataclass(frozen=True)
-class Account:
-    """An account as the edges see it: its name, the person it signs up as, and its standing."""
-
-    name: str
-    email: str | None
-    person: str  # the display name it acts as (its own name when no person is linked)
-    revoked: bool = False
-    admin: bool = False
 
 
 class Directory(Aggregate):
@@ -38,7 +27,7 @@ class Directory(Aggregate):
 
     TOPIC = DIRECTORY_TOPIC
 
-    class Event(people.AttributedEvent):
+    class Event(AttributedEvent):
         TOPIC = f"{DIRECTORY_TOPIC}.Event"
 
     @staticmethod
@@ -156,18 +145,3 @@ class Directory(Aggregate):
     @event("PersonErased", topic=f"{DIRECTORY_TOPIC}.PersonErased")
     def _erase(self, key_ids: list[str], reason: str) -> None:
         self.erased: list[str] = [*getattr(self, "erased", []), *key_ids]
-
-
-def acts_as_self(account: Account, person: str, email: str | None = None) -> bool:
-    """Whether a named person (and email, when the entry has one) is the account's own person.
-
-    An email identifies a person when given (PRODUCT.md section 2), so an entry with an email
-    is the account's own only when the account has that email too.
-    """
-    if account.person == ERASED:
-        return False  # the person this account signed up as was erased: no one is its own any more
-    if email and account.email:
-        return email.casefold() == account.email.casefold()
-    if email and not account.email:
-        return False
-    return people.name_key(person) == people.name_key(account.person)

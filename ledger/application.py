@@ -13,7 +13,7 @@ from eventsourcing.application import Application
 
 from ledger import people, snapshots, text
 from ledger.access import AccessCommands
-from ledger.accounts import DIRECTORY_ID, Directory
+from ledger.accounts import Directory
 from ledger.agenda import Agenda
 from ledger.agenda_commands import AgendaCommands
 from ledger.attendance import Roster
@@ -42,6 +42,7 @@ from ledger.storage.adapter import (
     best_effort,
     is_storage_error,
 )
+from ledger.streams import DIRECTORY_ID, SNAPSHOT_INTERVAL
 from ledger.transcoding import AsDict, LedgerTranscoder
 from ledger.transfer import copy_events
 from ledger.update_commands import UpdateCommands
@@ -60,7 +61,6 @@ T = TypeVar("T")
 RETRY_ATTEMPTS = 400
 RETRY_WAIT = 0.01
 DIRECTORY_STREAM = DIRECTORY_ID.hex  # the stream of accounts and admins, as the read side names streams
-SNAPSHOT_INTERVAL = 10  # a load replays at most 9 events after the newest snapshot
 
 
 class Ledger(

@@ -7,45 +7,74 @@ the attendee read model both apply those recorded outcomes through this one clas
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
-from ledger.people import name_key
+from ledger.errors import RuleError
+from ledger.people import name_key, person_key
 from ledger.vocabulary import MODE_LABELS
 
 
-@dataclass(slots=True)
 class Attendee:
-    """One sign-up. `seated` only means something for in-person attendees."""
+    """One sign-up. `seated` only means something for in-person attendees.
 
-    key: str
-    name: str
-    email: str | None
-    mode: str
-    remark: str
-    seated: bool
+    A plain class, compared and shown as a dataclass would be: every write command imports this
+    module, and making a dataclass at import costs start-up time.
+    """
+
+    __slots__ = ("email", "key", "mode", "name", "remark", "seated")
+
+    def __init__(self, key: str, name: str, email: str | None, mode: str, remark: str, seated: bool) -> None:
+        self.key, self.name, self.email, self.mode, self.remark, self.seated = key, name, email, mode, remark, seated
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.key, self.name, self.email, self.mode, self.remark, self.seated)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Attendee and self._fields() == other._fields()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq
+
+    def __repr__(self) -> str:
+        return (
+            f"Attendee(key={self.key!r}, name={self.name!r}, email={self.email!r}, mode={self.mode!r},"
+            f" remark={self.remark!r}, seated={self.seated!r})"
+        )
 
 
 def takes_seat(attendee: Attendee) -> bool:
     return attendee.mode == "in-person" and attendee.seated
 
 
-@dataclass
 class Roster:
     """Attendees in sign-up order, and the waitlist in the order people joined it."""
 
-    capacity: int | None = None
-    attendees: dict[str, Attendee] = field(default_factory=dict)
-    waitlist: list[str] = field(default_factory=list)
-    # Lookups by matching name and by email, so a sign-up need not scan the whole list.
-    _by_name: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
-    _by_email: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
-    _seated: int = field(default=0, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
+    def __init__(
+        self,
+        capacity: int | None = None,
+        attendees: dict[str, Attendee] | None = None,
+        waitlist: list[str] | None = None,
+    ) -> None:
+        self.capacity = capacity
+        self.attendees: dict[str, Attendee] = {} if attendees is None else attendees
+        self.waitlist: list[str] = [] if waitlist is None else waitlist
+        # Lookups by matching name and by email, so a sign-up need not scan the whole list.
+        self._by_name: dict[str, list[str]] = {}
+        self._by_email: dict[str, str] = {}
         for attendee in self.attendees.values():
             self._index(attendee)
         self._seated = sum(1 for a in self.attendees.values() if takes_seat(a))
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Roster and (self.capacity, self.attendees, self.waitlist) == (
+            other.capacity,
+            other.attendees,
+            other.waitlist,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, as a dataclass with eq
+
+    def __repr__(self) -> str:
+        return f"Roster(capacity={self.capacity!r}, attendees={self.attendees!r}, waitlist={self.waitlist!r})"
 
     def _index(self, attendee: Attendee) -> None:
         self._by_name.setdefault(name_key(attendee.name), []).append(attendee.key)
@@ -96,6 +125,29 @@ class Roster:
         seated = [self.attendees[k] for k in waiting if k != besides and k in self.attendees]
         names = [attendee.name for attendee in seated if takes_seat(attendee)]
         return f"; promoted {', '.join(names)}" if names else ""
+
+    def find(self, name_or_email: str) -> list[Attendee]:
+        """Who a name or an email as typed names: everyone by that name, else the one with that email."""
+        return self.by_name(name_or_email) or [a for a in [self.by_email(name_or_email.strip())] if a]
+
+    def entry_for(self, name: str, email: str | None) -> Attendee | None:
+        """The sign-up a new one by this name and email would repeat, if any."""
+        # Two different people may share a name only when both gave their email.
+        clashes = [a for a in self.by_name(name) if not (email and a.email)]
+        same_email = self.by_email(email) if email else None
+        same_key = self.attendees.get(person_key(name, email))
+        return same_key or same_email or (clashes[0] if clashes else None)
+
+    def admit(self, slug: str, cancelled: bool, name: str, mode: str, email: str | None) -> tuple[str, bool]:
+        """A new sign-up's person key and whether it joins the waitlist; refused (RuleError) when the
+        meeting is cancelled or the person is signed up already. The Meeting aggregate and the light
+        sign-up (ledger/quick_write.py) both decide through this."""
+        if cancelled:
+            raise RuleError(f"{slug} is cancelled; sign-ups are closed")
+        existing = self.entry_for(name, email)
+        if existing is not None:
+            raise RuleError(f"{existing.name} is already signed up for {slug}: {self.describe(existing)}")
+        return person_key(name, email), mode == "in-person" and not self.seat_free()
 
     def waitlist_position(self, key: str) -> int | None:
         return self.waitlist.index(key) + 1 if key in self.waitlist else None

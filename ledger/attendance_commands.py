@@ -12,8 +12,19 @@ from ledger.steps import Step
 from ledger.vocabulary import check_mode
 
 if TYPE_CHECKING:
+    from ledger.attendance import Attendee, Roster
     from ledger.meeting import Meeting
     from ledger.steps import Saved
+
+
+def signed_up(roster: Roster, slug: str, name: str, attendee: Attendee) -> str:
+    """What a sign-up says it did (the light sign-up, ledger/quick_write.py, says it the same way)."""
+    return f"signed up {name} for {slug} {roster.describe(attendee)}"
+
+
+def withdrew(roster: Roster, slug: str, attendee: Attendee, waiting: list[str]) -> str:
+    """What a withdrawal says it did, with whom of the waitlist `waiting` it seated."""
+    return f"withdrew {attendee.name} from {slug}{roster.promoted_since(waiting)}"
 
 
 class AttendanceCommands:
@@ -50,8 +61,7 @@ class AttendanceCommands:
 
         def change(meeting: Meeting) -> str:
             meeting.sign_up(name, mode, email, remark)
-            attendee = meeting.find_attendee(email or name)
-            return f"signed up {name} for {slug} {meeting.roster.describe(attendee)}"
+            return signed_up(meeting.roster, slug, name, meeting.find_attendee(email or name))
 
         return Step("signup", change, lambda _: Subject(name, email))
 
@@ -64,8 +74,7 @@ class AttendanceCommands:
 
         def change(meeting: Meeting) -> str:
             waiting = list(meeting.roster.waitlist)
-            attendee = meeting.withdraw(name, reason)
-            return f"withdrew {attendee.name} from {slug}{meeting.roster.promoted_since(waiting)}"
+            return withdrew(meeting.roster, slug, meeting.withdraw(name, reason), waiting)
 
         return Step("withdraw", change, lambda meeting: entry_of(meeting, name))
 

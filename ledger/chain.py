@@ -27,7 +27,6 @@ from __future__ import annotations
 import hashlib
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 from uuid import UUID
 
@@ -200,16 +199,36 @@ class Break(NamedTuple):
     meeting_id: str | None = None  # the stream of the event named, as 32 hex digits
 
 
-@dataclass(frozen=True)
 class Verification:
-    """What `verify` found: how many events were checked, the head, and the first break if any."""
+    """What `verify` found: how many events were checked, the head, and the first break if any.
 
-    count: int
-    head: Digest
-    broken: Break | None = None
-    # With an expected digest: "extends" when the recomputed history passes through it,
-    # "differs" when its position now holds another history, "missing" when that position is gone.
-    expected: str | None = None
+    A plain class (not a named tuple: it has a `count`), compared and shown as a frozen dataclass would be.
+    """
+
+    __slots__ = ("broken", "count", "expected", "head")
+
+    def __init__(self, count: int, head: Digest, broken: Break | None = None, expected: str | None = None) -> None:
+        self.count = count
+        self.head = head
+        self.broken = broken
+        # With an expected digest: "extends" when the recomputed history passes through it,
+        # "differs" when its position now holds another history, "missing" when that position is gone.
+        self.expected = expected
+
+    def _fields(self) -> tuple[Any, ...]:
+        return (self.count, self.head, self.broken, self.expected)
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is Verification and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash(self._fields())
+
+    def __repr__(self) -> str:
+        return (
+            f"Verification(count={self.count!r}, head={self.head!r}, broken={self.broken!r},"
+            f" expected={self.expected!r})"
+        )
 
     @property
     def intact(self) -> bool:

@@ -11,13 +11,13 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ledger import people, text
-from ledger.accounts import DIRECTORY_ID
 from ledger.errors import BadInputError, NotFoundError
 from ledger.lineage import LINEAGE_TOPIC
 from ledger.privacy import Keyring, identity, lookup_of
 from ledger.storage import keys
 from ledger.storage.keys import KeyTable
 from ledger.storage.mapper import SealingEventStore, SealingMapper
+from ledger.streams import DIRECTORY_ID
 
 if TYPE_CHECKING:
     from ledger.accounts import Directory

@@ -13,7 +13,7 @@ from uuid import NAMESPACE_URL, UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import people
+from ledger.attributed import AttributedEvent
 
 LINEAGE_TOPIC = "meeting-ledger:Lineage"
 LINEAGE_ID: UUID = uuid5(NAMESPACE_URL, "/lineage")
@@ -24,7 +24,7 @@ class Lineage(Aggregate):
 
     TOPIC = LINEAGE_TOPIC
 
-    class Event(people.AttributedEvent):
+    class Event(AttributedEvent):
         TOPIC = f"{LINEAGE_TOPIC}.Event"
 
     @staticmethod

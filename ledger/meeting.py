@@ -6,16 +6,17 @@ method that only changes state, so replaying stored events never re-runs a rule.
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
-from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
+from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import notes, people, rekeying, text
+from ledger import notes, rekeying, text
 from ledger.agenda import Agenda, Topic
 from ledger.attendance import Attendee, Roster
+from ledger.attributed import AttributedEvent
 from ledger.errors import BadInputError, NotFoundError, RuleError
+from ledger.streams import meeting_id
 from ledger.vocabulary import DEFAULT_ATTENDEE_LIST
 
 if TYPE_CHECKING:
@@ -58,7 +59,7 @@ class Meeting(Aggregate):
     def upcast_v3_v4(state: dict[str, Any]) -> None:
         state["attendee_list"] = DEFAULT_ATTENDEE_LIST
 
-    class Event(people.AttributedEvent):
+    class Event(AttributedEvent):
         TOPIC = f"{TOPIC_PREFIX}.Event"
 
     # ----- identity -------------------------------------------------------------------
@@ -66,7 +67,7 @@ class Meeting(Aggregate):
     @staticmethod
     def create_id(slug: str) -> UUID:
         """Slugs are unique because the id is derived from them: a second create collides."""
-        return uuid5(NAMESPACE_URL, f"/meetings/{slug}")
+        return meeting_id(slug)
 
     # ----- events ----------------------------------------------------------------------
     # Each `@event(NAME, topic=...)` below defines the event class Meeting.NAME from the
@@ -111,7 +112,7 @@ class Meeting(Aggregate):
     def schedule(cls, slug: str, title: str, schedule: Schedule, details: text.Details | None = None) -> Meeting:
         details = details or text.Details()
         # A random, stored UID: calendar clients key on it, so it never changes.
-        return cls(slug=slug, title=title, **schedule.stored(), **asdict(details), calendar_uid=str(uuid4()))
+        return cls(slug=slug, title=title, **schedule.stored(), **details._asdict(), calendar_uid=str(uuid4()))
 
     # ----- meeting details ------------------------------------------------------------
 
@@ -208,7 +209,7 @@ class Meeting(Aggregate):
     # ----- attendance --------------------------------------------------------------------
 
     def find_attendee(self, name_or_email: str) -> Attendee:
-        found = self.roster.by_name(name_or_email) or [a for a in [self.roster.by_email(name_or_email.strip())] if a]
+        found = self.roster.find(name_or_email)
         if not found:
             raise NotFoundError(f"{name_or_email!r} is not signed up for {self.slug}")
         if len(found) > 1:
@@ -217,20 +218,10 @@ class Meeting(Aggregate):
 
     def entry_for(self, name: str, email: str | None) -> Attendee | None:
         """The sign-up a new one by this name and email would repeat, if any."""
-        # Two different people may share a name only when both gave their email.
-        clashes = [a for a in self.roster.by_name(name) if not (email and a.email)]
-        same_email = self.roster.by_email(email) if email else None
-        same_key = self.roster.attendees.get(people.person_key(name, email))
-        return same_key or same_email or (clashes[0] if clashes else None)
+        return self.roster.entry_for(name, email)
 
     def sign_up(self, name: str, mode: str, email: str | None, remark: str) -> None:
-        if self.cancelled:
-            raise RuleError(f"{self.slug} is cancelled; sign-ups are closed")
-        key = people.person_key(name, email)
-        existing = self.entry_for(name, email)
-        if existing is not None:
-            raise RuleError(f"{existing.name} is already signed up for {self.slug}: {self.roster.describe(existing)}")
-        waitlisted = mode == "in-person" and not self.roster.seat_free()
+        key, waitlisted = self.roster.admit(self.slug, self.cancelled, name, mode, email)
         self._sign_up(person=name, person_key=key, email=email, mode=mode, remark=remark, waitlisted=waitlisted)
 
     @event("SignedUp", topic=f"{TOPIC_PREFIX}.SignedUp")

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import os
 from contextvars import ContextVar
-from dataclasses import field
-
-from eventsourcing.domain import Aggregate
 
 from ledger import text
 
@@ -15,14 +12,6 @@ from ledger import text
 # the account's own person, see Ledger._authorize).
 actor_var: ContextVar[str] = ContextVar("actor", default="")
 principal_var: ContextVar[str] = ContextVar("principal", default="")
-
-
-class AttributedEvent(Aggregate.Event):
-    """The base of every aggregate's events: each records who performed it and as whom they were
-    authenticated, taken from the variables above when it is made (never passed in)."""
-
-    actor: str = field(default_factory=actor_var.get, init=False)
-    principal: str = field(default_factory=principal_var.get, init=False)
 
 
 def login_name() -> str:

@@ -9,11 +9,11 @@ organizer's right.
 from __future__ import annotations
 
 from collections.abc import Collection
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
-from ledger.accounts import Account, acts_as_self
+from ledger import people
 from ledger.errors import PermissionDeniedError
+from ledger.privacy import ERASED
 
 if TYPE_CHECKING:
     from ledger.meeting import Meeting
@@ -21,8 +21,32 @@ if TYPE_CHECKING:
 PARTICIPANT, ORGANIZER, ADMIN = "participant", "organizer", "admin"
 
 
-@dataclass(frozen=True)
-class Rule:
+class Account(NamedTuple):
+    """An account as the edges see it: its name, the person it signs up as, and its standing."""
+
+    name: str
+    email: str | None
+    person: str  # the display name it acts as (its own name when no person is linked)
+    revoked: bool = False
+    admin: bool = False
+
+
+def acts_as_self(account: Account, person: str, email: str | None = None) -> bool:
+    """Whether a named person (and email, when the entry has one) is the account's own person.
+
+    An email identifies a person when given (PRODUCT.md section 2), so an entry with an email
+    is the account's own only when the account has that email too.
+    """
+    if account.person == ERASED:
+        return False  # the person this account signed up as was erased: no one is its own any more
+    if email and account.email:
+        return email.casefold() == account.email.casefold()
+    if email and not account.email:
+        return False
+    return people.name_key(person) == people.name_key(account.person)
+
+
+class Rule(NamedTuple):
     """The least role an action needs, and what a participant may do it to on their own."""
 
     role: str
@@ -57,8 +81,7 @@ RULES: dict[str, Rule] = {
 }
 
 
-@dataclass(frozen=True)
-class Subject:
+class Subject(NamedTuple):
     """What an action is done to, when a participant may do it to their own: a person or a topic's proposer."""
 
     person: str

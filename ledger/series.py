@@ -10,14 +10,14 @@ Public methods check the rules, then call a private `@event` method that only ch
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import people, text
+from ledger import text
+from ledger.attributed import AttributedEvent
 from ledger.errors import NotFoundError, RuleError
 from ledger.recurrence import Recurrence, place
 
@@ -39,7 +39,7 @@ class Series(Aggregate):
 
     TOPIC = SERIES_TOPIC
 
-    class Event(people.AttributedEvent):
+    class Event(AttributedEvent):
         TOPIC = f"{SERIES_TOPIC}.Event"
 
     @staticmethod
@@ -98,7 +98,7 @@ class Series(Aggregate):
             by=recurrence.by,
             until=recurrence.until.isoformat() if recurrence.until else None,
             count=recurrence.count,
-            **asdict(details),
+            **details._asdict(),
             calendar_uid=str(uuid4()),
             organizers=[name for name in organizers if name],
             split_from=split_from,

@@ -134,8 +134,7 @@ class SeriesCommands:
 
     def series_roles(self, slug: str, account: str) -> frozenset[str]:
         """The roles an account holds in a series (for showing the controls it may use)."""
-        from ledger.accounts import Account
-        from ledger.roles import roles_of
+        from ledger.roles import Account, roles_of
 
         found = self.account(account) or Account(account, None, account)
         return roles_of(found, self.get_series(slug).organizers)

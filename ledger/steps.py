@@ -5,17 +5,15 @@ Their own module so the command mixins build steps without importing `ledger.app
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from ledger.meeting import Meeting
     from ledger.roles import Subject
 
 
-@dataclasses.dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """A command with its input checked, ready for a loaded meeting: the action the account must be
     allowed (to `subject`), and the change, which returns what happened in words.
 
@@ -28,8 +26,7 @@ class Step:
     subject: Callable[[Meeting], Subject] | None = None
 
 
-@dataclasses.dataclass(frozen=True)
-class Saved:
+class Saved(NamedTuple):
     """What a command appended: the global position of its last event, and what happened."""
 
     position: int

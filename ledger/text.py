@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ledger.errors import BadInputError
 
@@ -161,8 +160,7 @@ def slug(value: str) -> str:
 Kind = Literal["line", "text", "url", "email", "name", "slug"]
 
 
-@dataclass(frozen=True)
-class Field:
+class Field(NamedTuple):
     """What a field holds: `what` names it in messages, `kind` says which checks apply."""
 
     what: str
@@ -207,8 +205,7 @@ def check(field: str, value: str) -> str:
     return value
 
 
-@dataclass(frozen=True)
-class Details:
+class Details(NamedTuple):
     """What a new meeting or series holds besides its name and time: place, link, description, capacity."""
 
     location: str = ""

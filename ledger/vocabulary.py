@@ -5,7 +5,6 @@ Every edge (the CLI's choices, the wiki page, the audit's sentences, calendars) 
 
 from __future__ import annotations
 
-import string
 from datetime import datetime
 from typing import Literal
 
@@ -52,7 +51,7 @@ def sub_letter(index: int) -> str:
     index += 1
     while index:
         index, rem = divmod(index - 1, 26)
-        label = string.ascii_lowercase[rem] + label
+        label = "abcdefghijklmnopqrstuvwxyz"[rem] + label
     return label
 
 

@@ -24,7 +24,14 @@ from exports.cli.support import (
 @click.option("--remark", default="", help='A note on the sign-up, e.g. "2:30pm+".')
 def signup(slug: str, name: str, mode: str, email: str | None, remark: str) -> None:
     """Sign NAME up for a meeting (joins the waitlist when the room is full)."""
-    report(session().app.sign_up(slug, name, mode, email, remark))
+    from ledger import quick_write
+
+    current = session()
+    # The light sign-up, else (nothing written) the full path: the same output either way.
+    saved = None
+    if not current.opened:
+        saved = quick_write.sign_up(current.db_option, current.actor_option, slug, name, mode, email, remark)
+    report(saved if saved is not None else current.app.sign_up(slug, name, mode, email, remark))
     note_emails("remark", remark)
 
 
@@ -34,7 +41,14 @@ def signup(slug: str, name: str, mode: str, email: str | None, remark: str) -> N
 @click.option("--reason", default="", help="Recorded in the audit trail.")
 def withdraw(slug: str, name: str, reason: str) -> None:
     """Take NAME off the list; the first waitlisted person gets the seat."""
-    report(session().app.withdraw(slug, name, reason))
+    from ledger import quick_write
+
+    current = session()
+    # The light withdrawal, else (nothing written) the full path: the same output either way.
+    saved = (
+        None if current.opened else quick_write.withdraw(current.db_option, current.actor_option, slug, name, reason)
+    )
+    report(saved if saved is not None else current.app.withdraw(slug, name, reason))
 
 
 @click.command("change")

@@ -7,9 +7,7 @@ models) are imported inside the functions that need them so that every command s
 from __future__ import annotations
 
 import contextlib
-import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -178,11 +176,16 @@ def paint(text: str, *, err: bool = False, **style: Any) -> str:
     return click.style(text, **style)
 
 
-@dataclass(frozen=True)
 class Plain:
-    """A command's own small JSON answer (a token, a list of names) given the results' shape."""
+    """A command's own small JSON answer (a token, a list of names) given the results' shape.
 
-    data: Any
+    A plain class: a named tuple would be read as a sequence of results, and a dataclass costs start-up time.
+    """
+
+    __slots__ = ("data",)
+
+    def __init__(self, data: Any) -> None:
+        self.data = data
 
     def to_json(self) -> Any:
         return self.data
@@ -191,6 +194,8 @@ class Plain:
 def emit(result: Shaped | Sequence[Shaped], text: Callable[[], None]) -> None:
     """Print the result's JSON shape when asked (globally or on the command), else the human form."""
     if session().as_json or click.get_current_context().params.get("as_json"):
+        import json
+
         from projections.results import to_json
 
         click.echo(json.dumps(to_json(result), indent=2, ensure_ascii=False))
@@ -212,6 +217,8 @@ def note_emails(what: str, value: str | None) -> None:
 
 def report(saved: Saved) -> None:
     if session().as_json:
+        import json
+
         click.echo(json.dumps({"position": saved.position, "summary": saved.summary}))
     else:
         from ledger.vocabulary import sentence

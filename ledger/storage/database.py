@@ -4,21 +4,19 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
-from urllib.parse import unquote, urlsplit
+from typing import TYPE_CHECKING, NamedTuple
 
 from ledger.errors import BadInputError
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from ledger.application import Ledger
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 
 
-@dataclass(frozen=True)
-class Database:
+class Database(NamedTuple):
     """A parsed --db value: which backend, and the eventsourcing settings that select it."""
 
     backend: str  # "sqlite" or "postgres"
@@ -32,6 +30,8 @@ class Database:
 
 def default_path() -> Path:
     """A SQLite file in the user's data directory (XDG on Linux, the OS's own elsewhere)."""
+    from pathlib import Path
+
     import platformdirs  # only needed when no --db is given
 
     return Path(platformdirs.user_data_dir("meeting-ledger")) / "ledger.sqlite"
@@ -44,18 +44,39 @@ def resolve(db: str | None) -> Database:
         return _postgres(value)
     if "://" in value:
         raise BadInputError(f"unsupported database URL {value!r}; use a file path or postgresql://")
-    path = Path(value).expanduser() if value else default_path()
-    if path.is_dir():
+    # A path already written as pathlib writes it is used as it is (pathlib costs a write command start-up time).
+    if _plain_path(value):
+        path = value
+    else:
+        from pathlib import Path
+
+        path = str(Path(value).expanduser() if value else default_path())
+    if os.path.isdir(path):
         raise BadInputError(f"{path} is a directory; --db needs a file path")
     return Database(
         backend="sqlite",
-        location=str(path),
+        location=path,
         env={
             "PERSISTENCE_MODULE": "ledger.storage.recorders.sqlite",  # events sealed into the hash chain
-            "SQLITE_DBNAME": str(path),
+            "SQLITE_DBNAME": path,
             # Many processes may write at once; wait for the lock rather than fail.
             "SQLITE_LOCK_TIMEOUT": _lock_timeout(),
         },
+    )
+
+
+def _plain_path(value: str) -> bool:
+    """Whether `str(Path(value).expanduser())` is `value` itself, seen without importing pathlib: a POSIX
+    path with no "~" to expand and nothing pathlib would normalise (empty or "." parts, a trailing "/")."""
+    return (
+        os.name == "posix"
+        and bool(value)
+        and not value.startswith(("~", "./"))
+        and value != "."
+        and "//" not in value
+        and "/./" not in value
+        and not value.endswith(("/", "/."))
+        and "\x00" not in value
     )
 
 
@@ -68,6 +89,8 @@ def _lock_timeout() -> str:
 
 
 def _postgres(url: str) -> Database:
+    from urllib.parse import unquote, urlsplit
+
     parts = urlsplit(url)
     dbname = unquote(parts.path.lstrip("/"))
     if not dbname or not parts.hostname:
@@ -109,6 +132,8 @@ def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True) 
     leave an empty ledger behind. A new file's path is kept in
     `app.created_file` so that the command can say it made one.
     """
+    from pathlib import Path
+
     from eventsourcing.persistence import PersistenceError
 
     from ledger.application import Ledger
@@ -199,6 +224,8 @@ def _user_name(uid: int) -> str:
 
 def _read_only_hint(database: Database) -> str:
     """SQLite says only "unable to open database file" when it cannot write beside the file."""
+    from pathlib import Path
+
     if database.is_postgres:
         return ""
     path = Path(database.location)

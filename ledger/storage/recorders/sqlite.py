@@ -19,9 +19,9 @@ from eventsourcing.sqlite import SQLiteApplicationRecorder, SQLiteConnection, SQ
 
 from ledger import chain
 from ledger.storage.recorders import canonical
+from ledger.storage.sqlite_rows import insert_statement, last_statement, sealed_rows
 
 APPEND_ONLY = "stored events are append-only"
-MAX_ROWID = 2**63 - 1
 
 
 class _Appending(SQLiteTransaction):
@@ -50,10 +50,8 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         super().__init__(datastore, events_table_name)
         t = self.events_table_name
         # Whole rows: position, stream, version, topic, state and seal in one INSERT.
-        self.insert_events_statement = (
-            f"INSERT INTO {t} (rowid, originator_id, originator_version, topic, state, chain) VALUES (?,?,?,?,?,?)"
-        )
-        self._select_last = f"SELECT rowid, chain FROM {t} ORDER BY rowid DESC LIMIT 1"
+        self.insert_events_statement = insert_statement(t)
+        self._select_last = last_statement(t)
 
     def construct_create_table_statements(self) -> list[str]:
         t = self.events_table_name
@@ -88,16 +86,11 @@ class SealedSQLiteApplicationRecorder(SQLiteApplicationRecorder):
         if not stored_events:
             return []
         c.execute(self._select_last)
-        last = c.fetchone()
-        after = int(last["rowid"]) if last else 0
-        if after + len(stored_events) > MAX_ROWID:
-            raise DataError(f"the events table has no position left after {after}; run 'meetings verify'")
-        positions = range(after + 1, after + 1 + len(stored_events))
-        rows = chain.seal_appended(chain.link_of(last["chain"] if last else None), positions, stored_events)
-        c.executemany(
-            self.insert_events_statement,
-            [(r.position, r.originator_id.hex, r.version, r.topic, r.state, r.seal) for r in rows],  # type: ignore[union-attr]
-        )
+        sealed = sealed_rows(c.fetchone(), stored_events)
+        if sealed is None:
+            raise DataError("the events table has no position left; run 'meetings verify'")
+        positions, rows = sealed
+        c.executemany(self.insert_events_statement, rows)
         return list(positions)
 
     def insert_sealed(self, rows: Sequence[chain.StoredRow]) -> None:
