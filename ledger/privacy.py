@@ -87,8 +87,13 @@ _PREVIOUS = {"EmailChanged": "previous_key"}
 _KEY_FIELDS = frozenset({"person_key", "previous_key"})
 
 
+@functools.lru_cache(maxsize=4096)
 def identity(value: str) -> str:
-    """The keying identity of a person key ("email:..."/"name:...") or of a bare name."""
+    """The keying identity of a person key ("email:..."/"name:...") or of a bare name.
+
+    Kept for the names seen lately: a batch names its actor on every event, and matching a
+    name (normalising it) costs more than sealing the field.
+    """
     return value if value.startswith(("email:", "name:")) else people.person_key(value, None)
 
 

@@ -114,7 +114,11 @@ def main(argv: list[str] | None = None) -> int:
         attempt(
             "bar 1: write latency", [("1a", "write latency"), ("1b", "write vs khal")], lambda: bars.bar_write(ctx, led)
         )
-        attempt("bar 3: bulk append", [("3", "bulk append")], lambda: [bars.bar_import(ctx)])
+        attempt(
+            "bar 3: bulk append",
+            [("3", "bulk append"), ("3b", "bulk append: import_page"), ("3c", "bulk append: copy")],
+            lambda: bars.bar_import(ctx, led),
+        )
         attempt("bar 4: rebuild", [("4a", "rebuild rate"), ("4b", "rebuild memory")], rebuild_rows)
         attempt(
             "bar 12: verify",
