@@ -11,6 +11,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from ledger import people, storage
 from ledger.application import Ledger, Saved
@@ -138,9 +139,22 @@ class InProcess:
         from click.testing import CliRunner
 
         from exports.cli import main
+        from exports.cli.support import Session
 
         env = {"MEETINGS_DB": self.db.url, "MEETINGS_ACTOR": "alice", "HOME": str(self.home), "TZ": "UTC"}
-        outcome = CliRunner().invoke(main, list(args), input=input, env=env)
+        opened: list[Session] = []
+        begin = Session.__init__
+
+        def remember(session: Session, *given: Any) -> None:
+            begin(session, *given)
+            opened.append(session)
+
+        # A process would end here and drop its connections; in this one each run closes its own ledger,
+        # so that hundreds of runs on PostgreSQL do not hold hundreds of connections until collected.
+        with mock.patch.object(Session, "__init__", remember):
+            outcome = CliRunner().invoke(main, list(args), input=input, env=env)
+        for session in opened:
+            session.close()
         assert isinstance(outcome.exception, SystemExit | None), repr(outcome.exception)
         return Result(outcome.exit_code, outcome.stdout, outcome.stderr)
 

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Cli, Database, Result
+from tests.support import InProcess, open_ledger
 from tests.test_verify import Raw
 
 
@@ -34,16 +35,20 @@ READS = (("show", SLUG), ("attendees", SLUG), ("agenda", SLUG), ("audit", SLUG),
 
 @pytest.fixture
 def seeded(cli: Cli, db: Database) -> Iterator[Raw]:
-    """The seed meeting with eleven events (a snapshot at ten) and its read models built."""
-    cli.ok(
-        "new", SLUG, "--title", "Sig-node F2F", "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00",
-        "--tz", "UTC", "--capacity", "25", "--video-url", VIDEO,
-    )  # fmt: skip
-    for name in ("Dawn Chen", "Derek Carr", "Paul Morie", "Harry Zhang", "Euan Kemp", "Jeremy Eder"):
-        cli.ok("signup", SLUG, name)
-    for name in ("Yifan Gu", "Caleb Miles", "Xu Wang", "Pengfei Ni"):
-        cli.ok("signup", SLUG, name)
-    cli.ok("attendees", SLUG)  # builds the read models
+    """The seed meeting with eleven events (a snapshot at ten) and its read models built, written by the
+    Ledger's commands in this process (the tampering and what notices it are what these tests are about)."""
+    app = open_ledger(db.url)
+    try:
+        app.create_meeting(
+            SLUG, "Sig-node F2F", "2016-11-07T13:00", "2016-11-07T16:00", "UTC", video_url=VIDEO, capacity=25
+        )
+        for name in ("Dawn Chen", "Derek Carr", "Paul Morie", "Harry Zhang", "Euan Kemp", "Jeremy Eder"):
+            app.sign_up(SLUG, name)
+        for name in ("Yifan Gu", "Caleb Miles", "Xu Wang", "Pengfei Ni"):
+            app.sign_up(SLUG, name)
+    finally:
+        app.close()
+    InProcess(db, Path(cli.env["HOME"])).ok("attendees", SLUG)  # builds the read models
     yield Raw(db)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import Cli, Database
+from tests.support import InProcess
 from tests.web_support import SEED_PAGE, SLUG, Browser, server_for
 
 PERSON, EMAIL = "Quentin Zarkov", "quentin.zarkov@example.org"
@@ -46,11 +47,16 @@ def build(cli: Cli) -> None:
 
 
 def read_everything(cli: Cli, as_of: list[str]) -> dict[str, str]:
-    """Every read command's output, plain and --json, now and at each `as_of` time."""
+    """Every read command's output, plain and --json, now and at each `as_of` time.
+
+    The commands run in this process (the same click commands a process runs, without starting a
+    hundred interpreters): what is checked is what they print.
+    """
     out: dict[str, str] = {}
+    reader = InProcess(cli.db, Path(cli.env["HOME"]))
 
     def run(*args: str) -> None:
-        out[" ".join(args)] = cli.ok(*args).out
+        out[" ".join(args)] = reader.ok(*args).out
 
     run("list")
     run("--json", "list")
