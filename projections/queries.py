@@ -18,6 +18,7 @@ from ledger.vocabulary import DEFAULT_ATTENDEE_LIST
 from projections.agenda import AgendaModel
 from projections.attendees import AttendeesModel
 from projections.events import LedgerEvent
+from projections.folding import fold
 from projections.meetings import MeetingsModel
 from projections.notes import NotesModel
 from projections.people import PeopleModel, email_changes, entries
@@ -43,7 +44,7 @@ from projections.series import (
     split_slug,
 )
 from projections.series import occurrence as series_occurrence
-from projections.store import ReadModel, ReadStore, fold
+from projections.store import ReadModel, ReadStore
 
 MODELS: tuple[ReadModel, ...] = (
     MeetingsModel(),

@@ -7,7 +7,6 @@ event is applied exactly once even when several processes catch up at the same t
 from __future__ import annotations
 
 import gc
-import json
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -379,21 +378,3 @@ def cyclic_gc_paused() -> Iterator[None]:
             _gc_pauses -= 1
             if _gc_pauses == 0 and _gc_was_enabled:
                 gc.enable()
-
-
-def fold(model: ReadModel, events: Sequence[LedgerEvent]) -> dict[str, dict[str, Any]]:
-    """The model's documents from these events alone: used for --as-of and in tests."""
-    states: dict[str, Any] = {}
-    for event in events:
-        if event.kind not in model.kinds:
-            continue
-        key = model.key(event)
-        if key is None:
-            continue
-        result = model.apply(states.get(key), event)
-        if result is None:
-            states.pop(key, None)
-        else:
-            states[key] = result
-    # A round trip through JSON, exactly as stored documents are.
-    return {key: json.loads(json.dumps(model.dump(state))) for key, state in states.items()}

@@ -16,9 +16,10 @@ import orjson
 from ledger import snapshots
 from ledger.difference import first_difference
 from ledger.errors import LedgerError
-from projections.events import LedgerEvent, stream_events
+from projections.events import stream_events
+from projections.folding import Folding
 from projections.queries import MODELS
-from projections.store import ReadStore, cyclic_gc_paused, fold
+from projections.store import ReadStore, cyclic_gc_paused
 
 
 @dataclass(frozen=True)
@@ -35,18 +36,47 @@ class Finding:
 
 def deep_findings(app: Any) -> tuple[list[Finding], int, int]:
     """Every forged snapshot and read-model document, how many snapshots and documents were checked."""
-    with cyclic_gc_paused():  # as a rebuild does: every event decoded is held at once, none in a cycle
+    with cyclic_gc_paused():  # as a rebuild does: the states folded hold no cycles
         return _deep_findings(app)
 
 
 def _deep_findings(app: Any) -> tuple[list[Finding], int, int]:
-    events = list(stream_events(app))
-    slugs = {e.meeting_id: str(e.data["slug"]) for e in events if e.kind == "Scheduled" and "slug" in e.data}
-    found: list[Finding] = []
-    checked_snapshots = 0
+    store = ReadStore(app)
+    # Each model built with today's fold is recomputed up to the position it claims; one that was never
+    # built, or with an older fold, is rebuilt by the next read anyway.
+    positions = store.positions()
+    foldings = [
+        Folding(model, positions[model.name][0])
+        for model in MODELS
+        if model.name in positions and positions[model.name][1] == model.version
+    ]
+    by_kind: dict[str, list[Folding]] = {}
+    for folding in foldings:
+        for kind in folding.model.kinds:
+            by_kind.setdefault(kind, []).append(folding)
+    # One pass over the ledger, a batch at a time, feeds every model: memory holds the models' states,
+    # never the events.
+    slugs: dict[str, str] = {}
+    last = 0
+    for event in stream_events(app):
+        last = event.position
+        if event.kind == "Scheduled" and "slug" in event.data and event.meeting_id is not None:
+            slugs[event.meeting_id] = str(event.data["slug"])
+        for folding in by_kind.get(event.kind, ()):
+            folding.apply(event)
+    found = _snapshot_findings(app, slugs)
+    documents = 0
+    for folding in foldings:
+        model_findings, checked = _read_model_findings(store, folding, last, slugs)
+        found += model_findings
+        documents += checked
+    return found, len(slugs), documents
+
+
+def _snapshot_findings(app: Any, slugs: dict[str, str]) -> list[Finding]:
+    found = []
     for meeting_id in sorted(slugs):
         problem = snapshots.newest_problem(app, UUID(hex=meeting_id))
-        checked_snapshots += 1
         if problem is not None:
             version, why = problem
             found.append(
@@ -56,45 +86,30 @@ def _deep_findings(app: Any) -> tuple[list[Finding], int, int]:
                     f"the snapshot of {slugs[meeting_id]} at version {version} is forged: {why}",
                 )
             )
-    model_findings, documents = _read_model_findings(app, events, slugs)
-    return found + model_findings, checked_snapshots, documents
+    return found
 
 
-def _read_model_findings(app: Any, events: list[LedgerEvent], slugs: dict[str, str]) -> tuple[list[Finding], int]:
-    store = ReadStore(app)
-    positions = store.positions()
-    last = events[-1].position if events else 0
-    found: list[Finding] = []
-    documents = 0
-    for model in MODELS:
-        if model.name not in positions:
-            continue  # never built: the next read builds it from the events
-        position, version = positions[model.name]
-        if version != model.version:
-            continue  # an older fold: the next read rebuilds it
-        if position > last:
-            found.append(
-                Finding(
-                    "read model",
-                    None,
-                    f"read model {model.name!r} claims position {position}, after the last event ({last}):"
-                    " the events appended next would never reach it",
-                )
-            )
-            continue
-        expected = fold(model, [e for e in events if e.position <= position])
-        stored = dict(store.all(model.name))
-        documents += len(stored)
-        for key in sorted(set(stored) | set(expected)):
-            if key in stored and key in expected and _same_json(stored[key], expected[key]):
-                continue  # the common case, at the cost of encoding both; any doubt is looked at in detail
-            difference = first_difference(_plain(stored.get(key)), expected.get(key))
-            if difference is not None:
-                meeting = slugs.get(key, key)
-                found.append(
-                    Finding("read model", meeting, f"read model {model.name!r} of {meeting} is forged at {difference}")
-                )
-    return found, documents
+def _read_model_findings(
+    store: ReadStore, folding: Folding, last: int, slugs: dict[str, str]
+) -> tuple[list[Finding], int]:
+    name = folding.model.name
+    if folding.until > last:
+        message = (
+            f"read model {name!r} claims position {folding.until}, after the last event ({last}):"
+            " the events appended next would never reach it"
+        )
+        return [Finding("read model", None, message)], 0
+    expected = folding.documents()
+    stored = dict(store.all(name))
+    found = []
+    for key in sorted(set(stored) | set(expected)):
+        if key in stored and key in expected and _same_json(stored[key], expected[key]):
+            continue  # the common case, at the cost of encoding both; any doubt is looked at in detail
+        difference = first_difference(_plain(stored.get(key)), expected.get(key))
+        if difference is not None:
+            meeting = slugs.get(key, key)
+            found.append(Finding("read model", meeting, f"read model {name!r} of {meeting} is forged at {difference}"))
+    return found, len(stored)
 
 
 def _same_json(stored: Any, expected: Any) -> bool:

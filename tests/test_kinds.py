@@ -12,8 +12,8 @@ from exports import audit as trail
 from ledger import storage
 from ledger.kinds import KINDS
 from projections.events import LedgerEvent, stream_events
+from projections.folding import fold
 from projections.queries import MODELS
-from projections.store import fold
 
 ATTENDANCE = {"Scheduled", "CapacityChanged", "SignedUp", "Withdrew", "AttendanceChanged", "Promoted", "EmailChanged"}
 # Who may act changes nothing a page or feed shows: no read model folds these.

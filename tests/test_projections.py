@@ -232,7 +232,7 @@ def test_a_killed_catch_up_never_leaves_a_model_half_applied(sqlite_db: Any) -> 
         # Whatever was committed is consistent: each model's documents match its position.
         for model in queries.MODELS:
             position = positions.get(model.name, (0, 0))[0]
-            from projections.store import fold
+            from projections.folding import fold
 
             prefix = [e for e in store.meeting_events(queries.meeting_id("k")) if e.position <= position]
             stored = dict(store.all(model.name))
