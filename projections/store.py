@@ -328,6 +328,7 @@ class ReadStore:
         with self.transaction(write=True) as cursor:
             self._lock(cursor)
             positions = self.positions(cursor)
+            rewritten: dict[str, dict[str, dict[str, Any] | None]] = {model.name: {} for model in models}
             for meeting_id in meeting_ids:
                 events = self._stream(cursor, meeting_id)
                 for model in models:
@@ -336,7 +337,9 @@ class ReadStore:
                     for event in events:
                         if event.position <= upto and event.kind in model.kinds and model.key(event) == meeting_id:
                             state = model.apply(state, event)
-                    self._put(cursor, model.name, {meeting_id: None if state is None else model.dump(state)})
+                    rewritten[model.name][meeting_id] = None if state is None else model.dump(state)
+            for name, docs in rewritten.items():  # one statement a model, as a catch-up writes
+                self._put(cursor, name, docs)
 
     def reset(self, models: Sequence[ReadModel]) -> None:
         """Forget the models' documents so the next catch-up rebuilds them from the first event."""
