@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import notes, rekeying, text
+from ledger import notes, rekeying, roles, text
 from ledger.agenda import Agenda, Topic
 from ledger.attendance import Attendee, Roster
 from ledger.attributed import AttributedEvent
@@ -176,8 +176,7 @@ class Meeting(Aggregate):
     def add_organizer(self, account: str, current: list[str]) -> None:
         """Make an account an organizer; `current` is who organizes it now (for a meeting whose
         organizers never changed, its creator, recorded here first)."""
-        if account in current:
-            raise RuleError(f"{account} already organizes {self.slug}")
+        roles.organizers(self.slug).check_give(current, account)
         self._record_organizers(current)
         self._add_organizer(account=account)
 
@@ -194,10 +193,7 @@ class Meeting(Aggregate):
         self.organizers.append(account)
 
     def remove_organizer(self, account: str, current: list[str]) -> None:
-        if account not in current:
-            raise NotFoundError(f"{account} does not organize {self.slug}")
-        if len(current) == 1:
-            raise RuleError(f"{account} is the only organizer of {self.slug}; add another organizer first")
+        roles.organizers(self.slug).check_take(current, account)
         self._record_organizers(current)
         self._remove_organizer(account=account)
 

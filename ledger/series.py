@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import text
+from ledger import roles, text
 from ledger.attributed import AttributedEvent
 from ledger.errors import NotFoundError, RuleError
 from ledger.recurrence import Recurrence, place
@@ -215,10 +215,7 @@ class Series(Aggregate):
         self.organizers.append(account)
 
     def remove_organizer(self, account: str) -> None:
-        if account not in self.organizers:
-            raise NotFoundError(f"{account} does not organize {self.slug}")
-        if len(self.organizers) == 1:
-            raise RuleError(f"{account} is the only organizer of {self.slug}; add another organizer first")
+        roles.organizers(self.slug).check_take(self.organizers, account)
         self._remove_organizer(account=account)
 
     @event("SeriesOrganizerRemoved", topic=f"{SERIES_TOPIC}.SeriesOrganizerRemoved")
