@@ -290,6 +290,11 @@ class Meeting(Aggregate):
             raise NotFoundError(f"{self.slug} has no topic with id {topic_id}")
         return topic
 
+    def _refuse_same(self, topic_id: int, current: object, wanted: object, state: str) -> None:
+        """A topic command that would leave the topic as it is is refused, saying how it already is."""
+        if current == wanted:
+            raise RuleError(f"topic {topic_id} is already {state}")
+
     def propose_topic(self, title: str, proposer: str, parent_id: int | None) -> int:
         if parent_id is not None and self.find_topic(parent_id).parent_id is not None:
             raise RuleError("sub-topics cannot have sub-topics of their own")
@@ -302,8 +307,7 @@ class Meeting(Aggregate):
         self.agenda.add(topic_id, title, person, parent_id)
 
     def retitle_topic(self, topic_id: int, title: str) -> None:
-        if self.find_topic(topic_id).title == title:
-            raise RuleError(f"topic {topic_id} is already titled {title!r}")
+        self._refuse_same(topic_id, self.find_topic(topic_id).title, title, f"titled {title!r}")
         self._retitle_topic(topic_id=topic_id, title=title)
 
     @event("TopicRetitled", topic=f"{TOPIC_PREFIX}.TopicRetitled")
@@ -315,8 +319,7 @@ class Meeting(Aggregate):
         siblings = self.agenda.siblings(topic)
         if not 1 <= position <= len(siblings):
             raise BadInputError(f"position must be between 1 and {len(siblings)}, not {position}")
-        if siblings.index(topic) + 1 == position:
-            raise RuleError(f"topic {topic_id} is already at position {position}")
+        self._refuse_same(topic_id, siblings.index(topic) + 1, position, f"at position {position}")
         self._move_topic(topic_id=topic_id, position=position)
 
     @event("TopicMoved", topic=f"{TOPIC_PREFIX}.TopicMoved")
