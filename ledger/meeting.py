@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import notes, rekeying, roles, text
+from ledger import edits, notes, rekeying, roles, text
 from ledger.agenda import Agenda, Topic
 from ledger.attendance import Attendee, Roster
 from ledger.attributed import AttributedEvent
@@ -122,15 +122,11 @@ class Meeting(Aggregate):
         unknown = set(changes) - set(self.EDITABLE)
         if unknown:
             raise RuleError(f"cannot edit {', '.join(sorted(unknown))}")
-        effective = {k: v for k, v in changes.items() if getattr(self, k) != v}
-        if not effective:
-            raise RuleError(f"{self.slug}: nothing to change")
-        self._edit(changes=effective)
+        self._edit(changes=edits.effective(vars(self), changes, self.slug))
 
     @event("Edited", topic=f"{TOPIC_PREFIX}.Edited")
     def _edit(self, changes: dict[str, Any]) -> None:
-        for name, value in changes.items():
-            setattr(self, name, value)
+        edits.apply(self, changes)
 
     def reschedule(self, schedule: Schedule) -> None:
         if (schedule.start_iso, schedule.end_iso, schedule.zone) == (self.start, self.end, self.timezone):
