@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate, event
 from ledger.attributed import AttributedEvent
 from ledger.errors import NotFoundError, RuleError
 from ledger.privacy import ERASED
-from ledger.roles import Account
+from ledger.roles import ADMINS, Account
 from ledger.streams import DIRECTORY_ID
 
 DIRECTORY_TOPIC = "meeting-ledger:Directory"
@@ -80,8 +80,8 @@ class Directory(Aggregate):
         stored = self.accounts.get(name)
         if stored is None or stored["revoked"]:
             raise NotFoundError(f"no account {name!r} to revoke")
-        if name in self.admins and len(self.admins) == 1:
-            raise RuleError(f"{name} is the ledger's only admin; grant another admin first")
+        if name in self.admins:
+            ADMINS.check_take(self.admins, name)
         self._revoke_account(name=name)
 
     @event("AccountRevoked", topic=f"{DIRECTORY_TOPIC}.AccountRevoked")
@@ -93,10 +93,9 @@ class Directory(Aggregate):
     # ----- admins ------------------------------------------------------------------------
 
     def grant_admin(self, name: str) -> None:
-        if name in self.admins:
-            raise RuleError(f"{name} is already an admin")
         if self.account(name).revoked:
             raise RuleError(f"account {name!r} is revoked")
+        ADMINS.check_give(self.admins, name)
         self._grant_admin(name=name)
 
     @event("AdminGranted", topic=f"{DIRECTORY_TOPIC}.AdminGranted")
@@ -104,10 +103,7 @@ class Directory(Aggregate):
         self.admins.append(name)
 
     def revoke_admin(self, name: str) -> None:
-        if name not in self.admins:
-            raise NotFoundError(f"{name} is not an admin")
-        if len(self.admins) == 1:
-            raise RuleError(f"{name} is the ledger's only admin; grant another admin first")
+        ADMINS.check_take(self.admins, name)
         self._revoke_admin(name=name)
 
     @event("AdminRevoked", topic=f"{DIRECTORY_TOPIC}.AdminRevoked")

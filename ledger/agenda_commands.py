@@ -39,12 +39,8 @@ class AgendaCommands:
 
     def retitle_topic_step(self, slug: str, topic_id: int, title: str) -> Step:
         title = text.check("topic_title", title)
-
-        def change(meeting: Meeting) -> str:
-            meeting.retitle_topic(topic_id, title)
-            return f"retitled topic {topic_id} of {slug}"
-
-        return Step("topic-retitle", change, lambda meeting: proposer_of(meeting, topic_id))
+        done = f"retitled topic {topic_id} of {slug}"
+        return _proposers_step("topic-retitle", topic_id, lambda meeting: meeting.retitle_topic(topic_id, title), done)
 
     def move_topic(self, slug: str, topic_id: int, position: int) -> Saved:
         return self._run(slug, self.move_topic_step(slug, topic_id, position))
@@ -61,9 +57,17 @@ class AgendaCommands:
 
     def withdraw_topic_step(self, slug: str, topic_id: int, reason: str) -> Step:
         reason = text.check("reason", reason)
+        done = f"withdrew topic {topic_id} from {slug}"
+        return _proposers_step(
+            "topic-withdraw", topic_id, lambda meeting: meeting.withdraw_topic(topic_id, reason), done
+        )
 
-        def change(meeting: Meeting) -> str:
-            meeting.withdraw_topic(topic_id, reason)
-            return f"withdrew topic {topic_id} from {slug}"
 
-        return Step("topic-withdraw", change, lambda meeting: proposer_of(meeting, topic_id))
+def _proposers_step(action: str, topic_id: int, act: Callable[[Meeting], None], done: str) -> Step:
+    """A step on one topic that its proposer may take as well as the organizers: `act`, then say what was `done`."""
+
+    def change(meeting: Meeting) -> str:
+        act(meeting)
+        return done
+
+    return Step(action, change, lambda meeting: proposer_of(meeting, topic_id))

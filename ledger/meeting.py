@@ -11,7 +11,7 @@ from uuid import UUID, uuid4
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import notes, rekeying, text
+from ledger import edits, notes, rekeying, roles, text
 from ledger.agenda import Agenda, Topic
 from ledger.attendance import Attendee, Roster
 from ledger.attributed import AttributedEvent
@@ -122,15 +122,11 @@ class Meeting(Aggregate):
         unknown = set(changes) - set(self.EDITABLE)
         if unknown:
             raise RuleError(f"cannot edit {', '.join(sorted(unknown))}")
-        effective = {k: v for k, v in changes.items() if getattr(self, k) != v}
-        if not effective:
-            raise RuleError(f"{self.slug}: nothing to change")
-        self._edit(changes=effective)
+        self._edit(changes=edits.effective(vars(self), changes, self.slug))
 
     @event("Edited", topic=f"{TOPIC_PREFIX}.Edited")
     def _edit(self, changes: dict[str, Any]) -> None:
-        for name, value in changes.items():
-            setattr(self, name, value)
+        edits.apply(self, changes)
 
     def reschedule(self, schedule: Schedule) -> None:
         if (schedule.start_iso, schedule.end_iso, schedule.zone) == (self.start, self.end, self.timezone):
@@ -176,8 +172,7 @@ class Meeting(Aggregate):
     def add_organizer(self, account: str, current: list[str]) -> None:
         """Make an account an organizer; `current` is who organizes it now (for a meeting whose
         organizers never changed, its creator, recorded here first)."""
-        if account in current:
-            raise RuleError(f"{account} already organizes {self.slug}")
+        roles.organizers(self.slug).check_give(current, account)
         self._record_organizers(current)
         self._add_organizer(account=account)
 
@@ -194,10 +189,7 @@ class Meeting(Aggregate):
         self.organizers.append(account)
 
     def remove_organizer(self, account: str, current: list[str]) -> None:
-        if account not in current:
-            raise NotFoundError(f"{account} does not organize {self.slug}")
-        if len(current) == 1:
-            raise RuleError(f"{account} is the only organizer of {self.slug}; add another organizer first")
+        roles.organizers(self.slug).check_take(current, account)
         self._record_organizers(current)
         self._remove_organizer(account=account)
 
@@ -294,6 +286,11 @@ class Meeting(Aggregate):
             raise NotFoundError(f"{self.slug} has no topic with id {topic_id}")
         return topic
 
+    def _refuse_same(self, topic_id: int, current: object, wanted: object, state: str) -> None:
+        """A topic command that would leave the topic as it is is refused, saying how it already is."""
+        if current == wanted:
+            raise RuleError(f"topic {topic_id} is already {state}")
+
     def propose_topic(self, title: str, proposer: str, parent_id: int | None) -> int:
         if parent_id is not None and self.find_topic(parent_id).parent_id is not None:
             raise RuleError("sub-topics cannot have sub-topics of their own")
@@ -306,8 +303,7 @@ class Meeting(Aggregate):
         self.agenda.add(topic_id, title, person, parent_id)
 
     def retitle_topic(self, topic_id: int, title: str) -> None:
-        if self.find_topic(topic_id).title == title:
-            raise RuleError(f"topic {topic_id} is already titled {title!r}")
+        self._refuse_same(topic_id, self.find_topic(topic_id).title, title, f"titled {title!r}")
         self._retitle_topic(topic_id=topic_id, title=title)
 
     @event("TopicRetitled", topic=f"{TOPIC_PREFIX}.TopicRetitled")
@@ -319,8 +315,7 @@ class Meeting(Aggregate):
         siblings = self.agenda.siblings(topic)
         if not 1 <= position <= len(siblings):
             raise BadInputError(f"position must be between 1 and {len(siblings)}, not {position}")
-        if siblings.index(topic) + 1 == position:
-            raise RuleError(f"topic {topic_id} is already at position {position}")
+        self._refuse_same(topic_id, siblings.index(topic) + 1, position, f"at position {position}")
         self._move_topic(topic_id=topic_id, position=position)
 
     @event("TopicMoved", topic=f"{TOPIC_PREFIX}.TopicMoved")

@@ -12,13 +12,44 @@ from collections.abc import Collection
 from typing import TYPE_CHECKING, NamedTuple
 
 from ledger import people
-from ledger.errors import PermissionDeniedError
+from ledger.errors import NotFoundError, PermissionDeniedError, RuleError
 from ledger.privacy import ERASED
 
 if TYPE_CHECKING:
     from ledger.meeting import Meeting
 
 PARTICIPANT, ORGANIZER, ADMIN = "participant", "organizer", "admin"
+
+
+class Holders(NamedTuple):
+    """A role that is never left without a holder (the ledger's admins, a meeting's or a series'
+    organizers): the rules for giving it and taking it away, and the words that refuse them, after the name."""
+
+    holding: str  # "is already an admin"
+    not_holding: str
+    last: str
+
+    def check_give(self, current: Collection[str], name: str) -> None:
+        if name in current:
+            raise RuleError(f"{name} {self.holding}")
+
+    def check_take(self, current: Collection[str], name: str) -> None:
+        if name not in current:
+            raise NotFoundError(f"{name} {self.not_holding}")
+        if len(current) == 1:
+            raise RuleError(f"{name} {self.last}")
+
+
+ADMINS = Holders("is already an admin", "is not an admin", "is the ledger's only admin; grant another admin first")
+
+
+def organizers(slug: str) -> Holders:
+    """The organizers of the meeting or series `slug`."""
+    return Holders(
+        f"already organizes {slug}",
+        f"does not organize {slug}",
+        f"is the only organizer of {slug}; add another organizer first",
+    )
 
 
 class Account(NamedTuple):

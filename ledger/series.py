@@ -16,7 +16,7 @@ from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from ledger import text
+from ledger import edits, roles, text
 from ledger.attributed import AttributedEvent
 from ledger.errors import NotFoundError, RuleError
 from ledger.recurrence import Recurrence, place
@@ -124,15 +124,11 @@ class Series(Aggregate):
     # ----- shared details --------------------------------------------------------------------
 
     def edit(self, changes: dict[str, Any]) -> None:
-        effective = {k: v for k, v in changes.items() if getattr(self, k) != v}
-        if not effective:
-            raise RuleError(f"{self.slug}: nothing to change")
-        self._edit(changes=effective)
+        self._edit(changes=edits.effective(vars(self), changes, self.slug))
 
     @event("SeriesEdited", topic=f"{SERIES_TOPIC}.SeriesEdited")
     def _edit(self, changes: dict[str, Any]) -> None:
-        for name, value in changes.items():
-            setattr(self, name, value)
+        edits.apply(self, changes)
         self.sequence += 1
 
     def end_on(self, last_day: date) -> None:
@@ -192,10 +188,7 @@ class Series(Aggregate):
 
     def change_occurrence(self, day: date, changes: dict[str, str]) -> None:
         self.rule_start(day)
-        current = self.occurrence(day)
-        effective = {k: v for k, v in changes.items() if current[k] != v}
-        if not effective:
-            raise RuleError(f"{occurrence_slug(self.slug, day)}: nothing to change")
+        effective = edits.effective(self.occurrence(day), changes, occurrence_slug(self.slug, day))
         self._change_occurrence(day=day.isoformat(), changes=effective)
 
     @event("OccurrenceChanged", topic=f"{SERIES_TOPIC}.OccurrenceChanged")
@@ -215,10 +208,7 @@ class Series(Aggregate):
         self.organizers.append(account)
 
     def remove_organizer(self, account: str) -> None:
-        if account not in self.organizers:
-            raise NotFoundError(f"{account} does not organize {self.slug}")
-        if len(self.organizers) == 1:
-            raise RuleError(f"{account} is the only organizer of {self.slug}; add another organizer first")
+        roles.organizers(self.slug).check_take(self.organizers, account)
         self._remove_organizer(account=account)
 
     @event("SeriesOrganizerRemoved", topic=f"{SERIES_TOPIC}.SeriesOrganizerRemoved")

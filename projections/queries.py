@@ -35,6 +35,7 @@ from projections.results import (
     Signup,
     Topic,
     Withdrawal,
+    from_document,
 )
 from projections.series import (
     SeriesModel,
@@ -144,23 +145,9 @@ def _occurrence_doc(store: ReadStore, model: ReadModel, slug: str, as_of: dateti
 def meeting(store: ReadStore, slug: str, as_of: datetime | None = None) -> MeetingView:
     """`meetings show --json`: the meeting's details and its attendance counts."""
     doc = _doc(store, MODELS_BY_NAME["meetings"], slug, as_of)
-    return MeetingView(
-        slug=doc["slug"],
-        title=doc["title"],
-        start=doc["start"],
-        end=doc["end"],
-        timezone=doc["timezone"],
-        location=doc["location"],
-        video_url=doc["video_url"],
-        description=doc["description"],
-        capacity=doc["capacity"],
-        cancelled=doc["cancelled"],
-        cancel_reason=doc["cancel_reason"],
-        sequence=doc["sequence"],
-        calendar_uid=doc["calendar_uid"],
-        publish_emails=doc["publish_emails"],
-        created_at=doc["created_at"],
-        updated_at=doc["updated_at"],
+    return from_document(
+        MeetingView,
+        doc,
         created_by=str(doc.get("created_by") or ""),
         counts=attendees(store, slug, as_of).counts,
         attendee_list=str(doc.get("attendee_list") or DEFAULT_ATTENDEE_LIST),

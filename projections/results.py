@@ -6,10 +6,10 @@ keys, their order and their values are relied on by scripts, so they change only
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, fields, replace
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import MISSING, dataclass, fields, replace
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from ledger.text import mask_emails
 from ledger.vocabulary import DEFAULT_ATTENDEE_LIST
@@ -18,6 +18,20 @@ from ledger.vocabulary import DEFAULT_ATTENDEE_LIST
 def _plain(result: Any, leave_out: tuple[str, ...] = ()) -> dict[str, Any]:
     """A result's own fields in declaration order: the JSON keys and their order follow the class."""
     return {f.name: getattr(result, f.name) for f in fields(result) if f.name not in leave_out}
+
+
+View = TypeVar("View")
+
+
+def from_document(view: type[View], doc: Mapping[str, Any], **derived: Any) -> View:
+    """A view of a read-model document: each field without a default is the document's value of that
+    name, except those given in `derived` (counts, tuples, values with a fallback)."""
+    stored = {
+        f.name: doc[f.name]
+        for f in fields(view)  # type: ignore[arg-type]
+        if f.name not in derived and f.default is MISSING and f.default_factory is MISSING
+    }
+    return view(**stored, **derived)
 
 
 class Plain:

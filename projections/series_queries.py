@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from projections.results import Counts
+from projections.results import Counts, from_document
 from projections.series import occurrence as series_occurrence
 from projections.series import occurrences, rule_parts, series_id, split_slug, started_occurrences
 from projections.series_results import OccurrenceRow, SeriesRow, SeriesView
@@ -73,27 +73,10 @@ def series(
             after.replace(tzinfo=None) if after.tzinfo is None else after.astimezone(zone).replace(tzinfo=None)
         )
     listed = occurrences(found, local_after, limit)
-    return SeriesView(
-        slug=found["slug"],
-        title=found["title"],
-        start=found["start"],
-        end=found["end"],
-        timezone=found["timezone"],
-        every=found["every"],
-        by=found["by"],
-        until=found["until"],
-        count=found["count"],
-        location=found["location"],
-        video_url=found["video_url"],
-        description=found["description"],
-        capacity=found["capacity"],
-        calendar_uid=found["calendar_uid"],
-        sequence=found["sequence"],
+    return from_document(
+        SeriesView,
+        found,
         organizers=tuple(found["organizers"]),
-        split_from=found["split_from"],
-        split_into=found["split_into"],
-        created_at=found["created_at"],
-        updated_at=found["updated_at"],
         occurrences=tuple(_occurrence_rows(store, found, listed)),
     )
 

@@ -260,21 +260,22 @@ class Storage:
 
     def ensure_side_table(self, cursor: Any, table: SideTable) -> None:
         """Create a side table if it is missing; a role without CREATE rights may use one that exists."""
+        if self.postgres and self.table_exists(cursor, table):
+            return
+        cursor.execute(self.sql(table.create))
+
+    def table_exists(self, cursor: Any, table: SideTable) -> bool:
+        """Whether a side table is there yet, asked without creating it (read-only callers such as the audit)."""
         if self.postgres:
             cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{self.prefix}{table.name}",))
-            row = cursor.fetchone()
-            if row and row["ok"]:
-                return
-        cursor.execute(self.sql(table.create))
+        else:
+            cursor.execute("SELECT count(*) > 0 AS ok FROM sqlite_master WHERE name = ?", (table.name,))
+        row = cursor.fetchone()
+        return bool(row and row["ok"])
 
     def has_table(self, table: SideTable) -> bool:
         with self.reading() as cursor:
-            if self.postgres:
-                cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{self.prefix}{table.name}",))
-            else:
-                cursor.execute("SELECT count(*) > 0 AS ok FROM sqlite_master WHERE name = ?", (table.name,))
-            row = cursor.fetchone()
-        return bool(row and row["ok"])
+            return self.table_exists(cursor, table)
 
     def side_rows(self, table: SideTable) -> list[tuple[Any, ...]]:
         """Every row of a side table (none when it was never created)."""

@@ -27,6 +27,11 @@ class Database(NamedTuple):
     def is_postgres(self) -> bool:
         return self.backend == "postgres"
 
+    @classmethod
+    def sealed(cls, backend: str, location: str, settings: dict[str, str]) -> Database:
+        """The backend's settings behind our recorder for it, which seals every event into the hash chain."""
+        return cls(backend, location, {"PERSISTENCE_MODULE": f"ledger.storage.recorders.{backend}", **settings})
+
 
 def default_path() -> Path:
     """A SQLite file in the user's data directory (XDG on Linux, the OS's own elsewhere)."""
@@ -53,16 +58,8 @@ def resolve(db: str | None) -> Database:
         path = str(Path(value).expanduser() if value else default_path())
     if os.path.isdir(path):
         raise BadInputError(f"{path} is a directory; --db needs a file path")
-    return Database(
-        backend="sqlite",
-        location=path,
-        env={
-            "PERSISTENCE_MODULE": "ledger.storage.recorders.sqlite",  # events sealed into the hash chain
-            "SQLITE_DBNAME": path,
-            # Many processes may write at once; wait for the lock rather than fail.
-            "SQLITE_LOCK_TIMEOUT": _lock_timeout(),
-        },
-    )
+    # Many processes may write at once; wait for the lock rather than fail.
+    return Database.sealed("sqlite", path, {"SQLITE_DBNAME": path, "SQLITE_LOCK_TIMEOUT": _lock_timeout()})
 
 
 def _plain_path(value: str) -> bool:
@@ -102,11 +99,10 @@ def _postgres(url: str) -> Database:
     user = unquote(parts.username or "") or os.environ.get("PGUSER", "") or "postgres"
     password = unquote(parts.password or "") or os.environ.get("PGPASSWORD", "")
     shown = f"postgresql://{user}@{parts.hostname}:{port}/{dbname}"
-    return Database(
-        backend="postgres",
-        location=shown,
-        env={
-            "PERSISTENCE_MODULE": "ledger.storage.recorders.postgres",  # events sealed into the hash chain
+    return Database.sealed(
+        "postgres",
+        shown,
+        {
             "POSTGRES_DBNAME": dbname,
             "POSTGRES_HOST": parts.hostname,
             "POSTGRES_PORT": str(port),

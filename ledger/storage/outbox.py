@@ -47,12 +47,8 @@ def ensure(storage: Any, cursor: Any) -> None:
 
 def exists(storage: Any, cursor: Any, table: Any = OUTBOX) -> bool:
     """Whether the table is there yet (read-only callers such as the audit must not create tables)."""
-    if storage.postgres:
-        cursor.execute("SELECT to_regclass(%s) IS NOT NULL AS ok", (f"{storage.prefix}{table.name}",))
-    else:
-        cursor.execute("SELECT count(*) > 0 AS ok FROM sqlite_master WHERE name = ?", (table.name,))
-    row = cursor.fetchone()
-    return bool(row and row["ok"])
+    found: bool = storage.table_exists(cursor, table)
+    return found
 
 
 def insert(storage: Any, cursor: Any, rows: Sequence[OutboxRow]) -> None:
