@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from exports.cli.support import emit, meeting_view_options, parse_as_of, report, session
+from exports.cli.support import meeting_view, report, session
+
+if TYPE_CHECKING:
+    from projections.results import AgendaView
 
 
 @click.group("topic")
@@ -59,21 +64,13 @@ def topic_withdraw(slug: str, topic_id: int, reason: str) -> None:
     report(session().app.withdraw_topic(slug, topic_id, reason))
 
 
-@click.command("agenda")
-@meeting_view_options
-def agenda(slug: str, as_json: bool, as_of: str | None) -> None:
+@meeting_view("agenda")
+def agenda(items: AgendaView) -> None:
     """Show the agenda numbered as on the page (4, 4a...)."""
-    from projections import queries
-
-    items = queries.agenda(session().store(), slug, parse_as_of(as_of, slug))
-
-    def text() -> None:
-        if not items:
-            click.echo("No topics proposed yet.")
-        for item in items:
-            click.echo(f"{item.number}. {item.title} ({item.proposer})  [id {item.id}]")
-            for sub in item.subtopics:
-                letter = sub.number[len(item.number) :]
-                click.echo(f"  - {letter}. {sub.title} ({sub.proposer})  [id {sub.id}]")
-
-    emit(items, text)
+    if not items:
+        click.echo("No topics proposed yet.")
+    for item in items:
+        click.echo(f"{item.number}. {item.title} ({item.proposer})  [id {item.id}]")
+        for sub in item.subtopics:
+            letter = sub.number[len(item.number) :]
+            click.echo(f"  - {letter}. {sub.title} ({sub.proposer})  [id {sub.id}]")

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from exports.cli.support import (
-    MODE_CHOICE,
-    emit,
-    meeting_view_options,
-    note_emails,
-    paint,
-    parse_as_of,
-    report,
-    session,
-)
+from exports.cli.support import MODE_CHOICE, meeting_view, note_emails, paint, report, session
+
+if TYPE_CHECKING:
+    from projections.results import AttendeeList
 
 
 @click.command("signup")
@@ -66,29 +62,22 @@ def change(slug: str, name: str, mode: str | None, remark: str | None, email: st
     note_emails("remark", remark)
 
 
-@click.command("attendees")
-@meeting_view_options
-def attendees(slug: str, as_json: bool, as_of: str | None) -> None:
+@meeting_view("attendees")
+def attendees(doc: AttendeeList) -> None:
     """List attendees numbered in sign-up order, as on the meeting page."""
     from ledger.vocabulary import MODE_LABELS
-    from projections import queries
 
-    doc = queries.attendees(session().store(), slug, parse_as_of(as_of, slug))
-
-    def text() -> None:
-        counts = doc.counts
-        limit = f"[Limit: {doc.capacity}]" if doc.capacity is not None else "[No limit]"
-        summary = f"{counts.seated} seated"
-        if counts.waitlisted:
-            summary += f", {counts.waitlisted} waitlisted"
-        if counts.over_capacity:
-            summary += ", over capacity"
-        click.echo(f"Attendees: {limit} {summary}")
-        for entry in doc.attendees:
-            label = MODE_LABELS[entry.mode]
-            if entry.waitlist_position is not None:
-                label += paint(f", waitlist {entry.waitlist_position}", fg="yellow")
-            remark = f" {entry.remark}" if entry.remark else ""
-            click.echo(f"{entry.position}. {entry.name} ({label}){remark}")
-
-    emit(doc, text)
+    counts = doc.counts
+    limit = f"[Limit: {doc.capacity}]" if doc.capacity is not None else "[No limit]"
+    summary = f"{counts.seated} seated"
+    if counts.waitlisted:
+        summary += f", {counts.waitlisted} waitlisted"
+    if counts.over_capacity:
+        summary += ", over capacity"
+    click.echo(f"Attendees: {limit} {summary}")
+    for entry in doc.attendees:
+        label = MODE_LABELS[entry.mode]
+        if entry.waitlist_position is not None:
+            label += paint(f", waitlist {entry.waitlist_position}", fg="yellow")
+        remark = f" {entry.remark}" if entry.remark else ""
+        click.echo(f"{entry.position}. {entry.name} ({label}){remark}")

@@ -2,23 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from exports.cli.support import (
-    FOLD_CHOICE,
-    emit,
+    detail_options,
+    echo_place,
     fail,
-    json_option,
-    meeting_view_options,
+    fold_option,
+    listing,
+    meeting_view,
     paint,
-    parse_as_of,
     report,
     session,
 )
 from ledger.vocabulary import ATTENDEE_LISTS, DEFAULT_ATTENDEE_LIST
+
+if TYPE_CHECKING:
+    from projections.results import MeetingRow, MeetingView
 
 
 @click.command("new")
@@ -29,11 +31,9 @@ from ledger.vocabulary import ATTENDEE_LISTS, DEFAULT_ATTENDEE_LIST
 @click.option(
     "--tz", "zone", required=True, metavar="ZONE", help="IANA zone or alias (America/Los_Angeles, 'Pacific Time')."
 )
-@click.option("--location", default="", help="Where it happens.")
-@click.option("--video-url", default="", help="Video-conference link.")
-@click.option("--description", default="", help="Free text.")
+@detail_options(edit=False)
 @click.option("--capacity", type=int, help="In-person seat limit (default: none).")
-@click.option("--fold", type=FOLD_CHOICE, help="For a local time that happens twice: which one.")
+@fold_option
 def new_meeting(
     slug: str,
     title: str,
@@ -55,9 +55,7 @@ def new_meeting(
 @click.command("edit")
 @click.argument("slug")
 @click.option("--title", help="The new title.")
-@click.option("--location", help="Where it happens ('' to clear).")
-@click.option("--video-url", help="Video-conference link ('' to clear).")
-@click.option("--description", help="Free text ('' to clear).")
+@detail_options(edit=True)
 @click.option(
     "--publish-emails/--hide-emails",
     default=None,
@@ -97,7 +95,7 @@ def edit_meeting(
 @click.option("--start", required=True, metavar="TIME", help="New local start, e.g. 2016-11-08T13:00.")
 @click.option("--end", required=True, metavar="TIME", help="New local end, e.g. 2016-11-08T16:00.")
 @click.option("--tz", "zone", metavar="ZONE", help="New zone (default: unchanged).")
-@click.option("--fold", type=FOLD_CHOICE, help="For a local time that happens twice: which one.")
+@fold_option
 def reschedule(slug: str, start: str, end: str, zone: str | None, fold: Any) -> None:
     """Move a meeting to a new time."""
     report(session().app.reschedule(slug, start, end, zone, fold))
@@ -133,61 +131,41 @@ def capacity(slug: str, seats: str) -> None:
     report(session().app.change_capacity(slug, value))
 
 
-@click.command("list")
-@json_option
-def list_meetings(as_json: bool) -> None:
+@listing("list", "meeting_list", empty="No meetings yet. Create one with 'meetings new'.")
+def list_meetings(rows: list[MeetingRow]) -> None:
     """List every meeting, soonest first."""
 
     from ledger.vocabulary import format_when
-    from projections import queries
 
-    rows = queries.meeting_list(session().store(), datetime.now(UTC))
-
-    def text() -> None:
-        if not rows:
-            click.echo("No meetings yet. Create one with 'meetings new'.")
-            return
-        table = [("SLUG", "WHEN", "STATUS", "TITLE")]
-        table += [(row.slug, format_when(row.start, row.end, row.timezone), row.status, row.title) for row in rows]
-        widths = [max(len(line[i]) for line in table) for i in range(3)]
-        for number, (slug, when, status, title) in enumerate(table):
-            cells = [slug.ljust(widths[0]), when.ljust(widths[1]), status.ljust(widths[2])]
-            if number == 0:
-                cells = [paint(cell, bold=True) for cell in cells]
-            elif status == "cancelled":
-                cells[2] = paint(cells[2], fg="red")
-            click.echo("  ".join([*cells, paint(title, bold=True) if number == 0 else title]))
-
-    emit(rows, text)
+    table = [("SLUG", "WHEN", "STATUS", "TITLE")]
+    table += [(row.slug, format_when(row.start, row.end, row.timezone), row.status, row.title) for row in rows]
+    widths = [max(len(line[i]) for line in table) for i in range(3)]
+    for number, (slug, when, status, title) in enumerate(table):
+        cells = [slug.ljust(widths[0]), when.ljust(widths[1]), status.ljust(widths[2])]
+        if number == 0:
+            cells = [paint(cell, bold=True) for cell in cells]
+        elif status == "cancelled":
+            cells[2] = paint(cells[2], fg="red")
+        click.echo("  ".join([*cells, paint(title, bold=True) if number == 0 else title]))
 
 
-@click.command("show")
-@meeting_view_options
-def show(slug: str, as_json: bool, as_of: str | None) -> None:
+@meeting_view("show", query="meeting")
+def show(doc: MeetingView) -> None:
     """Show a meeting's details and attendance summary."""
     from ledger.vocabulary import format_when
-    from projections import queries
 
-    doc = queries.meeting(session().store(), slug, parse_as_of(as_of, slug))
-
-    def text() -> None:
-        counts = doc.counts
-        reason = f": {doc.cancel_reason}" if doc.cancel_reason else ""
-        click.echo(doc.title + (paint(f"  [CANCELLED{reason}]", fg="red") if doc.cancelled else ""))
-        click.echo(f"When:      {format_when(doc.start, doc.end, doc.timezone)}")
-        if doc.location:
-            click.echo(f"Location:  {doc.location}")
-        if doc.video_url:
-            click.echo(f"Video:     {doc.video_url}")
-        limit = "no limit" if doc.capacity is None else f"limit {doc.capacity}"
-        click.echo(
-            f"Attendees: {counts.seated} in person ({limit}), {counts.waitlisted} waitlisted, "
-            f"{counts.remote} remote, {counts.undecided} undecided"
-        )
-        if doc.attendee_list != DEFAULT_ATTENDEE_LIST:
-            click.echo(f"Public:    attendee list {doc.attendee_list}")
-        if doc.description:
-            click.echo("")
-            click.echo(doc.description)
-
-    emit(doc, text)
+    counts = doc.counts
+    reason = f": {doc.cancel_reason}" if doc.cancel_reason else ""
+    click.echo(doc.title + (paint(f"  [CANCELLED{reason}]", fg="red") if doc.cancelled else ""))
+    click.echo(f"When:      {format_when(doc.start, doc.end, doc.timezone)}")
+    echo_place(doc.location, doc.video_url)
+    limit = "no limit" if doc.capacity is None else f"limit {doc.capacity}"
+    click.echo(
+        f"Attendees: {counts.seated} in person ({limit}), {counts.waitlisted} waitlisted, "
+        f"{counts.remote} remote, {counts.undecided} undecided"
+    )
+    if doc.attendee_list != DEFAULT_ATTENDEE_LIST:
+        click.echo(f"Public:    attendee list {doc.attendee_list}")
+    if doc.description:
+        click.echo("")
+        click.echo(doc.description)

@@ -6,11 +6,25 @@ Each occurrence is addressed as SERIES/DATE (`wg/2026-12-08`) by every meeting c
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from exports.cli.support import FOLD_CHOICE, as_of_option, emit, json_option, parse_as_of, report, session
+from exports.cli.support import (
+    as_of_option,
+    detail_options,
+    echo_place,
+    emit,
+    fold_option,
+    json_option,
+    listing,
+    parse_as_of,
+    report,
+    session,
+)
+
+if TYPE_CHECKING:
+    from projections.series_results import SeriesRow
 
 EVERY_CHOICE = click.Choice(["week", "2weeks", "month"])
 WEEKDAY_CHOICE = click.Choice(["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"])
@@ -36,11 +50,9 @@ def series_group() -> None:
 )
 @click.option("--until", metavar="DATE", help="The last day an occurrence may fall on.")
 @click.option("--count", type=int, help="How many occurrences.")
-@click.option("--location", default="", help="Where it happens.")
-@click.option("--video-url", default="", help="Video-conference link.")
-@click.option("--description", default="", help="Free text.")
+@detail_options(edit=False)
 @click.option("--capacity", type=int, help="In-person seat limit of each occurrence (default: none).")
-@click.option("--fold", type=FOLD_CHOICE, help="For a local time that happens twice: which one.")
+@fold_option
 def new_series(slug: str, **options: Any) -> None:
     """Create a series identified by SLUG; you organize every occurrence."""
     o = options
@@ -88,10 +100,7 @@ def show_series(slug: str, limit: int | None, after: str | None, as_json: bool, 
         click.echo(view.title)
         end = f"until {view.until}" if view.until else (f"{view.count} times" if view.count else "no end")
         click.echo(f"Every:     {view.every} from {format_when(view.start, view.end, view.timezone)}, {end}")
-        if view.location:
-            click.echo(f"Location:  {view.location}")
-        if view.video_url:
-            click.echo(f"Video:     {view.video_url}")
+        echo_place(view.location, view.video_url)
         if view.split_into:
             click.echo(f"Continues: as {view.split_into}")
         for o in view.occurrences:
@@ -101,29 +110,20 @@ def show_series(slug: str, limit: int | None, after: str | None, as_json: bool, 
     emit(view, text)
 
 
-@series_group.command("list")
-@json_option
-def list_series(as_json: bool) -> None:
+@listing("list", "series_list", empty="No series yet. Create one with 'meetings series new'.")
+def list_series(rows: list[SeriesRow]) -> None:
     """List every series with its next occurrence."""
-    from projections import queries
+    for row in rows:
+        click.echo(f"{row.slug:<28} every {row.every:<7} next {row.next or '-':<11} {row.title}")
 
-    rows = queries.series_list(session().store(), datetime.now(UTC))
 
-    def text() -> None:
-        if not rows:
-            click.echo("No series yet. Create one with 'meetings series new'.")
-        for row in rows:
-            click.echo(f"{row.slug:<28} every {row.every:<7} next {row.next or '-':<11} {row.title}")
-
-    emit(rows, text)
+series_group.add_command(list_series)
 
 
 @series_group.command("edit")
 @click.argument("slug")
 @click.option("--title", help="The new title (every occurrence not changed on its own).")
-@click.option("--location", help="Where it happens ('' to clear).")
-@click.option("--video-url", help="Video-conference link ('' to clear).")
-@click.option("--description", help="Free text ('' to clear).")
+@detail_options(edit=True)
 @click.option("--capacity", type=int, help="In-person seat limit of each occurrence.")
 def edit_series(slug: str, **changes: Any) -> None:
     """Change the title, location, video link, description or capacity of every occurrence."""
@@ -153,7 +153,7 @@ def cancel_occurrence(slug: str, day: str, reason: str) -> None:
 @click.option("--start", required=True, metavar="TIME", help="The occurrence's new local start.")
 @click.option("--end", required=True, metavar="TIME", help="The occurrence's new local end.")
 @click.option("--tz", "zone", metavar="ZONE", help="Zone of the new times (default: the series').")
-@click.option("--fold", type=FOLD_CHOICE, help="For a local time that happens twice: which one.")
+@fold_option
 def move_occurrence(slug: str, day: str, start: str, end: str, zone: str | None, fold: Any) -> None:
     """Move the one occurrence on DATE to another day or time (it keeps its address SLUG/DATE)."""
     report(session().app.move_occurrence(slug, day, start, end, zone, fold))
@@ -180,7 +180,7 @@ def change_occurrence(slug: str, day: str, location: str | None, video_url: str 
 @click.option("--video-url", help="The new series' video link (default: the same).")
 @click.option("--description", help="The new series' description (default: the same).")
 @click.option("--capacity", type=int, help="The new series' seat limit (default: the same).")
-@click.option("--fold", type=FOLD_CHOICE, help="For a local time that happens twice: which one.")
+@fold_option
 def split_series(
     slug: str, day: str, new_slug: str, start: str | None, end: str | None, fold: Any, **changes: Any
 ) -> None:

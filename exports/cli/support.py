@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
@@ -230,6 +230,33 @@ def json_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(f)
 
 
+def fold_option(f: Callable[..., Any]) -> Callable[..., Any]:
+    """`--fold`: which of the two moments a local time names in the hour the clocks go back."""
+    return click.option("--fold", type=FOLD_CHOICE, help="For a local time that happens twice: which one.")(f)
+
+
+# The details every meeting and series has besides its title and time, and what each is.
+_DETAILS = (
+    ("--location", "Where it happens"),
+    ("--video-url", "Video-conference link"),
+    ("--description", "Free text"),
+)
+
+
+def detail_options(*, edit: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """`--location`, `--video-url` and `--description`, as a new meeting or series takes them (empty unless
+    given) or as an edit does (unchanged unless given, '' to clear)."""
+    extra: dict[str, Any] = {} if edit else {"default": ""}
+    clear = " ('' to clear)" if edit else ""
+
+    def apply(f: Callable[..., Any]) -> Callable[..., Any]:
+        for name, what in reversed(_DETAILS):  # the last applied is the first listed in --help
+            f = click.option(name, help=f"{what}{clear}.", **extra)(f)
+        return f
+
+    return apply
+
+
 def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--as-of",
@@ -243,6 +270,49 @@ def as_of_option(f: Callable[..., Any]) -> Callable[..., Any]:
 def meeting_view_options(f: Callable[..., Any]) -> Callable[..., Any]:
     """SLUG, `--json` and `--as-of`: what every command showing one meeting's state takes."""
     return click.argument("slug")(json_option(as_of_option(f)))
+
+
+def meeting_view(name: str, query: str | None = None) -> Callable[[Callable[[Any], None]], click.Command]:
+    """The command NAME showing one meeting's state: it takes SLUG, `--json` and `--as-of`, asks the read
+    models' `query` (the command's name unless said), and prints the answer as JSON or through the decorated
+    function, whose docstring is the command's help."""
+
+    def command(text: Callable[[Any], None]) -> click.Command:
+        def run(slug: str, as_json: bool, as_of: str | None) -> None:
+            from projections import queries
+
+            answer = getattr(queries, query or name)(session().store(), slug, parse_as_of(as_of, slug))
+            emit(answer, lambda: text(answer))
+
+        run.__doc__ = text.__doc__
+        return click.command(name)(meeting_view_options(run))
+
+    return command
+
+
+def listing(name: str, query: str, empty: str) -> Callable[[Callable[[Any], None]], click.Command]:
+    """The command NAME listing every row the read models' `query` finds as of now, with `--json`: the
+    decorated function prints the rows (its docstring is the help), and `empty` says how to make the first."""
+
+    def command(text: Callable[[Any], None]) -> click.Command:
+        def run(as_json: bool) -> None:
+            from projections import queries
+
+            rows = getattr(queries, query)(session().store(), datetime.now(UTC))
+            emit(rows, lambda: text(rows) if rows else click.echo(empty))
+
+        run.__doc__ = text.__doc__
+        return click.command(name)(json_option(run))
+
+    return command
+
+
+def echo_place(location: str, video_url: str) -> None:
+    """Where a meeting or a series happens, a line each for the room and the video link it has."""
+    if location:
+        click.echo(f"Location:  {location}")
+    if video_url:
+        click.echo(f"Video:     {video_url}")
 
 
 def parse_as_of(value: str | None, slug: str | None = None) -> datetime | None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-from exports.pages.fields import _LIMIT
 from exports.pages.lines import _INNER_MARKER, _LIST_ITEM, _TABLE_ROW, _TABLE_RULE, Line, inline_text
 from exports.pages.model import ParsedAttendee
 from exports.pages.people import (
@@ -18,12 +17,25 @@ from exports.pages.people import (
     mode_of,
 )
 from exports.pages.reading import PageReading
+from exports.pages.wording import meaning_of, wordings
 
 _ORGANISATION = re.compile(
     r"\b(university|universit[éä]t|college|institute|school|foundation|inc|corp|corporation|ltd|llc|gmbh|labs?|"
     r"technologies|systems|software|research|group|networks|red hat|uc|mit|cnrs|inria|consortium|w3c|ietf)\b",
     re.IGNORECASE,
 )
+
+# What a sign-up table's column holds, by its header (lower-cased); a column none of these names holds remarks.
+_COLUMN_KINDS = wordings(
+    ("handle", r"github|handle|user ?name|irc|nick"),
+    ("name", r"\b(name|who|attendee|participant|person)\b"),
+    ("remote?", r"remote\s*\?"),
+    ("in-person?", r"in[ -]person\s*\?|attending\s*\?"),
+    ("mode", r"mode|attend|in[ -]person|remote|presence|how|participation"),
+)
+
+# In the sign-up list the limit opens its line: "Capacity: 30", "(max 12)".
+_LIST_LIMIT = re.compile(r"^\s*+[\[(]?\s*+(limit|capacity|max)", re.IGNORECASE)
 
 
 class AttendeeReading(PageReading):
@@ -34,9 +46,7 @@ class AttendeeReading(PageReading):
         if stripped.endswith(":") and len(stripped.split()) <= 4 and heading_mode(stripped) is not None:
             self.default_mode = heading_mode(stripped)  # "In-person:" and "Virtual Attendees:" open their lists
             return
-        limit = _LIMIT.search(line.text)
-        if limit and re.search(r"^\s*+[\[(]?\s*+(limit|capacity|max)", line.text, re.IGNORECASE):
-            self.page.limit = int(limit.group(1))
+        if self.took_limit(line, _LIST_LIMIT):
             return
         row = _TABLE_ROW.match(line.text)
         if row:
@@ -157,7 +167,7 @@ class AttendeeReading(PageReading):
         if self.table_columns is None and any(
             re.search(r"\b(name|who|attendee|participant|person|github|handle)\b", c) for c in lowered
         ):
-            self.table_columns = [self._column_kind(c) for c in lowered]
+            self.table_columns = [meaning_of(_COLUMN_KINDS, c) or "remark" for c in lowered]
             return
         columns = self.table_columns or ["name"] + ["mode"] * (len(cells) - 1)
         name, handle, mode, remarks = "", "", None, []
@@ -191,17 +201,3 @@ class AttendeeReading(PageReading):
             self.problem(line, "a table row without a name")
             return
         self._add_attendee(name, mode, "; ".join(remarks), None, waitlisted, line)
-
-    @staticmethod
-    def _column_kind(header: str) -> str:
-        if re.search(r"github|handle|user ?name|irc|nick", header):
-            return "handle"
-        if re.search(r"\b(name|who|attendee|participant|person)\b", header):
-            return "name"
-        if re.search(r"remote\s*\?", header):
-            return "remote?"
-        if re.search(r"in[ -]person\s*\?|attending\s*\?", header):
-            return "in-person?"
-        if re.search(r"mode|attend|in[ -]person|remote|presence|how|participation", header):
-            return "mode"
-        return "remark"

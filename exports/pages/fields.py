@@ -6,8 +6,10 @@ import re
 from dataclasses import dataclass
 
 from exports.pages.lines import Line, inline_text
+from exports.pages.wording import Wordings, meaning_of
 
-FIELD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
+# Each pattern is anchored at both ends: a label is the whole of what stands before its colon.
+FIELD_PATTERNS: Wordings = (
     ("title", re.compile(r"^(title|meeting|event|name of meeting)$")),
     ("location", re.compile(r"^(location|where|venue|place|room|address)$")),
     (
@@ -26,7 +28,7 @@ FIELD_PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("start", re.compile(r"^(start|starts|begin|begins|from)$")),
     ("end", re.compile(r"^(end|ends|until|to)$")),
     ("description", re.compile(r"^(description|summary|about|purpose)$")),
-]
+)
 
 PART_NOTES = re.compile(r"^(meeting |session )?(notes|minutes)\b")
 PART_TOPICS = re.compile(r"\b(topics?|agenda|discussion|proposals?|sessions?|items|programme|program|timetable)\b")
@@ -98,7 +100,4 @@ def logistics_label(label: str) -> bool:
 
 def field_key(label: str) -> str | None:
     label = " ".join(inline_text(label).lower().split()).rstrip(":").strip()
-    for key, pattern in FIELD_PATTERNS:
-        if pattern.match(label):
-            return key
-    return None
+    return meaning_of(FIELD_PATTERNS, label)

@@ -12,7 +12,7 @@ import re
 
 from exports.pages import exact
 from exports.pages.attendees import AttendeeReading
-from exports.pages.fields import _FIELD, _LIMIT, field_key, heading_of
+from exports.pages.fields import _FIELD, field_key, heading_of
 from exports.pages.finishing import finish_page
 from exports.pages.headings import HeadingReading
 from exports.pages.lines import _LIST_ITEM, _TABLE_ROW, Line, inline_text, protect
@@ -20,6 +20,8 @@ from exports.pages.model import ParsedPage
 from exports.pages.people import markers_in
 
 _STARTS_AT = re.compile(r"^\s*(?:[-*+]\s+)?(?:starting|starts|start|begins?|beginning)(?: at)?\s+\d", re.I)
+# Above the sign-up list only a bracketed "[Limit: 20]" states the limit: "at most 3 talks" is the description.
+_HEADER_LIMIT = re.compile(r"\[\s*limit", re.IGNORECASE)
 
 
 def _is_prose(text: str) -> bool:
@@ -142,9 +144,7 @@ class _Parser(HeadingReading, AttendeeReading):
             if key is not None and match.group(2).strip():
                 self._field(key, match.group(2), line)
                 return
-        limit = _LIMIT.search(line.text)
-        if limit and re.search(r"\[\s*limit", line.text, re.IGNORECASE):
-            self.page.limit = int(limit.group(1))
+        if self.took_limit(line, _HEADER_LIMIT):
             return
         row = _TABLE_ROW.match(line.text)
         if row and line.number not in self.table_headers:  # "| Dates | Location | Host |" names columns

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from exports.pages.wording import meaning_of, wordings
+
 IN_PERSON_WORDS = {
     "in person",
     "in-person",
@@ -66,20 +68,19 @@ def mode_of(word: str) -> str | None:
     return None
 
 
+# The modes headings give the names under them, the first found winning: "Remote (waitlist)" is a waitlist.
+_HEADING_MODES = wordings(
+    ("absent", r"regrets|not attending|cannot attend|can't attend|unable|declined"),
+    ("waitlist", r"wait ?list"),
+    ("remote", r"remote|vc\b|video|online|virtual|dial"),
+    ("undecided", r"maybe|tentative|tbd|undecided|not sure"),
+    ("in-person", r"in[ -]person|on[ -]?site|f2f|face to face|local"),
+)
+
+
 def heading_mode(text: str) -> str | None:
     """The mode a heading gives the names under it ("Will attend remotely")."""
-    lowered = text.lower()
-    if re.search(r"regrets|not attending|cannot attend|can't attend|unable|declined", lowered):
-        return "absent"
-    if re.search(r"wait ?list", lowered):
-        return "waitlist"
-    if re.search(r"remote|vc\b|video|online|virtual|dial", lowered):
-        return "remote"
-    if re.search(r"maybe|tentative|tbd|undecided|not sure", lowered):
-        return "undecided"
-    if re.search(r"in[ -]person|on[ -]?site|f2f|face to face|local", lowered):
-        return "in-person"
-    return None
+    return meaning_of(_HEADING_MODES, text.lower())
 
 
 _MARKER = re.compile(r"\(([^()]{1,60})\)|\[([^\[\]]{1,60})\]")

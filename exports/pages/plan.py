@@ -80,7 +80,16 @@ def choose_slug(page: ParsedPage, options: ImportOptions) -> str | None:
     return None
 
 
-def choose_time(page: ParsedPage, options: ImportOptions) -> tuple[str, str, str] | list[tuple[str, str]]:
+@dataclass(frozen=True)
+class LocalTimes:
+    """The meeting's local start and end and the zone they are read in, as the import command takes them."""
+
+    start: str
+    end: str
+    zone: str
+
+
+def choose_time(page: ParsedPage, options: ImportOptions) -> LocalTimes | list[tuple[str, str]]:
     """Local start, local end and zone, from the options or else the page; else what is missing and what to pass."""
     if (options.start is None) != (options.end is None):
         raise BadInputError("give both --start and --end")
@@ -89,7 +98,7 @@ def choose_time(page: ParsedPage, options: ImportOptions) -> tuple[str, str, str
     if zone is None:
         missing.append(("time zone", "--tz"))
     if options.start is not None and options.end is not None:
-        return (options.start, options.end, zone) if zone else missing
+        return LocalTimes(options.start, options.end, zone) if zone else missing
     if page.start_date is None:
         missing.append(("date", "--start and --end"))
     elif page.start_time is None or page.end_time is None:
@@ -101,7 +110,7 @@ def choose_time(page: ParsedPage, options: ImportOptions) -> tuple[str, str, str
     end = datetime.combine(page.end_date or page.start_date, page.end_time)
     if end <= start and page.end_date is None:
         end += timedelta(days=1)  # "10 pm to 1 am" ends the next day
-    return start.isoformat(), end.isoformat(), zone
+    return LocalTimes(start.isoformat(), end.isoformat(), zone)
 
 
 def missing_fields(page: ParsedPage, options: ImportOptions) -> list[tuple[str, str]]:
@@ -135,11 +144,8 @@ def page_plan(page: ParsedPage, options: ImportOptions) -> PagePlan:
     missing = missing_fields(page, options)
     if missing:
         raise BadInputError(missing_message(missing))
-    title = options.title or page.title or ""
-    slug = choose_slug(page, options) or ""
     timing = choose_time(page, options)
     assert not isinstance(timing, list)
-    start, end, zone = timing
     topics: list[TopicPlan] = []
     topic_lines: list[int] = []
     index_of: dict[tuple[int, int | None], int] = {}
@@ -157,11 +163,11 @@ def page_plan(page: ParsedPage, options: ImportOptions) -> PagePlan:
         notes.append(NotesPlan(page.general_notes))
         notes_lines.append(0)
     plan = MeetingPlan(
-        slug=slug,
-        title=title,
-        start=start,
-        end=end,
-        zone=zone,
+        slug=choose_slug(page, options) or "",
+        title=options.title or page.title or "",
+        start=timing.start,
+        end=timing.end,
+        zone=timing.zone,
         location=page.location or "",
         video_url=page.video_url or "",
         description=page.description,

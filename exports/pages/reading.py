@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+from exports.pages.fields import _LIMIT
 from exports.pages.lines import _TABLE_ROW, _TABLE_RULE, Line, restore, split_lines
 from exports.pages.model import NoteSection, ParsedPage, Problem
 from exports.pages.personal import hide_personal_data
@@ -78,3 +80,12 @@ class PageReading:
 
     def problem(self, line: Line, reason: str) -> None:
         self.page.problems.append(Problem(line.number, line.raw.strip()[:200], reason))
+
+    def took_limit(self, line: Line, cue: re.Pattern[str]) -> bool:
+        """Whether the line states the sign-up limit ("[Limit: 20]") and set it; `cue` is what marks such a
+        line in the part being read, where a number after "max" may also be running text."""
+        limit = _LIMIT.search(line.text)
+        if limit is None or not cue.search(line.text):
+            return False
+        self.page.limit = int(limit.group(1))
+        return True

@@ -9,6 +9,7 @@ viewer's page carries their forms and is rendered every time.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from exports.server.cache import Entry, RenderCache, Rendered
@@ -19,24 +20,17 @@ PREFIX = "/meetings/"
 OWN_HEADERS = frozenset({"content-length", "etag", "set-cookie", "date", "server"})
 
 
+@dataclass(eq=False)
 class PageCache:
     """Rendered anonymous pages by (slug, base URL), each valid for the ledger position it was rendered at."""
 
-    def __init__(
-        self,
-        refresh: Callable[[], None],
-        position: Callable[[], int],
-        cookie: str,
-        proxy_header: str | None,
-        base_url: str | None,
-    ) -> None:
-        self.refresh = refresh
-        self.position = position
-        self.base_url = base_url
-        self.cookie = cookie
-        self.proxy_header = proxy_header
-        self._cache = RenderCache()
-        self._headers: dict[tuple[str, str], list[tuple[str, str]]] = {}  # Flask's other headers, per page
+    refresh: Callable[[], None]  # brings the read models up to the ledger
+    position: Callable[[], int]  # the ledger's position now
+    cookie: str  # the session cookie's name: a request that carries one is not anonymous
+    proxy_header: str | None
+    base_url: str | None
+    _cache: RenderCache = field(default_factory=RenderCache, init=False)
+    _headers: dict[tuple[str, str], list[tuple[str, str]]] = field(default_factory=dict, init=False)  # per page
 
     def anonymous(self, environ: dict[str, Any]) -> bool:
         """Whether the request is one every anonymous visitor makes alike: no session, token, proxy user or query."""
