@@ -132,14 +132,28 @@ class Cli:
         return result
 
 
-@pytest.fixture
-def cli(db: Database, tmp_path: Path) -> Cli:
-    return Cli(db, tmp_path)
+def _command(request: pytest.FixtureRequest, db: Database, home: Path) -> Cli:
+    """The `meetings` command as a process, or, for a test marked `in_process`, run in this one.
+
+    A rule is the same whichever way the command is started, and a process per command costs
+    about a third of a second; the tests of the process itself (exit codes as a shell sees them,
+    start-up, signals, crashes, concurrent writers, real files) leave the marker off.
+    """
+    if request.node.get_closest_marker("in_process"):
+        from tests.support import InProcess
+
+        return InProcess(db, home)
+    return Cli(db, home)
 
 
 @pytest.fixture
-def sqlite_cli(sqlite_db: Database, tmp_path: Path) -> Cli:
-    return Cli(sqlite_db, tmp_path)
+def cli(request: pytest.FixtureRequest, db: Database, tmp_path: Path) -> Cli:
+    return _command(request, db, tmp_path)
+
+
+@pytest.fixture
+def sqlite_cli(request: pytest.FixtureRequest, sqlite_db: Database, tmp_path: Path) -> Cli:
+    return _command(request, sqlite_db, tmp_path)
 
 
 @pytest.fixture

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from unittest import mock
 
@@ -17,7 +15,7 @@ from ledger import people, storage
 from ledger.application import Ledger, Saved
 from projections import queries
 from projections.store import ReadStore
-from tests.conftest import SEED_ATTENDEES, SEED_TOPICS, Database, Result
+from tests.conftest import SEED_ATTENDEES, SEED_TOPICS, Cli, Database, Result
 
 SEED_SLUG = "sig-node-f2f-2016"
 
@@ -128,20 +126,21 @@ def stored_kinds(db: Database) -> list[str]:
     return [r[0].rsplit(".", 1)[1] for r in rows]
 
 
-@dataclass
-class InProcess:
-    """The real `meetings` command run in this process (click's CliRunner), for many runs of one command."""
+class InProcess(Cli):
+    """The real `meetings` command run in this process (click's CliRunner): what `Cli` does, without a process.
 
-    db: Database
-    home: Path
+    The same arguments, `db` and `env` as `Cli`, so a test module of rules runs either way; the
+    `in_process` marker makes the `cli` fixture one of these.
+    """
 
-    def __call__(self, *args: str, input: str | None = None) -> Result:
+    def __call__(
+        self, *args: str, input: str | None = None, actor: str | None = None, env: dict[str, str] | None = None
+    ) -> Result:
         from click.testing import CliRunner
 
         from exports.cli import main
         from exports.cli.support import Session
 
-        env = {"MEETINGS_DB": self.db.url, "MEETINGS_ACTOR": "alice", "HOME": str(self.home), "TZ": "UTC"}
         opened: list[Session] = []
         begin = Session.__init__
 
@@ -149,16 +148,12 @@ class InProcess:
             begin(session, *given)
             opened.append(session)
 
+        extra = ["--as", actor] if actor else []
         # A process would end here and drop its connections; in this one each run closes its own ledger,
         # so that hundreds of runs on PostgreSQL do not hold hundreds of connections until collected.
         with mock.patch.object(Session, "__init__", remember):
-            outcome = CliRunner().invoke(main, list(args), input=input, env=env)
+            outcome = CliRunner().invoke(main, [*extra, *args], input=input, env={**self.env, **(env or {})})
         for session in opened:
             session.close()
         assert isinstance(outcome.exception, SystemExit | None), repr(outcome.exception)
         return Result(outcome.exit_code, outcome.stdout, outcome.stderr)
-
-    def ok(self, *args: str, **kwargs: Any) -> Result:
-        result = self(*args, **kwargs)
-        assert result.code == 0, f"meetings {args} exited {result.code}: {result.err}"
-        return result

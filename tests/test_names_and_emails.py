@@ -27,6 +27,8 @@ NFD = unicodedata.normalize("NFD", "José Núñez")
 ZERO_WIDTH = "Jo\u200bsé N\u2060úñez"
 BIDI = ("\u202e", "\u202d", "\u2066", "\u2067", "\u2068", "\u2069", "\u200e", "\u200f", "\u061c", "\u202a")
 
+pytestmark = pytest.mark.in_process
+
 
 def new_meeting(cli: Cli, slug: str = "m") -> None:
     cli.ok("new", slug, "--title", "M", "--start", "2099-05-01T10:00", "--end", "2099-05-01T11:00", "--tz", "UTC")
