@@ -9,11 +9,10 @@ event in the hash chain, so "who may do what" is as tamper-evident as what they 
 from __future__ import annotations
 
 from typing import Any
-from uuid import UUID
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from ledger.attributed import AttributedEvent
+from ledger.attributed import LedgerAggregate
 from ledger.errors import NotFoundError, RuleError
 from ledger.privacy import ERASED
 from ledger.roles import ADMINS, Account
@@ -22,17 +21,11 @@ from ledger.streams import DIRECTORY_ID
 DIRECTORY_TOPIC = "meeting-ledger:Directory"
 
 
-class Directory(Aggregate):
+class Directory(LedgerAggregate):
     """The ledger's accounts and admins."""
 
     TOPIC = DIRECTORY_TOPIC
-
-    class Event(AttributedEvent):
-        TOPIC = f"{DIRECTORY_TOPIC}.Event"
-
-    @staticmethod
-    def create_id() -> UUID:
-        return DIRECTORY_ID
+    STREAM_ID = DIRECTORY_ID
 
     @event("Opened", topic=f"{DIRECTORY_TOPIC}.Opened")
     def __init__(self, founder: str) -> None:

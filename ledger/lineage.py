@@ -11,25 +11,19 @@ from __future__ import annotations
 
 from uuid import NAMESPACE_URL, UUID, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
-from ledger.attributed import AttributedEvent
+from ledger.attributed import LedgerAggregate
 
 LINEAGE_TOPIC = "meeting-ledger:Lineage"
 LINEAGE_ID: UUID = uuid5(NAMESPACE_URL, "/lineage")
 
 
-class Lineage(Aggregate):
+class Lineage(LedgerAggregate):
     """A one-event stream: the ledger this one was migrated from."""
 
     TOPIC = LINEAGE_TOPIC
-
-    class Event(AttributedEvent):
-        TOPIC = f"{LINEAGE_TOPIC}.Event"
-
-    @staticmethod
-    def create_id() -> UUID:
-        return LINEAGE_ID
+    STREAM_ID = LINEAGE_ID
 
     @event("Migrated", topic=f"{LINEAGE_TOPIC}.Migrated")
     def __init__(self, from_digest: str, from_events: int, change: str) -> None:

@@ -9,12 +9,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger import edits, notes, rekeying, roles, text
 from ledger.agenda import Agenda, Topic
 from ledger.attendance import Attendee, Roster
-from ledger.attributed import AttributedEvent
+from ledger.attributed import LedgerAggregate
 from ledger.errors import BadInputError, NotFoundError, RuleError
 from ledger.streams import meeting_id
 from ledger.vocabulary import DEFAULT_ATTENDEE_LIST
@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 TOPIC_PREFIX = "meeting-ledger:Meeting"
 
 
-class Meeting(Aggregate):
+class Meeting(LedgerAggregate):
     """A meeting's details, attendance, agenda and notes."""
 
     TOPIC = TOPIC_PREFIX
@@ -58,9 +58,6 @@ class Meeting(Aggregate):
     @staticmethod
     def upcast_v3_v4(state: dict[str, Any]) -> None:
         state["attendee_list"] = DEFAULT_ATTENDEE_LIST
-
-    class Event(AttributedEvent):
-        TOPIC = f"{TOPIC_PREFIX}.Event"
 
     # ----- identity -------------------------------------------------------------------
 

@@ -14,10 +14,10 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 from uuid import NAMESPACE_URL, UUID, uuid4, uuid5
 
-from eventsourcing.domain import Aggregate, event
+from eventsourcing.domain import event
 
 from ledger import edits, roles, text
-from ledger.attributed import AttributedEvent
+from ledger.attributed import LedgerAggregate
 from ledger.errors import NotFoundError, RuleError
 from ledger.recurrence import Recurrence, place
 
@@ -34,13 +34,10 @@ def occurrence_slug(series_slug: str, day: date) -> str:
     return f"{series_slug}{SEPARATOR}{day.isoformat()}"
 
 
-class Series(Aggregate):
+class Series(LedgerAggregate):
     """A recurring meeting: its rule from the first occurrence, and what differs on single dates."""
 
     TOPIC = SERIES_TOPIC
-
-    class Event(AttributedEvent):
-        TOPIC = f"{SERIES_TOPIC}.Event"
 
     @staticmethod
     def create_id(slug: str) -> UUID:
