@@ -286,6 +286,9 @@ def linked_identities(store: ReadStore, person_key: str) -> set[str]:
 
 # The series queries live beside the series model; they are part of this module's interface.
 from projections.series_queries import (  # noqa: E402
+    Window as Window,
+)
+from projections.series_queries import (  # noqa: E402
     is_series as is_series,
 )
 from projections.series_queries import (  # noqa: E402

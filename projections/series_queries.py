@@ -4,7 +4,8 @@ entry needs. Re-exported by `projections.queries`, the read side's one interface
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from projections.results import Counts, from_document
@@ -15,6 +16,33 @@ from projections.store import ReadStore
 
 NEXT_WINDOW = 40  # occurrences looked at for the next one: more than a month's moves and cancellations
 NO_COUNTS = Counts(seated=0, free=None, waitlisted=0, remote=0, undecided=0, total=0, over_capacity=False)
+ENDLESS_LIMIT = 60  # occurrences a series without an end lists unless told
+
+
+@dataclass(frozen=True)
+class Window:
+    """Which of a series' occurrences a view lists: those from `after` on, at most `limit` of them.
+
+    A naive `after` is a local time of the series' zone (`series show --from 2026-12-08`); an aware
+    one is an instant. A series without an end lists ENDLESS_LIMIT unless `limit` says otherwise.
+    """
+
+    after: datetime | None = None
+    limit: int | None = None
+
+    @classmethod
+    def upcoming(cls, count: int, now: datetime) -> Window:
+        """`count` occurrences from the start of today (UTC), as the web page lists them."""
+        return cls(now.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0), count)
+
+    def local_after(self, zone: tzinfo | None) -> datetime | None:
+        if self.after is None or self.after.tzinfo is None:
+            return self.after
+        return self.after.astimezone(zone).replace(tzinfo=None)
+
+    def limit_for(self, series_doc: dict[str, Any]) -> int | None:
+        endless = not series_doc.get("until") and not series_doc.get("count")
+        return ENDLESS_LIMIT if self.limit is None and endless else self.limit
 
 
 def _occurrence_rows(store: ReadStore, found: dict[str, Any], listed: list[dict[str, Any]]) -> list[OccurrenceRow]:
@@ -49,30 +77,13 @@ def _occurrence_rows(store: ReadStore, found: dict[str, Any], listed: list[dict[
     return rows
 
 
-def series(
-    store: ReadStore,
-    slug: str,
-    as_of: datetime | None = None,
-    *,
-    after: datetime | None = None,
-    limit: int | None = None,
-) -> SeriesView:
-    """`meetings series show --json`: the series and its occurrences (from `after`, at most `limit`).
-
-    A series without an end lists its next `limit` occurrences (60 unless told).
-    """
+def series(store: ReadStore, slug: str, as_of: datetime | None = None, window: Window = Window()) -> SeriesView:
+    """`meetings series show --json`: the series and the occurrences in `window`."""
     from projections.queries import series_doc
 
     found = series_doc(store, slug, as_of)
-    if limit is None and not found.get("until") and not found.get("count"):
-        limit = 60
-    local_after = None  # a naive `after` is a local time of the series' zone
-    if after is not None:
-        zone = datetime.fromisoformat(found["start"]).tzinfo
-        local_after = (
-            after.replace(tzinfo=None) if after.tzinfo is None else after.astimezone(zone).replace(tzinfo=None)
-        )
-    listed = occurrences(found, local_after, limit)
+    zone = datetime.fromisoformat(found["start"]).tzinfo
+    listed = occurrences(found, window.local_after(zone), window.limit_for(found))
     return from_document(
         SeriesView,
         found,

@@ -50,7 +50,7 @@ def test_signing_up_for_an_occurrence_starts_its_meeting_and_shows_there_only(le
     assert names(listed["attendees"]) == ["Ann Lee", "Ben Ode"]
     assert names(listed["waitlist"]) == ["Ben Ode"]  # the series' capacity is the occurrence's
     assert queries.attendees(read, "wg/2026-12-22").counts.total == 0
-    counts = {o.date: o.counts.total for o in queries.series(read, "wg", limit=3).occurrences}
+    counts = {o.date: o.counts.total for o in queries.series(read, "wg", window=queries.Window(limit=3)).occurrences}
     assert counts == {"2026-12-08": 0, "2026-12-15": 2, "2026-12-22": 0}
 
 

@@ -94,7 +94,7 @@ def show_series(slug: str, limit: int | None, after: str | None, as_json: bool, 
             since = datetime.fromisoformat(after.strip())  # a local date of the series' zone
         except ValueError:
             raise click.BadParameter(f"{after!r} is not a date like 2026-12-08", param_hint="--from") from None
-    view = queries.series(session().store(), slug, parse_as_of(as_of), after=since, limit=limit)
+    view = queries.series(session().store(), slug, parse_as_of(as_of), queries.Window(since, limit))
 
     def text() -> None:
         click.echo(view.title)

@@ -134,10 +134,8 @@ def is_series(store: ReadStore, slug: str) -> bool:
 
 def series(store: ReadStore, slug: str, as_of: datetime | None = None, upcoming: int | None = None) -> Any:
     """A series as `series show --json` gives it; with `upcoming`, only that many occurrences from today."""
-    if upcoming is None:
-        return queries.series(store, slug, as_of).to_json()
-    now = datetime.now(UTC)
-    return queries.series(store, slug, as_of, after=now.replace(hour=0, minute=0, second=0), limit=upcoming).to_json()
+    window = queries.Window() if upcoming is None else queries.Window.upcoming(upcoming, datetime.now(UTC))
+    return queries.series(store, slug, as_of, window).to_json()
 
 
 def series_list(store: ReadStore, now: datetime | None = None) -> list[Any]:
