@@ -42,6 +42,10 @@ VERBS = (
     "made",
 )
 
+# What the audit tells is a rule: the command runs in this process. The memory bar measures
+# real `meetings` processes (its own `Cli`s), whatever the marker.
+pytestmark = pytest.mark.in_process
+
 
 @pytest.fixture
 def story(cli: Cli, ledger: Ledger) -> Cli:

@@ -15,6 +15,9 @@ from tests.support import attendees, names, new_meeting, sign_up_many, store, st
 
 EMAIL = "ann.lee@example.org"
 
+# Rules of the ledger and of what the commands print: the CLI runs in this process.
+pytestmark = pytest.mark.in_process
+
 
 def test_a_sign_up_gains_an_email_and_keeps_its_place_on_the_list_and_the_waitlist(
     ledger: Ledger, db: Database

@@ -10,8 +10,17 @@ from typing import Any
 import pytest
 
 from ledger.errors import PermissionDeniedError, RuleError
-from tests.conftest import REPO, Cli
+from tests.conftest import REPO, Cli, Database
 from tests.smtp_support import Mailbox, smtp_server
+
+# The commands run in this process and mail a real SMTP server on loopback; start-up and `serve` keep a process.
+pytestmark = pytest.mark.in_process
+
+
+@pytest.fixture
+def process_cli(db: Database, tmp_path: Any) -> Cli:
+    """`meetings` as its own process: a server must be refused before it listens, not hang a test."""
+    return Cli(db, tmp_path)
 
 
 @pytest.fixture
@@ -130,7 +139,7 @@ def test_a_copied_ledger_keeps_what_was_sent_and_its_notifier_mails_nobody_again
         assert cli.ok("notify", "status", "--json", env=copied).json()["queue"]["sent"] == 2
 
 
-def test_serve_notify_without_an_smtp_server_is_refused_before_it_listens(cli: Cli) -> None:
-    refused = cli("serve", "--port", "0", "--notify", env={"MEETINGS_SMTP_URL": "", "MEETINGS_MAIL_FROM": ""})
+def test_serve_notify_without_an_smtp_server_is_refused_before_it_listens(process_cli: Cli) -> None:
+    refused = process_cli("serve", "--port", "0", "--notify", env={"MEETINGS_SMTP_URL": "", "MEETINGS_MAIL_FROM": ""})
     assert refused.code == 2 and refused.err.startswith("Error: --notify needs an SMTP server")
     assert "Traceback" not in refused.err

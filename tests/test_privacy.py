@@ -25,6 +25,9 @@ REASON = "QZREASON double-booked"
 SECRETS = ("Quentin", "Zarkov", "quentin", "zarkov", "QZREMARK", "QZTOPIC", "QZNOTE", "QZREASON")
 MEETINGS = (SLUG, "m2", "m3")
 
+# Rules of what is printed, served and stored: the commands run in this process (the web server in its own).
+pytestmark = pytest.mark.in_process
+
 
 def build(cli: Cli) -> None:
     """The seed meeting and two more; the person signs up for all three, proposes a topic, writes
@@ -151,7 +154,7 @@ def test_an_erased_person_is_gone_from_everything_the_product_prints_or_serves(
     # A copy carries the keys of everyone else, never an erased one, and shows the same.
     copy = tmp_path / "copy.sqlite"
     cli.ok("copy", "--to", str(copy))
-    copied = Cli(Database("sqlite", str(copy)), tmp_path)
+    copied = InProcess(Database("sqlite", str(copy)), tmp_path)
     assert leaks(read_everything(copied, after_times)) == []
     assert copied.ok("notes", "show", "m2").out == notes
     copied.ok("verify", "--deep")
@@ -194,15 +197,20 @@ def test_a_raw_dump_after_the_erasure_holds_none_of_their_data(cli: Cli, db: Dat
     cli.ok("verify", "--deep")
 
 
-def test_events_store_personal_data_only_encrypted(cli: Cli, db: Database) -> None:
-    build(cli)
+def stored_states(db: Database) -> bytes:
+    """The stored events' states, as the recorder reads them."""
     from ledger import storage
 
     app = storage.open_ledger(storage.resolve(db.url))
     try:
-        states = b"".join(row.state for row in app.recorder.select_sealed(-(2**63), 10_000))
+        return b"".join(row.state for row in app.recorder.select_sealed(-(2**63), 10_000))
     finally:
         app.close()
+
+
+def test_events_store_personal_data_only_encrypted(cli: Cli, db: Database) -> None:
+    build(cli)
+    states = stored_states(db)
     assert [s for s in SECRETS if s.encode() in states] == []
     assert b"alice line one" not in states  # everyone's text is encrypted, not only the erased person's
 
@@ -226,6 +234,7 @@ def test_migrate_encrypts_a_ledger_made_by_the_previous_version(cli: Cli, tmp_pa
     plain = {"MEETINGS_PLAINTEXT_EVENTS": "1"}
     cli.env.update(plain)
     build(cli)
+    assert b"QZREMARK" in stored_states(cli.db)  # the setting was heard: written as the previous version did
     old_digest = cli.ok("verify", "--head").out.strip()
     views = [["--json", "attendees", s] for s in MEETINGS] + [["--json", "agenda", SLUG], ["notes", "show", "m2"]]
     views += [["--json", "notes", "history", "m2"], ["--json", "show", "m2"]]
@@ -233,7 +242,7 @@ def test_migrate_encrypts_a_ledger_made_by_the_previous_version(cli: Cli, tmp_pa
     del cli.env["MEETINGS_PLAINTEXT_EVENTS"]
     new = tmp_path / "new.sqlite"
     cli.ok("migrate", "--encrypt-personal-data", "--to", str(new))
-    migrated = Cli(Database("sqlite", str(new)), tmp_path)
+    migrated = InProcess(Database("sqlite", str(new)), tmp_path)
     assert [migrated.ok(*v).out for v in views] == old_views
     migrated.ok("verify", "--deep")
     assert "continue the migrated ledger" in migrated.ok("verify", "--expect", old_digest).out

@@ -1,8 +1,9 @@
 """Who may do what (PRODUCT.md section 9): an organizer, a participant, and the ledger's admin.
 
-In-process on both backends for the whole table of rules, then through the real CLI on
+In-process on both backends for the whole table of rules, then through the CLI on
 PostgreSQL with two database roles (the account is the session user), and on SQLite where the
-account is the OS login whatever LOGNAME or USER say.
+account is the OS login whatever LOGNAME or USER say (that one as a real process; the others
+run the command in the test's process).
 """
 
 from __future__ import annotations
@@ -188,6 +189,7 @@ def test_on_sqlite_the_account_is_the_os_login_whatever_logname_and_user_say(sql
     assert "mallory" not in sqlite_cli.ok("audit").out
 
 
+@pytest.mark.in_process
 def test_every_audit_line_names_the_account_in_text_json_and_csv(sqlite_cli: Cli) -> None:
     from ledger.people import login_name
 
@@ -234,6 +236,7 @@ def two_roles(db: Database) -> Iterator[tuple[str, str, str, str]]:
                 admin.execute(f'DROP ROLE IF EXISTS "{role}"')
 
 
+@pytest.mark.in_process
 def test_two_database_roles_an_organizer_and_a_participant(cli: Cli, two_roles: tuple[str, str, str, str]) -> None:
     import psycopg
 
