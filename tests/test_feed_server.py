@@ -76,6 +76,11 @@ def start_server(cli: Any, log_path: Path, *options: str, env: dict[str, str] | 
     pytest.fail("meetings serve did not announce its URL")
 
 
+# The server is always its own process. The tests marked `in_process` prepare and change the ledger with the
+# command run in the test's process (for the server that is still a write by another process); the tests of
+# a write by a separate `meetings` process, and of concurrent writers, start a process per command.
+
+
 @pytest.fixture
 def server(cli: Any, tmp_path: Path) -> Iterator[Server]:
     cli.ok(
@@ -105,6 +110,7 @@ def assert_no_personal_path(log: str) -> None:
     assert not leaks, leaks[:3]
 
 
+@pytest.mark.in_process
 def test_feed_is_served_with_validators_and_answers_conditional_requests(server: Server) -> None:
     first = server.request("/calendar.ics")
     assert first.status == 200
@@ -160,6 +166,7 @@ def test_a_write_by_another_process_shows_on_the_next_request(server: Server, cl
     assert b"STATUS:CANCELLED" in server.request("/calendar.ics").body
 
 
+@pytest.mark.in_process
 def test_personal_feed_needs_a_live_token(server: Server, cli: Any) -> None:
     cli.ok(
         "new", "other", "--title", "Other", "--start", "2099-06-01T10:00", "--end", "2099-06-01T11:00", "--tz", "UTC"
@@ -200,6 +207,7 @@ def dump_database(cli: Any) -> str:
         return repr(conn.execute("SELECT * FROM feed_tokens").fetchall())
 
 
+@pytest.mark.in_process
 def test_index_lists_feeds_with_subscribe_links(server: Server) -> None:
     listing = json.loads(server.request("/feeds.json").body)
     urls = {item["url"]: item for item in listing}
@@ -212,6 +220,7 @@ def test_index_lists_feeds_with_subscribe_links(server: Server) -> None:
     assert b"webcal://" in page.body and b"people/" not in page.body.split(b"<p>")[0]
 
 
+@pytest.mark.in_process
 def test_vdirsyncer_subscribes_and_sees_a_reschedule(server: Server, cli: Any, tmp_path: Path) -> None:
     vdirsyncer = require_vdirsyncer()
     local = tmp_path / "calendar"
@@ -270,10 +279,13 @@ def served_within(server: Server, path: str, wanted: bytes, seconds: float = FRE
     return False
 
 
+@pytest.mark.in_process
 def test_a_failed_catch_up_is_retried_and_the_last_good_answer_served_meanwhile(
     sqlite_cli: Any, tmp_path: Path
 ) -> None:
     import sqlite3
+
+    from exports.server import app as server_app
 
     sqlite_cli.ok(
         "new", "kickoff", "--title", "K", "--start", "2099-05-01T10:00", "--end", "2099-05-01T11:00", "--tz", "UTC"
@@ -282,6 +294,7 @@ def test_a_failed_catch_up_is_retried_and_the_last_good_answer_served_meanwhile(
     try:
         before = running.request("/calendar.ics")
         sqlite_cli.ok("cancel", "kickoff")
+        time.sleep(server_app.CHECK_INTERVAL * 2)  # the next request asks the ledger, which it does at most this often
         # Another connection holds the write lock: the server's catch-up times out after 1 s.
         blocker = sqlite3.connect(sqlite_cli.db.url, isolation_level=None)
         blocker.execute("BEGIN IMMEDIATE")

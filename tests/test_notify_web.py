@@ -18,6 +18,9 @@ from tests.web_support import Browser
 
 ANN, BEN = "ann@example.org", "ben@example.org"
 
+# The server is its own process; the commands that prepare and check the ledger around its requests run in this one.
+pytestmark = pytest.mark.in_process
+
 
 @pytest.fixture
 def mail_env() -> Iterator[tuple[Mailbox, dict[str, str]]]:

@@ -17,6 +17,9 @@ from tests.web_support import Browser, server_for
 PROXY = ("--trust-proxy-header", "X-Forwarded-User")
 DAY = "2099-01-13"  # the second Tuesday of the series
 
+# The server is its own process; the commands that prepare and check the ledger around its requests run in this one.
+pytestmark = pytest.mark.in_process
+
 
 @pytest.fixture
 def web(sqlite_cli: Cli, tmp_path: Path) -> Iterator[Server]:

@@ -16,6 +16,7 @@ import pytest
 
 from exports.calendar import tokens
 from tests.conftest import Cli, Database
+from tests.support import InProcess
 from tests.test_feed_server import Server, assert_no_personal_path, start_server
 
 EMAILS = ("ada@example.org", "grace.hopper@navy.example.mil")
@@ -23,9 +24,10 @@ EMAILS = ("ada@example.org", "grace.hopper@navy.example.mil")
 
 @pytest.fixture(scope="module")
 def sqlite_cli(tmp_path_factory: pytest.TempPathFactory) -> Cli:
-    """One ledger for the whole module: the server tests only read it (and issue tokens)."""
+    """One ledger for the whole module: the server tests only read it (and issue tokens). The server is its
+    own process; the commands that prepare the ledger and issue tokens run in this one."""
     home = tmp_path_factory.mktemp("hardening")
-    return Cli(Database("sqlite", str(home / "ledger.sqlite")), home)
+    return InProcess(Database("sqlite", str(home / "ledger.sqlite")), home)
 
 
 @pytest.fixture(scope="module")
@@ -224,7 +226,7 @@ def listening_addresses(pid: int, port: int) -> set[str]:
 
 
 def test_the_server_binds_to_loopback_unless_told_otherwise(tmp_path: Path) -> None:
-    cli = Cli(Database("sqlite", str(tmp_path / "ledger.sqlite")), tmp_path)
+    cli = InProcess(Database("sqlite", str(tmp_path / "ledger.sqlite")), tmp_path)
     assert "default: 127.0.0.1" in cli.ok("serve", "--help").out
     running = start_server(cli, tmp_path / "server.log")
     try:

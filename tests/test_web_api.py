@@ -16,6 +16,9 @@ from tests.web_support import SLUG, Browser, seeded, server_for
 
 PROXY = ("--trust-proxy-header", "X-Forwarded-User")
 
+# The server is its own process; the commands that prepare and check the ledger around its requests run in this one.
+pytestmark = pytest.mark.in_process
+
 
 @pytest.fixture
 def web(sqlite_cli: Cli, tmp_path: Path) -> Iterator[Server]:
