@@ -1,10 +1,11 @@
 """Golden files: every `--json` output of the seed meeting, byte for byte, on both backends.
 
-The seed meeting is recreated through the real CLI by its script, then changed by one notes
-edit per section, an organizer's withdrawal with a reason and a change of mode; each of the
-last two promotes someone from the waitlist. The outputs are compared with `tests/golden/`
-exactly (key order, indentation, unicode escaping), after `normalize` has replaced only the
-values that differ from run to run (see PLACEHOLDERS).
+The seed meeting is recreated by the commands of its script run through the real CLI in this
+process, then changed by one notes edit per section, an organizer's withdrawal with a reason
+and a change of mode; each of the last two promotes someone from the waitlist. The outputs are
+compared with `tests/golden/` exactly (key order, indentation, unicode escaping), after
+`normalize` has replaced only the values that differ from run to run (see PLACEHOLDERS); the
+audit's JSON and CSV, which hold every name and line end, as the bytes a real process writes.
 
 To regenerate after a deliberate change of a `--json` shape: `MEETINGS_WRITE_GOLDEN=1 pytest
 tests/test_golden_json.py -k sqlite`, then review the diff of `tests/golden/`.
@@ -18,10 +19,15 @@ import re
 import subprocess
 from pathlib import Path
 
-from tests.conftest import Cli, meetings_executable
-from tests.test_cli_core import SLUG, recreate_seed
+import pytest
+
+from tests.conftest import REPO, Cli, meetings_executable
+from tests.test_cli_core import SLUG
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
+SEED_SCRIPT = REPO / "tests" / "fixtures" / "sig-node-f2f-2016.sh"
+
+pytestmark = pytest.mark.in_process
 
 # (pattern, replacement), applied in order. Only run-to-run values are replaced:
 PLACEHOLDERS: list[tuple[re.Pattern[str], str]] = [
@@ -49,6 +55,8 @@ OUTPUTS: dict[str, tuple[str, ...]] = {
     "audit.json": ("audit", "--format", "json"),
     "audit.csv": ("audit", "--format", "csv"),
 }
+# Compared as the bytes a shell reads from a real `meetings` (every name in UTF-8, the CSV's CRLF line ends).
+THROUGH_A_PROCESS = ("audit.json", "audit.csv")
 
 
 def normalize(text: str) -> str:
@@ -64,8 +72,23 @@ def raw_output(cli: Cli, *args: str) -> bytes:
     return proc.stdout
 
 
-def build_story(cli: Cli) -> None:
-    recreate_seed(cli)
+def seed_script_commands(folder: Path) -> list[list[str]]:
+    """The arguments of each `meetings` command the seed script runs, in order: bash runs the script itself
+    with a stand-in for `meetings` that writes down its arguments."""
+    stand_in = folder / "meetings-stand-in"
+    stand_in.write_text('#!/bin/sh\nprintf "%s\\0" "$@" >> "$0.args"\nprintf "\\n" >> "$0.args"\n')
+    stand_in.chmod(0o755)
+    done = subprocess.run(["bash", str(SEED_SCRIPT), str(stand_in)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    recorded = Path(f"{stand_in}.args").read_bytes().decode("utf-8")
+    return [command.split("\0") for command in recorded.split("\0\n") if command]
+
+
+def build_story(cli: Cli, folder: Path) -> None:
+    commands = seed_script_commands(folder)
+    assert len(commands) == 31 and commands[0][:2] == ["new", SLUG]
+    for command in commands:
+        cli.ok(*command)
     for name in ("Ada Lovelace", "Grace Hopper", "Alan Turing", "Edsger Dijkstra", "Barbara Liskov"):
         cli.ok("signup", SLUG, name, actor="dave")  # the last two wait
     cli.ok(
@@ -76,12 +99,13 @@ def build_story(cli: Cli) -> None:
     cli.ok("change", SLUG, "Dawn Chen", "--mode", "remote", actor="bob")  # frees a seat; promotes
 
 
-def test_json_outputs_match_the_golden_files(cli: Cli) -> None:
-    build_story(cli)
+def test_json_outputs_match_the_golden_files(cli: Cli, tmp_path: Path) -> None:
+    build_story(cli, tmp_path)
     write = os.environ.get("MEETINGS_WRITE_GOLDEN") == "1"
     mismatches: list[str] = []
     for name, args in OUTPUTS.items():
-        actual = normalize(raw_output(cli, *args).decode("utf-8"))
+        written = raw_output(cli, *args).decode("utf-8") if name in THROUGH_A_PROCESS else cli.ok(*args).out
+        actual = normalize(written)
         path = GOLDEN / name
         if write:
             path.write_bytes(actual.encode("utf-8"))

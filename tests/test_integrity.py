@@ -28,6 +28,10 @@ def plain_personal_data(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEETINGS_PLAINTEXT_EVENTS", "1")
 
 
+# What verify finds and what reads survive is the same in this process; the tests of file permissions and of
+# another OS user run `meetings` as a process (they build their own `Cli`).
+pytestmark = pytest.mark.in_process
+
 SLUG = "sig-node-f2f-2016"
 VIDEO = "https://meet.example.org/sig-node"
 READS = (("show", SLUG), ("attendees", SLUG), ("agenda", SLUG), ("audit", SLUG), ("list",))
@@ -113,7 +117,7 @@ def test_the_application_role_of_the_readme_appends_but_cannot_rewrite(cli: Cli,
             owner.execute(grant.replace("meetings_app", role))
     app_url = db.url.replace("postgres@", f"{role}:secret@")
     try:
-        app = Cli(Database("postgres", app_url), tmp_path)
+        app = InProcess(Database("postgres", app_url), tmp_path)
         app.ok("new", "m", "--title", "T", "--start", "2030-01-01T10:00", "--end", "2030-01-01T11:00", "--tz", "UTC")
         for name in ("Ann", "Ben", "Cid", "Dee", "Eve", "Fay", "Gus", "Hal", "Ida", "Jo"):
             app.ok("signup", "m", name)

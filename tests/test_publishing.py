@@ -32,6 +32,9 @@ LEVELS = {
 }
 ANY_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 
+# Rules about what each output shows: the commands run in this process; `meetings serve` stays a process.
+pytestmark = pytest.mark.in_process
+
 
 def unfolded(ics: str) -> str:
     return ics.replace("\r\n", "\n").replace("\n ", "").replace("\\n", "\n").replace("\\,", ",").replace("\\;", ";")
@@ -71,11 +74,19 @@ def check_level(level: str, text: str, where: str, *, counts_text: str, withdraw
 
 
 @pytest.fixture(params=list(LEVELS))
-def published(request: pytest.FixtureRequest, cli: Cli, tmp_path: Path) -> Iterator[tuple[str, Server, Cli]]:
+def built(request: pytest.FixtureRequest, cli: Cli) -> tuple[str, Cli]:
+    """The ledger of `build` at one level."""
     build(cli)
     level = str(request.param)
     if level != "names":  # names is the default: nothing to record
         cli.ok("edit", SLUG, "--attendee-list", level)
+    return level, cli
+
+
+@pytest.fixture
+def published(built: tuple[str, Cli], tmp_path: Path) -> Iterator[tuple[str, Server, Cli]]:
+    """... and `meetings serve` on it."""
+    level, cli = built
     for server in server_for(cli, tmp_path):
         yield level, server, cli
 
@@ -129,9 +140,9 @@ def as_read(page: str) -> str:
 
 
 def test_each_level_export_markdown_public_shows_what_it_says_and_plain_export_everything(
-    published: tuple[str, Server, Cli],
+    built: tuple[str, Cli],
 ) -> None:
-    level, _, cli = published
+    level, cli = built
     public = as_read(cli.ok("export", "markdown", SLUG, "--public").out)
     shows = LEVELS[level]
     assert not ANY_EMAIL.search(public)

@@ -2,7 +2,8 @@
 
 Each test builds a ledger through the application, tampers with the stored rows directly
 in the real database (as someone with write access to the file or server could), and
-checks the chain in-process; the real `meetings verify` is run once per way it reports.
+checks the chain in-process; the real `meetings verify` is run once per way it reports (in the test's
+process, and as a process for a broken chain).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,6 +31,15 @@ def plain_personal_data(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 SLUG = "sig-node-f2f-2016"
+
+# The command's reports are the same in this process; `process_cli` keeps one real process, for the exit
+# status and the one-line message a shell sees when the chain is broken.
+pytestmark = pytest.mark.in_process
+
+
+@pytest.fixture
+def process_cli(db: Database, tmp_path: Path) -> Cli:
+    return Cli(db, tmp_path)
 
 
 class Raw:
@@ -133,9 +144,9 @@ def test_an_empty_ledger_verifies(cli: Cli, ledger: Ledger) -> None:
     assert out == f"ok: 0 events, head 0:{'0' * 64}\n"
 
 
-def test_a_broken_chain_is_reported_in_one_line_with_exit_1(cli: Cli, seeded: Raw) -> None:
+def test_a_broken_chain_is_reported_in_one_line_with_exit_1(process_cli: Cli, seeded: Raw) -> None:
     seeded.run("DELETE FROM {t} WHERE {p} = ?", (4,))
-    code, _, err = verify(cli)
+    code, _, err = verify(process_cli)
     assert code == 1
     assert err.startswith("Error: the ledger has been tampered with: the chain breaks at position 5:")
     assert err.count("\n") == 1
