@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from ledger.application import Ledger
-from tests.conftest import REPO, Cli, meetings_executable
+from tests.conftest import Cli
 from tests.support import attendees, names, new_meeting, seed_meeting, sign_up_many
 
 SLUG = "sig-node-f2f-2016"
-
-
-def recreate_seed(cli: Cli) -> None:
-    script = REPO / "tests" / "fixtures" / "sig-node-f2f-2016.sh"
-    proc = subprocess.run(
-        ["bash", str(script), " ".join(meetings_executable())], env=cli.env, capture_output=True, text=True, timeout=600
-    )
-    assert proc.returncode == 0, proc.stderr
 
 
 def test_help_lists_every_command_group(sqlite_cli: Cli) -> None:
