@@ -23,6 +23,9 @@ from tests.calendar_tools import (
 )
 from tests.support import new_meeting
 
+# The feeds' content is the rule here: `meetings export` runs in the test's process.
+pytestmark = pytest.mark.in_process
+
 # (slug, local start, local end, zone, fold): the seed meeting the day after the US fall-back, both sides of
 # the spring change in Los Angeles and Berlin, Lord Howe's half-hour shift, and a time that happens twice.
 TIMES = [

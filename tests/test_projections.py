@@ -156,6 +156,7 @@ TestLedgerMachine.settings = settings(
 )
 
 
+@pytest.mark.in_process
 def test_attendees_as_of_shows_someone_who_withdrew_later(cli: Cli, ledger: Any) -> None:
     new_meeting(ledger, "past")
     ledger.sign_up("past", "Brandon Philips")
@@ -174,6 +175,7 @@ def test_attendees_as_of_shows_someone_who_withdrew_later(cli: Cli, ledger: Any)
     assert cli("attendees", "past", "--as-of", "yesterday").code == 2
 
 
+@pytest.mark.in_process
 def test_rebuild_gives_the_same_read_models(cli: Cli, ledger: Any) -> None:
     new_meeting(ledger, "r", capacity=1)
     sign_up_many(ledger, "r", ["Ann", "Ben", "Cid"])

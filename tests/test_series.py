@@ -207,6 +207,7 @@ def test_bad_series_input_is_refused_and_nothing_is_written(
     assert db.event_count() == before
 
 
+@pytest.mark.in_process
 def test_series_commands_on_the_cli(cli: Cli) -> None:
     new = ("series", "new", "wg", "--title", "WG", "--start", "2026-12-08T10:00", "--end", "2026-12-08T11:00")
     cli.ok(*new, "--tz", "Pacific Time", "--every", "week", "--count", "10", "--capacity", "2")

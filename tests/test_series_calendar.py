@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import subprocess
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
@@ -27,8 +28,12 @@ from tests.calendar_tools import (
     require_vdirsyncer,
     utc,
 )
-from tests.conftest import Cli
+from tests.conftest import Cli, Database
 from tests.test_feed_server import start_server
+
+# What is checked is the feed's content against `series show`: both commands run in the test's process
+# (the feed server for vdirsyncer is still a process of its own).
+pytestmark = pytest.mark.in_process
 
 FIRST = 60  # occurrences compared per series
 Instants = dict[str, list[tuple[datetime, datetime]]]
@@ -131,13 +136,30 @@ def build(cli: Cli) -> None:
     cli.ok("signup", "berlin-biweekly/2026-10-19", "Ann Lee")
 
 
-@pytest.fixture
-def feed(sqlite_cli: Cli, tmp_path: Path) -> Callable[[], Path]:
-    build(sqlite_cli)
+@pytest.fixture(scope="module")
+def built_ledger(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The two series `build` makes, built once for the module; each test starts from a copy of its file."""
+    from tests.support import InProcess
 
+    home = tmp_path_factory.mktemp("built")
+    path = home / "ledger.sqlite"
+    build(InProcess(Database("sqlite", str(path)), home))
+    return path
+
+
+@pytest.fixture
+def built(sqlite_cli: Cli, built_ledger: Path) -> Cli:
+    """`sqlite_cli` on a ledger holding what `build` makes (a copy: each test changes its own)."""
+    for part in built_ledger.parent.glob(built_ledger.name + "*"):  # the file and any journal beside it
+        shutil.copy(part, Path(sqlite_cli.db.url).with_name(part.name))
+    return sqlite_cli
+
+
+@pytest.fixture
+def feed(built: Cli, tmp_path: Path) -> Callable[[], Path]:
     def export() -> Path:
         path = tmp_path / f"feed-{len(list(tmp_path.glob('feed-*.ics')))}.ics"
-        sqlite_cli.ok("export", "feed", "-o", str(path))
+        built.ok("export", "feed", "-o", str(path))
         return path
 
     return export
@@ -209,10 +231,9 @@ def test_the_series_entry_holds_the_rule_exdate_and_one_override_per_exception(
     assert [d.dt.date().isoformat() for d in master["EXDATE"].dts] == ["2026-12-28"]
 
 
-def test_vdirsyncer_syncs_a_series_feed_before_and_after_a_change(sqlite_cli: Cli, tmp_path: Path) -> None:
+def test_vdirsyncer_syncs_a_series_feed_before_and_after_a_change(built: Cli, tmp_path: Path) -> None:
     vdirsyncer = require_vdirsyncer()
-    cli = sqlite_cli
-    build(cli)
+    cli = built
     server = start_server(cli, tmp_path / "server.log")
     try:
         local = tmp_path / "calendar"
@@ -283,14 +304,14 @@ def test_a_ten_year_series_feed_holds_one_vevent_plus_its_overrides(tmp_path: Pa
         app.close()
 
 
-def test_a_personal_feed_lists_the_occurrences_the_person_signed_up_for(sqlite_cli: Cli, tmp_path: Path) -> None:
-    build(sqlite_cli)
-    sqlite_cli.ok("signup", "la-weekly/2027-02-02", "Ann Lee")
+def test_a_personal_feed_lists_the_occurrences_the_person_signed_up_for(built: Cli, tmp_path: Path) -> None:
+    cli = built
+    cli.ok("signup", "la-weekly/2027-02-02", "Ann Lee")
     path = tmp_path / "ann.ics"
-    sqlite_cli.ok("export", "feed", "--person", "Ann Lee", "--past-days", "3650", "-o", str(path))
+    cli.ok("export", "feed", "--person", "Ann Lee", "--past-days", "3650", "-o", str(path))
     events = icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
-    berlin = sqlite_cli.ok("series", "show", "berlin-biweekly", "--json").json()["calendar_uid"]
-    la = sqlite_cli.ok("series", "show", "la-weekly", "--json").json()["calendar_uid"]
+    berlin = cli.ok("series", "show", "berlin-biweekly", "--json").json()["calendar_uid"]
+    la = cli.ok("series", "show", "la-weekly", "--json").json()["calendar_uid"]
     # Each date as an event of its own: a UID of its own, so no client takes it for the whole series.
     assert sorted(str(e["UID"]) for e in events) == sorted([f"{berlin}/2026-10-19", f"{la}/2027-02-02"])
     assert all("RRULE" not in e and "RECURRENCE-ID" not in e for e in events)
