@@ -152,7 +152,11 @@ class InProcess(Cli):
         # A process would end here and drop its connections; in this one each run closes its own ledger,
         # so that hundreds of runs on PostgreSQL do not hold hundreds of connections until collected.
         with mock.patch.object(Session, "__init__", remember):
-            outcome = CliRunner().invoke(main, [*extra, *args], input=input, env={**self.env, **(env or {})})
+            # Named as the installed command is (a process takes its name from argv[0]): the usage lines
+            # and the shell-completion variable (_MEETINGS_COMPLETE) are the ones a user sees.
+            outcome = CliRunner().invoke(
+                main, [*extra, *args], input=input, env={**self.env, **(env or {})}, prog_name="meetings"
+            )
         for session in opened:
             session.close()
         assert isinstance(outcome.exception, SystemExit | None), repr(outcome.exception)

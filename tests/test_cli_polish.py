@@ -1,4 +1,10 @@
-"""The CLI as people expect it (issue 21): help for bare groups, no ledger made by reading, and more."""
+"""The CLI as people expect it (issue 21): help for bare groups, no ledger made by reading, and more.
+
+The rules run the real command in this process (the `in_process` marker); what depends on the
+process itself stays one: a real terminal or a pipe (colour, progress, the editor), the process's
+time zone, the shell-completion hook of the installed command, and the README and fixture script
+run as written.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import Cli
+from tests.conftest import Cli, Database
+
+pytestmark = pytest.mark.in_process
+
+
+@pytest.fixture
+def process_cli(sqlite_db: Database, tmp_path: Path) -> Cli:
+    """The installed `meetings` as a process, on the same ledger and home as `sqlite_cli`."""
+    return Cli(sqlite_db, tmp_path)
+
 
 BARE_GROUPS = [[], ["topic"], ["notes"], ["export"], ["import"], ["feed-token"], ["account"], ["admin"], ["organizers"]]
 
@@ -74,12 +89,13 @@ def test_a_read_on_an_empty_postgresql_database_says_so_and_creates_no_table(sql
         assert "ledger_events" in tables(url)
 
 
-def test_a_write_that_starts_a_ledger_says_where(sqlite_cli: Cli, tmp_path: Path) -> None:
+def test_a_write_that_starts_a_ledger_says_where(process_cli: Cli, tmp_path: Path) -> None:
+    # A process: the command says so as it exits, once it has succeeded (exports.cli.group).
     fresh = tmp_path / "fresh.sqlite"
-    first = sqlite_cli.ok("--db", str(fresh), *NEW_MEETING)
+    first = process_cli.ok("--db", str(fresh), *NEW_MEETING)
     assert first.out == "Created m.\n"
     assert first.err == f"Started a new ledger at {fresh} (no ledger was there).\n"
-    assert sqlite_cli.ok("--db", str(fresh), "signup", "m", "Ann").err == ""
+    assert process_cli.ok("--db", str(fresh), "signup", "m", "Ann").err == ""
 
 
 def test_global_options_work_after_the_command(sqlite_cli: Cli, tmp_path: Path) -> None:
@@ -138,9 +154,12 @@ def test_an_empty_notes_edit_needs_allow_empty(topics: Cli, tmp_path: Path) -> N
     assert topics.ok("notes", "show", "m", "--json").json()["text"] == ""
 
 
-def test_notes_edit_without_a_terminal_or_file_refuses_instead_of_starting_an_editor(topics: Cli) -> None:
+def test_notes_edit_without_a_terminal_or_file_refuses_instead_of_starting_an_editor(
+    topics: Cli, process_cli: Cli
+) -> None:
     # EDITOR would be "true" (saving nothing) or hang on a real editor; neither must start here.
-    result = topics("notes", "edit", "m", input="", env={"EDITOR": "true", "VISUAL": "true"})
+    # A process, so that its stdin and stdout are really not a terminal.
+    result = process_cli("notes", "edit", "m", input="", env={"EDITOR": "true", "VISUAL": "true"})
     assert result.code == 2
     assert result.err.startswith("Error: no terminal to open an editor in; give --file FILE")
 
@@ -303,7 +322,7 @@ def on_a_terminal(cli: Cli, *args: str, env: dict[str, str] | None = None) -> st
     return b"".join(chunks).decode()
 
 
-def test_list_has_a_header_and_aligned_columns(sqlite_cli: Cli) -> None:
+def test_list_has_a_header_and_aligned_columns(sqlite_cli: Cli, process_cli: Cli) -> None:
     sqlite_cli.ok("new", "a-much-longer-slug", *NEW_MEETING[2:])
     sqlite_cli.ok(
         "new", "old", "--title", "Old", "--start", "2016-11-07T13:00", "--end", "2016-11-07T16:00", "--tz", "UTC"
@@ -314,7 +333,7 @@ def test_list_has_a_header_and_aligned_columns(sqlite_cli: Cli) -> None:
     assert lines[1].startswith("old                 2016-11-07 13:00-16:00 UTC  cancelled  Old")
     assert lines[2].startswith("a-much-longer-slug  2030-01-01 10:00-11:00 UTC  upcoming   M")
     assert {line.index(line.split()[-1]) for line in lines} == {len(lines[0]) - len("TITLE")}
-    assert "\x1b[" not in sqlite_cli.ok("list").out  # piped: no colour
+    assert "\x1b[" not in process_cli.ok("list").out  # piped: no colour (a process: CliRunner strips colour)
 
 
 def test_colour_only_on_a_terminal_and_never_with_no_color(sqlite_cli: Cli) -> None:
@@ -331,7 +350,7 @@ def test_colour_only_on_a_terminal_and_never_with_no_color(sqlite_cli: Cli) -> N
         assert "\x1b[" not in on_a_terminal(sqlite_cli, *args, env={"NO_COLOR": "1"})
 
 
-def test_as_of_without_an_offset_is_read_in_the_meetings_zone(sqlite_cli: Cli) -> None:
+def test_as_of_without_an_offset_is_read_in_the_meetings_zone(sqlite_cli: Cli, process_cli: Cli) -> None:
     from datetime import datetime
     from zoneinfo import ZoneInfo
 
@@ -343,10 +362,11 @@ def test_as_of_without_an_offset_is_read_in_the_meetings_zone(sqlite_cli: Cli) -
     )
     between = (created + (signed - created) / 2).astimezone(tokyo).replace(tzinfo=None).isoformat()
     # The process runs with TZ=UTC: read in UTC, Tokyo's wall-clock time would be 9 hours after both events.
-    assert sqlite_cli.ok("attendees", "far", "--json", "--as-of", between).json()["attendees"] == []
+    # (A process for the times without an offset: this one's own zone is not the test's to set.)
+    assert process_cli.ok("attendees", "far", "--json", "--as-of", between).json()["attendees"] == []
     assert sqlite_cli.ok("attendees", "far", "--json", "--as-of", between + "+09:00").json()["attendees"] == []
     later = signed.astimezone(tokyo).replace(tzinfo=None).isoformat()
-    assert len(sqlite_cli.ok("attendees", "far", "--json", "--as-of", later).json()["attendees"]) == 1
+    assert len(process_cli.ok("attendees", "far", "--json", "--as-of", later).json()["attendees"]) == 1
 
 
 # ----- the README, run as written -------------------------------------------------------------------
@@ -443,22 +463,23 @@ def test_feed_token_list_names_who_has_a_feed_url_never_the_url(sqlite_cli: Cli)
     assert [row["person"] for row in sqlite_cli.ok("feed-token", "list", "--json").json()] == ["Bob Ray"]
 
 
-def test_shell_completion_completes_meeting_slugs(sqlite_cli: Cli) -> None:
+def test_shell_completion_completes_meeting_slugs(sqlite_cli: Cli, process_cli: Cli) -> None:
     sqlite_cli.ok("new", "sig-node-f2f-2016", *NEW_MEETING[2:])
     sqlite_cli.ok("new", "wasm-cg-2022", *NEW_MEETING[2:])
 
-    def complete(*words: str) -> list[str]:
+    def complete(*words: str, via: Cli = sqlite_cli) -> list[str]:
         env = {
             "COMP_WORDS": " ".join(["meetings", *words]),
             "COMP_CWORD": str(len(words)),
             "_MEETINGS_COMPLETE": "bash_complete",
         }
-        return sqlite_cli.ok(env=env).out.split()
+        return via.ok(env=env).out.split()
 
-    assert complete("show", "sig") == ["plain,sig-node-f2f-2016"]
+    # The hook a shell calls is the installed command's own (its variable named after it): a process once.
+    assert complete("show", "sig", via=process_cli) == ["plain,sig-node-f2f-2016"]
     assert complete("notes", "show", "w") == ["plain,wasm-cg-2022"]
     assert set(complete("signup", "")) == {"plain,sig-node-f2f-2016", "plain,wasm-cg-2022"}
-    assert "_meetings_completion" in sqlite_cli.ok(env={"_MEETINGS_COMPLETE": "bash_source"}).out
+    assert "_meetings_completion" in process_cli.ok(env={"_MEETINGS_COMPLETE": "bash_source"}).out
 
 
 def test_every_help_option_is_described(sqlite_cli: Cli) -> None:
@@ -502,24 +523,25 @@ def test_the_fixture_script_runs_without_meetings_on_path(sqlite_cli: Cli, tmp_p
     assert sqlite_cli.ok("attendees", "sig-node-f2f-2016", "--json").json()["counts"]["seated"] >= 20
 
 
-def test_verify_shows_progress_on_a_terminal_only(sqlite_cli: Cli) -> None:
+def test_verify_shows_progress_on_a_terminal_only(sqlite_cli: Cli, process_cli: Cli) -> None:
     sqlite_cli.ok(*NEW_MEETING)
     for n in range(3):
         sqlite_cli.ok("signup", "m", f"Person {n}")
     assert "Verifying" in on_a_terminal(sqlite_cli, "verify")
-    piped = sqlite_cli.ok("verify")
+    piped = process_cli.ok("verify")  # a process: its stderr really a pipe
     assert "Verifying" not in piped.out + piped.err and piped.out.startswith("ok: 4 events")
 
 
-def test_import_and_migrate_show_progress_on_a_terminal_only(sqlite_cli: Cli, tmp_path: Path) -> None:
+def test_import_and_migrate_show_progress_on_a_terminal_only(process_cli: Cli, tmp_path: Path) -> None:
     from tests.conftest import SEED
 
-    drawn = on_a_terminal(sqlite_cli, "import", "markdown", str(SEED), "--slug", "on-a-terminal")
+    # A terminal and a pipe, each as a process sees them.
+    drawn = on_a_terminal(process_cli, "import", "markdown", str(SEED), "--slug", "on-a-terminal")
     assert "Importing" in drawn and "100%" in drawn and "Imported on-a-terminal" in drawn
-    piped = sqlite_cli.ok("import", "markdown", str(SEED), "--slug", "piped")
+    piped = process_cli.ok("import", "markdown", str(SEED), "--slug", "piped")
     assert "Importing" not in piped.out + piped.err and piped.out.startswith("Imported piped")
     assert "Migrating" in on_a_terminal(
-        sqlite_cli, "migrate", "--encrypt-personal-data", "--to", str(tmp_path / "drawn.sqlite")
+        process_cli, "migrate", "--encrypt-personal-data", "--to", str(tmp_path / "drawn.sqlite")
     )
-    migrated = sqlite_cli.ok("migrate", "--encrypt-personal-data", "--to", str(tmp_path / "piped.sqlite"))
+    migrated = process_cli.ok("migrate", "--encrypt-personal-data", "--to", str(tmp_path / "piped.sqlite"))
     assert "Migrating" not in migrated.out + migrated.err and migrated.out.startswith("Migrated ")

@@ -228,20 +228,21 @@ def test_notes_come_back_as_typed(run: InProcess, notes: str) -> None:
         assert lines_as_read(notes).strip("\ufeff").strip() in unescape_notes(page(run, "target"))
 
 
-def test_notes_that_are_not_utf8_are_refused_in_one_line(process_cli: Cli, tmp_path: Path) -> None:
+def test_notes_that_are_not_utf8_are_refused_in_one_line(run: InProcess, tmp_path: Path) -> None:
     bad = tmp_path / "notes.md"
     bad.write_bytes(b"caf\xe9 \xff\xfe\x00 notes")
-    before = process_cli.db.event_count()
-    assert_handled(process_cli("notes", "edit", "target", "--file", str(bad)))
+    before = run.db.event_count()
+    assert_handled(run("notes", "edit", "target", "--file", str(bad)))
+    # The same bytes on a real process's stdin (CliRunner's stdin is not the one a shell pipes into).
     proc = subprocess.run(
         [*meetings_executable(), "notes", "edit", "target", "--file", "-"],
         input=bad.read_bytes(),
         capture_output=True,
-        env=process_cli.env,
+        env=run.env,
         timeout=120,
     )
     assert_handled(Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode()))
-    assert process_cli.db.event_count() == before
+    assert run.db.event_count() == before
 
 
 @FUZZ
@@ -406,8 +407,8 @@ def test_icaljs_reads_back_accepted_text(
 
 @pytest.fixture
 def process_cli(sqlite_db: Database, tmp_path: Path) -> Cli:
-    cli = Cli(sqlite_db, tmp_path)
-    cli.ok(
+    """The installed `meetings` as a process, on a ledger with the meeting "target" (made in-process: setup)."""
+    InProcess(sqlite_db, tmp_path).ok(
         "new",
         "target",
         "--title",
@@ -419,7 +420,7 @@ def process_cli(sqlite_db: Database, tmp_path: Path) -> Cli:
         "--tz",
         "Europe/Oslo",
     )
-    return cli
+    return Cli(sqlite_db, tmp_path)
 
 
 @FEW
