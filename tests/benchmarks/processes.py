@@ -56,6 +56,30 @@ def install_package(venv: Path) -> Path:
     return venv / "bin" / "meetings"
 
 
+def install_package_alone(venv: Path) -> Path:
+    """`pip install --no-deps .` of this checkout into a new VENV, built as a wheel and byte-compiled as
+    `install_package` does, whose dependencies are the ones installed beside this Python (a `.pth` line
+    after the package is in). Returns its `meetings` executable.
+    """
+    import sysconfig
+
+    shutil.rmtree(venv, ignore_errors=True)
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=600)
+    python = venv / "bin" / "python"
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "install", "-q", "--disable-pip-version-check"]
+    subprocess.run([*pip, "--no-deps", str(REPO)], check=True, timeout=1800)
+    found = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    # Plain path lines: the editable install of this checkout beside this Python (its own .pth) stays out.
+    here = dict.fromkeys([sysconfig.get_path("purelib"), sysconfig.get_path("platlib")])
+    (Path(found.stdout.strip()) / "_dependencies_beside.pth").write_text("".join(f"{p}\n" for p in here))
+    return venv / "bin" / "meetings"
+
+
 def use_installed(executable: Path) -> None:
     global _MEETINGS
     _MEETINGS = [str(executable)]

@@ -46,6 +46,12 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
         help="installed (default): measure a fresh `pip install .` of the checkout in its own venv, as users"
         " install it; checkout: measure the `meetings` beside this Python (an editable install)",
     )
+    parser.add_argument(
+        "--deps-beside",
+        action="store_true",
+        help="with --install installed: install only the package (`pip install --no-deps .`) into a new venv"
+        " that takes its dependencies from this Python's (quicker; the smoke test)",
+    )
     return parser.parse_args(argv)
 
 
@@ -84,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
     compile_package()
     if args.install == "installed":
         log("installing the checkout with `pip install .` into its own venv")
-        processes.use_installed(processes.install_package(CACHE / "installed-venv"))
+        install = processes.install_package_alone if args.deps_beside else processes.install_package
+        processes.use_installed(install((work if args.deps_beside else CACHE) / "installed-venv"))
     log(f"measuring {processes.meetings_command()[0]} ({args.install}, commit {commit()})")
     ctx = bars.Context(size, work, CACHE, not args.no_khal, args.postgres, log)
     rows: list[Row] = []
