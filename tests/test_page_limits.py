@@ -80,6 +80,7 @@ def test_any_run_of_hostile_characters_is_read_in_linear_time(app: Any, unit: st
     assert large / small < LINEAR
 
 
+@pytest.mark.in_process
 def test_a_page_over_the_size_limit_is_refused_in_one_line_and_nothing_is_written(
     sqlite_cli: Any, tmp_path: Path
 ) -> None:
@@ -94,6 +95,7 @@ def test_a_page_over_the_size_limit_is_refused_in_one_line_and_nothing_is_writte
         assert sqlite_cli.db.event_count() == 0
 
 
+@pytest.mark.in_process
 def test_a_page_just_under_the_limit_is_read(sqlite_cli: Any, tmp_path: Path) -> None:
     page = tmp_path / "under.md"
     head = "# Under\n\n**Schedule:** 7 November 2030; 1 pm to 4 pm (UTC)\n\n# Notes\n\n"
@@ -104,6 +106,7 @@ def test_a_page_just_under_the_limit_is_read(sqlite_cli: Any, tmp_path: Path) ->
     assert "Imported under" in result.out and "notes" in result.err
 
 
+@pytest.mark.in_process
 def test_every_missing_field_is_named_in_one_run(sqlite_cli: Any) -> None:
     result = sqlite_cli("import", "markdown", "-", input="1. Ada Lovelace (In Person)\n")
     assert result.code == 2

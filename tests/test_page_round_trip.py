@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -199,6 +200,7 @@ def test_notes_escaping_is_undone_exactly(body: str) -> None:
     assert unescape_notes("\n".join(escape_notes(body))) == body
 
 
+# Left on a process: one export-then-import round trip end to end, as a user runs it.
 def test_hostile_meeting_round_trips_through_the_real_cli(cli: Any, tmp_path: Path) -> None:
     times = ("--start", "2024-05-02T10:00", "--end", "2024-05-02T11:00", "--tz", "Europe/Berlin")
     cli.ok("new", "who", "--title", "Who: <!-- Attendees | Agenda #", *times, "--capacity", "1")
@@ -259,6 +261,7 @@ def test_the_mark_makes_the_importer_read_the_page_as_written_and_only_then() ->
     assert "bob@example.org" not in plain.description + plain.general_notes
 
 
+@pytest.mark.in_process
 def test_a_marked_page_is_still_checked_by_the_commands(cli: Any, tmp_path: Path) -> None:
     page = tmp_path / "bad.md"
     page.write_text(_page(True, "1. Ann \u202eLee (In Person)", ""), encoding="utf-8")
@@ -271,6 +274,7 @@ def test_a_marked_page_is_still_checked_by_the_commands(cli: Any, tmp_path: Path
     assert cli.ok("--json", "attendees", "bad").json()["attendees"] == []
 
 
+@pytest.mark.in_process
 def test_an_edited_exported_page_updates_the_meeting_with_any_accepted_name(cli: Any, tmp_path: Path) -> None:
     times = ("--start", "2024-05-02T10:00", "--end", "2024-05-02T11:00", "--tz", "Europe/Berlin")
     cli.ok("new", "wiki", "--title", "Wiki", *times, "--description", "Call +1 650-214-2933 <!-- x")

@@ -20,6 +20,9 @@ from tests.test_pages import build, local_ledger, meetings, page_of, state
 
 __all__ = ["local_ledger"]  # a fixture of the round-trip tests, used here too
 
+# The rules of an update, run in this process; the start-up test below starts its own interpreter.
+pytestmark = pytest.mark.in_process
+
 SEED_PAGE = Path(__file__).parent / "fixtures" / "sig-node-f2f-2016.md"
 SLUG = "sig-node-f2f-2016"
 

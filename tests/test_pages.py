@@ -24,6 +24,7 @@ SLUG = "sig-node-f2f-2016"
 # ----- 1. the original page --------------------------------------------------------------------
 
 
+@pytest.mark.in_process
 def test_seed_page_imports_exactly_as_written(cli: Any) -> None:
     result = cli.ok("import", "markdown", str(SEED_PAGE))
     assert f"Imported {SLUG}" in result.out
@@ -72,11 +73,13 @@ def test_seed_page_imports_exactly_as_written(cli: Any) -> None:
     assert [r["by"] for r in history] == ["alice"]  # attributed to whoever imported
 
 
+@pytest.mark.in_process
 def test_title_and_slug_can_be_given(cli: Any) -> None:
     cli.ok("import", "markdown", "-", "--slug", "seed", "--title", "Sig-node F2F", input=SEED_PAGE.read_text())
     assert cli.ok("--json", "show", "seed").json()["title"] == "Sig-node F2F"
 
 
+@pytest.mark.in_process
 def test_import_is_one_append_and_refuses_an_existing_slug(cli: Any) -> None:
     cli.ok("import", "markdown", str(SEED_PAGE))
     count = cli.db.event_count()
@@ -86,6 +89,7 @@ def test_import_is_one_append_and_refuses_an_existing_slug(cli: Any) -> None:
     assert cli.db.event_count() == count
 
 
+@pytest.mark.in_process
 def test_strict_import_refuses_a_page_with_problems_and_writes_nothing(cli: Any) -> None:
     result = cli("import", "markdown", str(SEED_PAGE), "--strict")
     assert result.code == 1
@@ -93,6 +97,7 @@ def test_strict_import_refuses_a_page_with_problems_and_writes_nothing(cli: Any)
     assert cli.db.event_count() == 0
 
 
+@pytest.mark.in_process
 def test_page_without_a_time_needs_start_and_end(cli: Any) -> None:
     page = FIXTURES / "signup-only.md"
     refused = cli("import", "markdown", str(page), "--title", "Community call", "--tz", "UTC")
@@ -119,6 +124,7 @@ def test_page_without_a_time_needs_start_and_end(cli: Any) -> None:
     ]
 
 
+@pytest.mark.in_process
 def test_exported_seed_page_reads_like_the_original(cli: Any, tmp_path: Path) -> None:
     cli.ok("import", "markdown", str(SEED_PAGE))
     page = cli.ok("export", "markdown", SLUG).out
@@ -489,6 +495,7 @@ def test_arbitrary_text_never_crashes_the_importer(local_ledger: Any, page_text:
     assert outcome.slug == "any"
 
 
+# Left on a process: raw bytes on the real stdin of the installed command.
 def test_arbitrary_bytes_through_the_real_command_give_one_line_and_no_traceback(sqlite_cli: Any) -> None:
     for text in ["\x00\x01 # \n- (In Person)\n", "**Schedule:** 99/99/99 25 pm", "", "# Only a title\n"]:
         result = sqlite_cli("import", "markdown", "-", input=text)
