@@ -30,6 +30,8 @@ class LedgerAggregate(Aggregate):
     and either STREAM_ID, when a ledger holds one stream of it, or its own `create_id`.
     """
 
+    # eventsourcing derives this class's own "Created" event from it, and a subclass's first event
+    # (Scheduled, Opened, ...) from that "Created": so it too must be attributed.
     class Event(AttributedEvent):
         pass
 
