@@ -263,7 +263,9 @@ _PLACEHOLDERS = frozenset({"tbd", "tba", "tbc", "n/a", "-", "--", "⇊", "...", 
 
 def _cell_text(cell: str) -> str:
     """A timetable cell as a title: reference links, issue links and document brackets removed, icons dropped."""
-    text = inline_text(_REFERENCE_LINK.sub(r"\1", _ISSUE_LINK.sub(" ", cell)))
+    if cell.isspace() or not cell:
+        return ""  # most cells of a wide timetable are empty: skip the patterns for them
+    text = inline_text(_REFERENCE_LINK.sub(r"\1", _ISSUE_LINK.sub(" ", cell)) if "[" in cell else cell)
     start = 0
     while start < len(text) and not text[start].isalnum() and text[start] not in "([\"'`@#.~":
         start += 1
