@@ -12,7 +12,7 @@ from typing import Any
 import click
 
 from exports.cli.globals import adopt
-from exports.cli.support import Session, echo_error, os_error_text, say_created
+from exports.cli.support import CREATED, Session, echo_error, os_error_text, say_created
 
 
 class LazyGroup(click.Group):
@@ -59,8 +59,6 @@ class LedgerGroup(LazyGroup):
             code = returned if isinstance(returned, int) else 0
         except SystemExit as done:
             code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
-        if Session.current is not None:
-            Session.current.close()
         if code == 0:
             say_created()
         for stream in (sys.stdout, sys.stderr):
@@ -72,6 +70,7 @@ class LedgerGroup(LazyGroup):
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
         kwargs["standalone_mode"] = False
+        CREATED.clear()  # a run in the same interpreter (a test) says only the files it made itself
         try:
             returned = super().main(*args, **kwargs)
             if isinstance(returned, int) and returned:  # click returns a `fail`'s Exit code here: exit with it
@@ -93,7 +92,9 @@ class LedgerGroup(LazyGroup):
         except Exception as error:  # noqa: BLE001 - the edge: no traceback ever reaches a user
             sys.exit(handle_unexpected(error))
         finally:
-            # Let the session go: its ledger's last connection closes, and SQLite checkpoints its WAL.
+            # Close the session's ledger: its last connection closes, and SQLite checkpoints its WAL.
+            if Session.current is not None:
+                Session.current.close()
             Session.current = None
 
 
