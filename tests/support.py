@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from typing import Any
-from unittest import mock
 
 from ledger import people, storage
 from ledger.application import Ledger, Saved
@@ -139,25 +138,13 @@ class InProcess(Cli):
         from click.testing import CliRunner
 
         from exports.cli import main
-        from exports.cli.support import Session
-
-        opened: list[Session] = []
-        begin = Session.__init__
-
-        def remember(session: Session, *given: Any) -> None:
-            begin(session, *given)
-            opened.append(session)
 
         extra = ["--as", actor] if actor else []
-        # A process would end here and drop its connections; in this one each run closes its own ledger,
-        # so that hundreds of runs on PostgreSQL do not hold hundreds of connections until collected.
-        with mock.patch.object(Session, "__init__", remember):
-            # Named as the installed command is (a process takes its name from argv[0]): the usage lines
-            # and the shell-completion variable (_MEETINGS_COMPLETE) are the ones a user sees.
-            outcome = CliRunner().invoke(
-                main, [*extra, *args], input=input, env={**self.env, **(env or {})}, prog_name="meetings"
-            )
-        for session in opened:
-            session.close()
+        # Named as the installed command is (a process takes its name from argv[0]): the usage lines and
+        # the shell-completion variable (_MEETINGS_COMPLETE) are the ones a user sees. The group closes
+        # the run's ledger as it returns, so hundreds of runs on PostgreSQL hold no connections.
+        outcome = CliRunner().invoke(
+            main, [*extra, *args], input=input, env={**self.env, **(env or {})}, prog_name="meetings"
+        )
         assert isinstance(outcome.exception, SystemExit | None), repr(outcome.exception)
         return Result(outcome.exit_code, outcome.stdout, outcome.stderr)
