@@ -211,6 +211,7 @@ def test_a_postgres_server_stopped_mid_run_fails_clearly_and_loses_nothing(
     own_postgres: ThrowawayPostgres, tmp_path: Path
 ) -> None:
     cli = Cli(Database("postgres", own_postgres.url), tmp_path)
+    cli.env["MEETINGS_POSTGRES_CONNECT_TIMEOUT"] = "2"  # the wait is bounded; the default 10 s only slows the test
     cli.ok(*MEETING)
     acknowledged = {"Ada Lovelace", "Grace Hopper"}
     for name in sorted(acknowledged):
@@ -261,3 +262,14 @@ def test_a_ledger_on_read_only_media_can_still_be_read_and_verified(mounted: Pat
         remount(mounted, "rw")
     cli.ok("signup", "standup", "Grace Hopper")
     assert_verifies(cli)
+
+
+@pytest.mark.parametrize("value", ["0", "soon"])
+@pytest.mark.parametrize("setting", ["MEETINGS_SQLITE_LOCK_TIMEOUT", "MEETINGS_POSTGRES_CONNECT_TIMEOUT"])
+def test_a_bad_wait_setting_is_refused_in_one_line_and_writes_nothing(setting: str, value: str, tmp_path: Path) -> None:
+    file = tmp_path / "ledger.sqlite"
+    unused = f"postgresql://postgres@127.0.0.1:{free_port()}/postgres"
+    cli = Cli(Database("sqlite", str(file)) if "SQLITE" in setting else Database("postgres", unused), tmp_path)
+    cli.env[setting] = value
+    assert_clear_failure(cli(*MEETING), setting.lower(), "whole number of seconds")
+    assert not file.exists()

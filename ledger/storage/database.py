@@ -79,9 +79,19 @@ def _plain_path(value: str) -> bool:
 
 def _lock_timeout() -> str:
     """Seconds a SQLite writer waits for the lock: 30, or MEETINGS_SQLITE_LOCK_TIMEOUT (tests lower it)."""
-    value = os.environ.get("MEETINGS_SQLITE_LOCK_TIMEOUT", "30")
+    return _seconds("MEETINGS_SQLITE_LOCK_TIMEOUT", "30")
+
+
+def _connect_timeout() -> str:
+    """Seconds a PostgreSQL command keeps trying to reach its server: 10, or MEETINGS_POSTGRES_CONNECT_TIMEOUT
+    (a restart takes longer on a big server; tests lower it)."""
+    return _seconds("MEETINGS_POSTGRES_CONNECT_TIMEOUT", "10")
+
+
+def _seconds(name: str, default: str) -> str:
+    value = os.environ.get(name, default)
     if not value.isdigit() or int(value) < 1:
-        raise BadInputError(f"MEETINGS_SQLITE_LOCK_TIMEOUT must be a whole number of seconds, not {value!r}")
+        raise BadInputError(f"{name} must be a whole number of seconds, not {value!r}")
     return value
 
 
@@ -111,7 +121,7 @@ def _postgres(url: str) -> Database:
             # A CLI process holds one connection; servers raise this themselves.
             "POSTGRES_POOL_SIZE": "1",
             "POSTGRES_MAX_OVERFLOW": "0",
-            "POSTGRES_CONNECT_TIMEOUT": "10",
+            "POSTGRES_CONNECT_TIMEOUT": _connect_timeout(),
             "POSTGRES_LOCK_TIMEOUT": "30",
             "POSTGRES_IDLE_IN_TRANSACTION_SESSION_TIMEOUT": "30",
             # Tables are created once, under a lock, by open_ledger (see below).
