@@ -12,7 +12,7 @@ import difflib
 import io
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -47,13 +47,22 @@ class Entry:
     not_notified: tuple[tuple[str, str], ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        if self.diff is None:
-            del data["diff"]
+        # By hand, in field order: `asdict` deep-copies the details (half the time of `audit --format json`).
+        data: dict[str, Any] = {
+            "position": self.position,
+            "time": self.time,
+            "actor": self.actor,
+            "principal": self.principal,
+            "meeting": self.meeting,
+            "person": self.person,
+            "action": self.action,
+            "details": self.details,
+            "sentence": self.sentence,
+        }
+        if self.diff is not None:
+            data["diff"] = self.diff
         if self.not_notified:
             data["not_notified"] = [{"person": p, "reason": r} for p, r in self.not_notified]
-        else:
-            del data["not_notified"]
         return data
 
 

@@ -293,3 +293,14 @@ def test_audit_memory_stays_flat_from_a_thousand_to_a_hundred_thousand_events(tm
         # A hundred times the events may cost a few MiB of database cache, never the output itself.
         assert big_peak - small_peak < 16 * 1024, (args, small_peak, big_peak)
     assert os.path.getsize(big) > 10 * 1024 * 1024
+
+
+def test_an_entrys_json_record_has_every_field_in_order_and_leaves_out_only_the_empty_extras() -> None:
+    import dataclasses
+
+    entry = trail.Entry(1, "2016-11-07T13:00:00+00:00", "ada", "ada", "f2f", "Ada", "signed up", {"m": [1]}, "s")
+    names = [f.name for f in dataclasses.fields(trail.Entry)]
+    assert list(entry.as_dict()) == [n for n in names if n not in ("diff", "not_notified")]
+    full = dataclasses.replace(entry, diff="-a\n+b", not_notified=(("Ada", "no email"),))
+    assert list(full.as_dict()) == names
+    assert full.as_dict()["not_notified"] == [{"person": "Ada", "reason": "no email"}]

@@ -79,7 +79,7 @@ class AgendaReading(PageReading):
 
     def _agenda_time(self, text: str) -> None:
         """The timetable's first slot: the meeting's start when no schedule gives one."""
-        if not self.agenda_times and any(c.isdigit() for c in text):
+        if not self.agenda_times and any(map(str.isdigit, text)):
             compact = _COMPACT_CLOCK.match(text.strip())  # "| 1000 | Introduction |": a 24-hour clock
             start = time(int(compact.group(1)), int(compact.group(2))) if compact else parse_schedule(text).start_time
             if start is not None:
@@ -113,7 +113,7 @@ class AgendaReading(PageReading):
         columns = self.table_columns or ["title", "proposer"]
         if "time" in columns:
             slot = next((cell for kind, cell in zip(columns, cells, strict=False) if kind == "time"), "")
-            if slot and not any(c.isdigit() for c in slot):
+            if slot and not any(map(str.isdigit, slot)):
                 return  # "| Zoom (ask an organizer) | https://... |": a row of links or labels, not of the timetable
             self._agenda_time(slot)
         titles: list[str] = []
@@ -279,7 +279,7 @@ def _cell_text(cell: str) -> str:
 def _not_a_topic(title: str) -> bool:
     """A break or a placeholder in a timetable: "Lunch (Provided)", "☕️ coffee break", "TBD", "⇊"."""
     lowered = title.lower().strip(" .:")
-    if lowered in _PLACEHOLDERS or lowered.startswith("http") or not any(c.isalnum() for c in lowered):
+    if lowered in _PLACEHOLDERS or lowered.startswith("http") or not any(map(str.isalnum, lowered)):
         return True
     words = re.findall(r"[a-z]+", lowered)
     return bool(words) and all(w in _BREAK_WORDS for w in words) and not all(w in ("and", "of", "end") for w in words)

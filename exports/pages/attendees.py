@@ -36,6 +36,8 @@ _COLUMN_KINDS = wordings(
 
 # In the sign-up list the limit opens its line: "Capacity: 30", "(max 12)".
 _LIST_LIMIT = re.compile(r"^\s*+[\[(]?\s*+(limit|capacity|max)", re.IGNORECASE)
+# A sign-up table's header row names its name column so.
+_HEADER_CELL = re.compile(r"\b(name|who|attendee|participant|person|github|handle)\b")
 
 
 class AttendeeReading(PageReading):
@@ -83,7 +85,7 @@ class AttendeeReading(PageReading):
     def _affiliated(text: str) -> bool:
         """ "Bill Budge, Google" is a person and their organisation; "Anne van Kesteren, Olli Pettay" is two people."""
         name, _, rest = (part.strip() for part in text.partition(","))
-        if not rest or not looks_like_name(name) or not (len(name.split()) >= 2 or any(c.isdigit() for c in name)):
+        if not rest or not looks_like_name(name) or not (len(name.split()) >= 2 or any(map(str.isdigit, name))):
             return False
         return len(rest.split()) == 1 or bool(_ORGANISATION.search(rest)) or "/" in rest or "," in rest
 
@@ -164,9 +166,7 @@ class AttendeeReading(PageReading):
             return
         cells = [inline_text(c) for c in body.rstrip().rstrip("|").split("|")]
         lowered = [c.lower() for c in cells]
-        if self.table_columns is None and any(
-            re.search(r"\b(name|who|attendee|participant|person|github|handle)\b", c) for c in lowered
-        ):
+        if self.table_columns is None and any(_HEADER_CELL.search(c) for c in lowered):
             self.table_columns = [meaning_of(_COLUMN_KINDS, c) or "remark" for c in lowered]
             return
         columns = self.table_columns or ["name"] + ["mode"] * (len(cells) - 1)

@@ -89,7 +89,7 @@ def _entry_line(line: Line) -> bool:
     if field and (field_key(field.group(1)) is not None or logistics_label(field.group(1))):
         return False  # "- **Host**: Igalia": a detail of the meeting, read as one
     text = inline_text(line.text)
-    if not any(c.isalpha() for c in text):
+    if not any(map(str.isalpha, text)):
         return False  # "- 6." or "| |": an empty item, reported as one where it matters
     return not any(marker.mode == "absent" for marker in markers_in(text))
 

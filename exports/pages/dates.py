@@ -39,13 +39,13 @@ class DateReading(PageReading):
         sentences = _SENTENCE_END.split(" ".join(text for _, text in self.paragraph[:40]))
         self.paragraph = []
         kept = [s for s in sentences if not _NOT_THE_MEETING.search(s)]
-        start = next((i for i, s in enumerate(kept) if any(c.isdigit() for c in s)), None)
+        start = next((i for i, s in enumerate(kept) if any(map(str.isdigit, s))), None)
         if start is not None:
             self._dates_from(" ".join(kept[start:]), first, rank=3)
 
     def _dates_from(self, text: str, line: Line, rank: int) -> None:
         """Remember a date written outside the fields (a heading, a sentence), for a page whose fields give none."""
-        if len(self.date_candidates) >= 200 or not any(c.isdigit() for c in text) or _NOT_THE_MEETING.search(text):
+        if len(self.date_candidates) >= 200 or not any(map(str.isdigit, text)) or _NOT_THE_MEETING.search(text):
             return
         if _OTHER_MEETINGS.search(self.section):
             return

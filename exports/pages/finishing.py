@@ -36,7 +36,9 @@ def no_place_proposers(page: ParsedPage) -> None:
         return
     for topic in page.topics:
         for item in (topic, *topic.subtopics):
-            if item.proposer and re.search(rf"\b{re.escape(item.proposer.casefold())}\b", places):
+            # The substring test first: a pattern per proposer would be compiled for each topic of the page.
+            needle = item.proposer.casefold() if item.proposer else ""
+            if needle and needle in places and re.search(rf"\b{re.escape(needle)}\b", places):
                 item.title, item.proposer = f"{item.title} ({item.proposer})", None
 
 
@@ -58,7 +60,7 @@ def restore_values(page: ParsedPage) -> None:
 
 
 def looks_like_title(text: str) -> bool:
-    return 0 < len(text) <= 200 and any(c.isalnum() for c in text)
+    return 0 < len(text) <= 200 and any(map(str.isalnum, text))
 
 
 def trim_block(text: str) -> str:

@@ -34,7 +34,7 @@ def _is_day_heading(text: str) -> bool:
     if len(lowered.split()) > 12:
         return False
     return bool(_WEEKDAY.search(lowered)) or (
-        any(c.isdigit() for c in lowered) and parse_schedule(text).start_date is not None and len(lowered.split()) <= 6
+        any(map(str.isdigit, lowered)) and parse_schedule(text).start_date is not None and len(lowered.split()) <= 6
     )
 
 

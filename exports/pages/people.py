@@ -121,7 +121,7 @@ def looks_like_name(text: str) -> bool:
     return (
         0 < len(words) <= MAX_NAME_WORDS
         and len(text) <= MAX_NAME_CHARS
-        and any(c.isalpha() for c in text)
+        and any(map(str.isalpha, text))
         and "://" not in text
         and not text.endswith(":")
     )
