@@ -103,7 +103,10 @@ def restore(text: str) -> str:
 
 
 def _has_plane_16(text: str) -> bool:
-    return bool(text) and max(text) >= "\U00100000"
+    return _PLANE_16.search(text) is not None  # not max(text): a loop over every character of a 1 MB line
+
+
+_PLANE_16 = re.compile("[\U00100000-\U0010ffff]")
 
 
 def split_lines(text: str) -> list[Line]:
