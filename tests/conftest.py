@@ -36,6 +36,16 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     return max(1, cores * 3 // 2)
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The files that hold a `slow` test first, each file's tests kept together and in order.
+
+    pytest-xdist hands out a file at a time (`--dist loadfile`, `--no-loadscope-reorder` keeping this order):
+    a worker that takes a long file last holds up the end of the run on its own.
+    """
+    slow_files = {item.path for item in items if item.get_closest_marker("slow")}
+    items.sort(key=lambda item: item.path not in slow_files)
+
+
 def meetings_executable() -> list[str]:
     found = shutil.which("meetings", path=str(Path(sys.executable).parent)) or shutil.which("meetings")
     return [found] if found else [sys.executable, "-m", "exports.cli"]

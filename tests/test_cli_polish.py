@@ -411,6 +411,7 @@ def test_the_readme_main_job_runs_twice_in_a_row(sqlite_cli: Cli, tmp_path: Path
     assert "sig-node-f2f-2016 is in the ledger already; nothing imported (--skip-existing)." in runs[1].stdout
 
 
+@pytest.mark.slow
 def test_the_readme_tour_runs_line_by_line_on_a_fresh_ledger(sqlite_cli: Cli, tmp_path: Path) -> None:
     import subprocess
     import sys

@@ -352,6 +352,7 @@ def test_a_slow_render_that_finishes_after_a_write_is_not_kept(ledger: Any, monk
 
 # The 30 s run keeps both cores busy the whole time: it runs with the load tests (CI's `-m load` step, after
 # the suite), and the default run holds the same contest for 5 s.
+@pytest.mark.slow
 @pytest.mark.parametrize("seconds", [pytest.param(5.0, id="5s"), pytest.param(30.0, id="30s", marks=pytest.mark.load)])
 def test_concurrent_readers_and_writers_get_no_failed_reads_and_every_write_is_served(
     server: Server, cli: Any, seconds: float

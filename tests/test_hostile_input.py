@@ -423,6 +423,7 @@ def process_cli(sqlite_db: Database, tmp_path: Path) -> Cli:
     return Cli(sqlite_db, tmp_path)
 
 
+@pytest.mark.slow
 @FEW
 @given(name=ARGV_TEXT, remark=ARGV_TEXT, zone=ARGV_TEXT)
 def test_the_real_executable_never_shows_a_traceback(process_cli: Cli, name: str, remark: str, zone: str) -> None:

@@ -60,6 +60,7 @@ def work(app: Any, text: str, runs: int) -> float:
     return max(best, 1e-4)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("part", PARTS, ids=["header", "sign-ups", "agenda", "notes"])
 @pytest.mark.parametrize("line", [1_000, 1_000_000], ids=["short-lines", "one-line"])
 def test_a_1mb_page_of_pathological_lines_takes_ten_times_the_work_of_100kb(app: Any, part: str, line: int) -> None:

@@ -185,6 +185,7 @@ def hostile_meetings(draw: Any) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(m=hostile_meetings(), number=st.integers(0, 10**9))
 def test_exported_page_of_any_meeting_imports_to_the_same_meeting(

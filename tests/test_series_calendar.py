@@ -332,6 +332,7 @@ def rule_ledger(tmp_path_factory: pytest.TempPathFactory) -> Any:
     app.close()
 
 
+@pytest.mark.slow
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     zone=st.sampled_from(ZONES),

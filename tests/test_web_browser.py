@@ -13,6 +13,8 @@ from tests.conftest import SEED_ATTENDEES, Cli, Database
 from tests.test_feed_server import Server
 from tests.web_support import SLUG, chromium, console_errors, require_chromium, save_screenshot, seeded, server_for
 
+pytestmark = pytest.mark.slow  # a real Chromium for each test
+
 PHONE, DESKTOP = 390, 1280
 
 
