@@ -418,6 +418,28 @@ def test_regrets_are_not_sign_ups_and_headings_give_modes() -> None:
     assert page.video_url == "https://www.w3.org/2019/09/tpac/webapps-bridge"
 
 
+def test_a_line_break_tag_separates_lines_but_not_a_table_rows_cells() -> None:
+    # "Ann<br>Bob" is two lines to a reader, in any case of the tag; inside a table row the
+    # cell keeps its words apart on one line; "&lt;br&gt;" is the text "<br>", not a break.
+    page = parse_page(
+        "# Face to face\n\n**Attendees:**\n\n"
+        "1. Ann Lee (In Person)<br>2. Bob Ray (Remote)<BR/>3. Cy Dee (In Person)<br>\n\n"
+        "**Proposed discussion topics:**\n\n"
+        "1. Ann Lee: Packaging &lt;br&gt; tags\n"
+    )
+    assert [(a.name, a.mode) for a in page.attendees] == [
+        ("Ann Lee", "in-person"),
+        ("Bob Ray", "remote"),
+        ("Cy Dee", "in-person"),
+    ]
+    assert [t.title for t in page.topics] == ["Packaging <br> tags"]
+    table = parse_page(
+        "# Face to face\n\n**Attendees:**\n\n| Name | Remote? | Notes |\n| --- | --- | --- |\n"
+        "| Dee Fox | no | first<br>day |\n<tr><td>Eve Gil</td><td>yes</td><td>a<br />b</td></tr>\n"
+    )
+    assert [(a.name, a.remark) for a in table.attendees] == [("Dee Fox", "first day"), ("Eve Gil", "a b")]
+
+
 @pytest.mark.parametrize(
     ("written", "start", "end", "zone"),
     [

@@ -32,8 +32,12 @@ _HEADING_TAG = re.compile(r"<h([1-6])(?:\s[^<>]*)?>((?:[^<]|<(?!/?h[1-6]))*?)</h
 _LINK_TAG = re.compile(r"<a\s[^<>]*?href\s*=\s*[\"']([^\"'<>]*)[\"'][^<>]*>(.*?)</a\s*>", re.IGNORECASE)
 
 
-def _html_to_markdown(text: str) -> str:
-    """The common tags of wiki pages turned into the Markdown they stand for."""
+def _html_to_markdown(text: str, line_break: str = "\n") -> str:
+    """The common tags of wiki pages turned into the Markdown they stand for.
+
+    A `<br>` becomes `line_break`: a new line (the caller splits the text there), or a space
+    inside a table row, whose cells must stay on one line.
+    """
     if "<" not in text and "&" not in text:
         return text
     text = _HEADING_TAG.sub(lambda m: "#" * int(m.group(1)) + " " + m.group(2), text)
@@ -50,6 +54,8 @@ def _html_to_markdown(text: str) -> str:
             return " |" if closing else " "
         if name == "tr":
             return "" if closing else "|"
+        if name == "br":
+            return line_break
         return ""
 
     text = _TAG.sub(tag, text)
@@ -138,7 +144,7 @@ def split_lines(text: str) -> list[Line]:
             first, raw_so_far, joined = pending_row
             joined += " " + visible
             if "</tr" in lowered or number - first > 50:
-                lines.append(Line(first, raw_so_far, _html_to_markdown(joined)))
+                lines.append(Line(first, raw_so_far, _html_to_markdown(joined, " ")))
                 pending_row = None
             else:
                 pending_row = (first, raw_so_far, joined)
@@ -148,12 +154,18 @@ def split_lines(text: str) -> list[Line]:
             pending_row = (number, raw, visible)
             lines.append(Line(number, raw, ""))
             continue
-        converted = _html_to_markdown(visible)
-        for piece in re.split(r"<br\s*/?>", converted, flags=re.IGNORECASE) if "<br" in converted else [converted]:
-            lines.append(Line(number, raw, piece))
+        in_row = "<tr" in lowered or visible.lstrip().startswith("|")
+        converted = _html_to_markdown(visible, " " if in_row else "\n")
+        if "\n" in converted:
+            # Text a <br> (or an encoded newline) breaks is read as the lines a reader sees; a break
+            # that ends the line, or a run of them, adds no blank line between a block's lines.
+            for piece in [piece for piece in converted.split("\n") if piece.strip()] or [""]:
+                lines.append(Line(number, raw, piece))
+        else:
+            lines.append(Line(number, raw, converted))
     if pending_row is not None:
         first, raw_so_far, joined = pending_row
-        lines.append(Line(first, raw_so_far, _html_to_markdown(joined)))
+        lines.append(Line(first, raw_so_far, _html_to_markdown(joined, " ")))
     return lines
 
 
