@@ -69,6 +69,24 @@ class LedgerTranscoder(JSONTranscoder):
         except (_NotPlainError, orjson.JSONEncodeError, RecursionError):
             return super().encode(obj)
 
+    def encode_sealed(self, state: dict[str, Any], built: tuple[str, ...]) -> bytes:
+        """`encode` of an event's state whose `built` fields the ledger itself made of JSON's own types.
+
+        Those are the sealed personal data (`ledger.privacy.seal_state`): lists of dicts of
+        strings and lists of strings, often half the state, which need no walk for custom types.
+        """
+        try:
+            return orjson.dumps(
+                {
+                    key if type(key) is str else _not_plain(): (
+                        item if type(item) is str or key in built else self._plain(item)
+                    )
+                    for key, item in state.items()
+                }
+            )
+        except (_NotPlainError, orjson.JSONEncodeError, RecursionError):
+            return super().encode(state)
+
     def _plain(self, value: Any) -> Any:
         # What eventsourcing's `default` hook does, top-down, leaving JSON's own types as they are.
         kind = type(value)

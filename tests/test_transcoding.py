@@ -14,7 +14,7 @@ from eventsourcing.persistence import JSONTranscoder, TranscodingNotRegisteredEr
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ledger import storage
+from ledger import privacy, storage
 from ledger.agenda import Agenda
 from ledger.attendance import Roster
 from ledger.transcoding import LedgerTranscoder
@@ -118,3 +118,27 @@ WIDE_VALUES = st.recursive(
 def test_encoding_is_eventsourcings_byte_for_byte(value: Any) -> None:
     reference, ours = transcoders()
     assert ours.encode(value) == reference.encode(value)
+
+
+# What sealing builds (`ledger.privacy.seal_state`): envelopes of key ids, field lists and
+# ciphertexts, and a notes edit's runs of ciphertexts or blank-line counts.
+ENVELOPES = st.lists(
+    st.fixed_dictionaries({"k": WIDE_TEXT, "f": st.lists(WIDE_TEXT, max_size=3), "c": WIDE_TEXT}),
+    max_size=3,
+)
+RUNS = st.lists(
+    st.fixed_dictionaries({"k": WIDE_TEXT, "c": WIDE_TEXT}) | st.fixed_dictionaries({"t": st.integers(0, 9)}),
+    max_size=3,
+)
+
+
+@given(st.dictionaries(WIDE_TEXT, WIDE_VALUES, max_size=5), ENVELOPES, RUNS)
+def test_a_sealed_state_is_encoded_as_eventsourcing_encodes_it(
+    state: dict[str, Any], envelopes: list[Any], runs: list[Any]
+) -> None:
+    reference, ours = transcoders()
+    sealed = {**state, privacy.ENVELOPES: envelopes, privacy.RUNS: runs}
+    built = (privacy.ENVELOPES, privacy.RUNS)
+    assert ours.encode_sealed(sealed, built) == reference.encode(sealed)
+    # A key that is not text (no event has one) takes eventsourcing's own path.
+    assert ours.encode_sealed({**sealed, 3: "x"}, built) == reference.encode({**sealed, 3: "x"})

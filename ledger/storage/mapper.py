@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import weakref
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 from eventsourcing.persistence import EventStore, Mapper, Notification, Recording, StoredEvent
@@ -18,16 +18,21 @@ from eventsourcing.utils import get_topic
 from ledger import privacy
 from ledger.storage.adapter import WriteConflict
 
+if TYPE_CHECKING:
+    from ledger.transcoding import LedgerTranscoder
+
 _MEETING = "meeting-ledger:Meeting."
 _DIRECTORY = "meeting-ledger:Directory."
 # Set to 1, the ledger stores personal data in plain text as it did before it was encrypted:
 # the benchmark's baseline, and the tests' ledgers "made by the previous version".
 PLAIN_ENV = "MEETINGS_PLAINTEXT_EVENTS"
+_SEALED_FIELDS = (privacy.ENVELOPES, privacy.RUNS)
 
 
 class SealingMapper(Mapper):  # type: ignore[type-arg,unused-ignore]
-    def __init__(self, transcoder: Any, app: Any) -> None:
+    def __init__(self, transcoder: LedgerTranscoder, app: Any) -> None:
         super().__init__(transcoder)
+        self.ledger_transcoder = transcoder
         # A weak reference: the application must stay free of reference cycles, so that dropping
         # it closes its connections (and the last close checkpoints SQLite's write-ahead log).
         self.app = weakref.proxy(app)
@@ -55,6 +60,9 @@ class SealingMapper(Mapper):  # type: ignore[type-arg,unused-ignore]
         class_version = getattr(type(domain_event), "class_version", 1)
         if class_version > 1:
             event_state["class_version"] = class_version
+        # The fields sealing adds are plain JSON it builds itself; an event of its own with such a
+        # field (there is none) would be walked like any other.
+        built = () if privacy.ENVELOPES in event_state or privacy.RUNS in event_state else _SEALED_FIELDS
         privacy.seal_state(
             kind,
             event_state,
@@ -65,7 +73,7 @@ class SealingMapper(Mapper):  # type: ignore[type-arg,unused-ignore]
             originator_id=originator_id,
             originator_version=originator_version,
             topic=topic,
-            state=self.transcoder.encode(event_state),
+            state=self.ledger_transcoder.encode_sealed(event_state, built),
         )
 
     def to_stored_events(self, domain_events: Sequence[Any]) -> list[StoredEvent]:
