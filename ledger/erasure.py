@@ -68,11 +68,12 @@ class ErasureCommands:
         person: str,
         reason: str,
         also: Iterable[str] = (),
-        rebuild: Callable[[list[str]], None] | None = None,
+        rebuild: Callable[[dict[str, set[str]]], None] | None = None,
     ) -> Erasure:
         """Destroy the keys of a person (a name or an email, and `also` the names, emails or person
         keys the sign-up sheets show them under), record the erasure, drop the snapshots and rebuild
-        (`rebuild`) the read-model documents of every meeting that held their data.
+        (`rebuild`) the read-model documents of every meeting that held their data: it is given
+        those meetings, each with the topics of its events that held the data.
         """
         typed = text.check("email", person) if people.is_email(person) else people.display_name(person)
         reason = text.check("reason", reason)
@@ -92,14 +93,19 @@ class ErasureCommands:
             return f"erased the personal data under {len(key_ids)} key{'s' if len(key_ids) != 1 else ''}"
 
         saved = self._update_directory("erase", change)  # type: ignore[attr-defined]
-        held = keys.destroy(self.storage, key_ids, identities)  # type: ignore[attr-defined]
-        meetings = [m for m in held if m != DIRECTORY_ID.hex]  # the directory holds only the erasure
-        self.keyring.forget(key_ids)
-        self._revision_texts.clear()  # type: ignore[attr-defined]
-        if rebuild is not None:
-            rebuild(meetings)
-            keys.checkpoint(self.storage)  # type: ignore[attr-defined]
-        return Erasure(saved.position, saved.summary, meetings)
+        storage = self.storage  # type: ignore[attr-defined]
+        # With documents to rewrite, the log is checkpointed once, after them (and after a failure too).
+        held = keys.destroy(storage, key_ids, identities, then_checkpoint=rebuild is None)
+        try:
+            held.pop(DIRECTORY_ID.hex, None)  # the directory holds only the erasure
+            self.keyring.forget(key_ids)
+            self._revision_texts.clear()  # type: ignore[attr-defined]
+            if rebuild is not None:
+                rebuild(held)
+        finally:
+            if rebuild is not None:
+                keys.checkpoint(storage)
+        return Erasure(saved.position, saved.summary, list(held))
 
 
 def _identity_of(also: str) -> str:

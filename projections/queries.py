@@ -6,9 +6,13 @@ CLI's JSON contract.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
+import orjson
+
+from ledger import people
 from ledger.agenda import Agenda
 from ledger.attendance import Roster
 from ledger.errors import BadInputError, NotFoundError
@@ -282,6 +286,41 @@ def linked_identities(store: ReadStore, person_key: str) -> set[str]:
                 found |= {before, after}
                 grown = True
     return found - {person_key}
+
+
+def names_shown_for(store: ReadStore, person_key: str, linked: Iterable[str] = ()) -> set[str]:
+    """The names and emails the sign-up sheets show a person under, in any meeting.
+
+    Those of each entry keyed by the person or by an identity `linked` to theirs, and those of each
+    entry whose name alone keys to them: signing up with an email keys the entry by the email,
+    while the events the person made themselves name them.
+    """
+    keys = {person_key, *linked}
+    if person_key.startswith("email:"):
+        # No name alone keys to an email: only documents holding one of the keys can show them.
+        docs = list({key: doc for k in sorted(keys) for key, doc in store.containing("people", _json_text(k))}.items())
+    else:
+        docs = store.all("people")
+    names_theirs: dict[str, bool] = {}  # the same few names recur in every meeting: key each once
+    found: set[str] = set()
+    for _, doc in docs:
+        for key, entry in doc["people"].items():
+            name = entry["name"]
+            if key not in keys:
+                theirs = names_theirs.get(name)
+                if theirs is None:
+                    theirs = names_theirs[name] = people.person_key(name, None) == person_key
+                if not theirs:
+                    continue
+            found.add(name)
+            if entry.get("email"):
+                found.add(entry["email"])
+    return found
+
+
+def _json_text(value: str) -> str:
+    """A string as the documents' JSON spells it (what `ReadStore.containing` looks for)."""
+    return orjson.dumps(value).decode()
 
 
 # The series queries live beside the series model; they are part of this module's interface.

@@ -16,22 +16,15 @@ def erase(person: str, reason: str) -> None:
     Admins only. The erasure is recorded (who, when, why; never whose data or the data itself).
     """
     from ledger.application import people
-    from projections.queries import MODELS, everyone, linked_identities
+    from projections.queries import MODELS, linked_identities, names_shown_for
 
     app = session().app
     store = session().store()
     wanted = people.typed_person_key(person)
     # The identities an email change linked to the person's (their sign-ups before and after it).
     linked = linked_identities(store, wanted)
-    # The names and emails the sheets show this person under: signing up with an email keys their
-    # entry by the email, and the events they made themselves by their name.
-    also = set(linked)
-    for entry in everyone(store):
-        if entry.person_key == wanted or entry.person_key in linked or people.person_key(entry.name, None) == wanted:
-            also.add(entry.name)
-            if entry.email:
-                also.add(entry.email)
-    done = app.erase(person, reason, sorted(also), rebuild=lambda meetings: store.rewrite(MODELS, meetings))
+    also = linked | names_shown_for(store, wanted, linked)
+    done = app.erase(person, reason, sorted(also), rebuild=lambda held: store.rewrite(MODELS, held))
     count = len(done.meetings)
     click.echo(f"Erased: {done.summary}; rebuilt the documents of {count} meeting{'s' if count != 1 else ''}.")
 

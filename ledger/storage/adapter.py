@@ -21,6 +21,7 @@ T = TypeVar("T")
 
 # The columns every event read returns, under the names the read side decodes.
 EVENT_COLUMNS = "originator_id, originator_version, topic, state"
+STREAMS_PER_QUERY = 500  # meetings read by one `select_streams`: well under SQLite's 32,766 parameters
 
 
 class SideTable(NamedTuple):
@@ -226,6 +227,18 @@ class Storage:
                 + (" LIMIT ?" if limit is not None else "")
             ),
             (self.meeting_param(meeting_id), after_version, *(() if limit is None else (limit,))),
+        )
+        return list(cursor.fetchall())
+
+    def select_streams(self, cursor: Any, meeting_ids: Sequence[str]) -> list[Any]:
+        """The whole streams of these meetings (at most `STREAMS_PER_QUERY`), in position order."""
+        marks = ", ".join("?" * len(meeting_ids))
+        cursor.execute(
+            self.sql(
+                f"SELECT {self.position} AS position, {EVENT_COLUMNS} FROM {self.events}"
+                f" WHERE originator_id IN ({marks}) ORDER BY {self.position}"
+            ),
+            [self.meeting_param(m) for m in meeting_ids],
         )
         return list(cursor.fetchall())
 

@@ -91,15 +91,19 @@ class KeyTable:
         return self.by_lookup([r[1] for r in rows])
 
 
-def destroy(storage: Storage, key_ids: Sequence[str], person_keys: Iterable[str]) -> list[str]:
+def destroy(
+    storage: Storage, key_ids: Sequence[str], person_keys: Iterable[str], *, then_checkpoint: bool = True
+) -> dict[str, set[str]]:
     """Delete the keys, the feed tokens of the erased person keys, and the snapshots of every
-    meeting whose events hold data under those keys; return those meetings' ids (32 hex digits).
+    meeting whose events hold data under those keys; return those meetings' ids (32 hex digits),
+    each with the topics of its events that hold such data.
 
     The rows go in one transaction. On SQLite every connection deletes with `secure_delete`
     (ledger/storage/recorders/sqlite.py), so freed pages are zeroed, and the write-ahead log is
-    checkpointed and truncated afterwards: no copy of a key or of the plain text stays in the file.
+    checkpointed and truncated afterwards (`then_checkpoint`; a caller that writes more first
+    checkpoints once itself): no copy of a key or of the plain text stays in the file.
     """
-    meetings: set[str] = set()
+    meetings: dict[str, set[str]] = {}
     events = storage.events
     with storage.transaction(write=True) as cursor:
         storage.ensure_side_table(cursor, PERSON_KEYS)
@@ -109,8 +113,11 @@ def destroy(storage: Storage, key_ids: Sequence[str], person_keys: Iterable[str]
             match = " OR ".join(["position(%s::bytea in state) > 0"] * len(key_ids))
         else:
             match = " OR ".join(["instr(state, ?) > 0"] * len(key_ids))
-        cursor.execute(f"SELECT DISTINCT originator_id FROM {events} WHERE {match}", [k.encode() for k in key_ids])
-        meetings.update(_hex(r["originator_id"]) for r in cursor.fetchall())
+        cursor.execute(
+            f"SELECT DISTINCT originator_id, topic FROM {events} WHERE {match}", [k.encode() for k in key_ids]
+        )
+        for row in cursor.fetchall():
+            meetings.setdefault(_hex(row["originator_id"]), set()).add(row["topic"])
         cursor.executemany(storage.sql("DELETE FROM {p}person_keys WHERE key_id = ?"), [(k,) for k in key_ids])
         for person_key in person_keys:
             cursor.execute(storage.sql("DELETE FROM {p}feed_tokens WHERE person_key = ?"), (person_key,))
@@ -121,8 +128,9 @@ def destroy(storage: Storage, key_ids: Sequence[str], person_keys: Iterable[str]
                     storage.sql(f"DELETE FROM {snapshots} WHERE originator_id = ?"),
                     (storage.meeting_param(meeting_id),),
                 )
-    checkpoint(storage)
-    return sorted(meetings)
+    if then_checkpoint:
+        checkpoint(storage)
+    return dict(sorted(meetings.items()))
 
 
 def checkpoint(storage: Storage) -> None:
