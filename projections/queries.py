@@ -261,10 +261,7 @@ def meeting_list(store: ReadStore, now: datetime) -> list[MeetingRow]:
 
 def person_meetings(store: ReadStore, person_key: str) -> list[Signup]:
     """The meetings a person is signed up for, in meeting-id order: name, email, meeting and mode."""
-    import orjson
-
-    # A document can only hold the person if their key appears in it as a JSON object key.
-    needle = orjson.dumps(person_key).decode() + ":"
+    needle = _as_json_key(person_key)
     return [Signup(**entry) for _, doc in store.containing("people", needle) for entry in entries(doc, person_key)]
 
 
@@ -298,7 +295,8 @@ def names_shown_for(store: ReadStore, person_key: str, linked: Iterable[str] = (
     keys = {person_key, *linked}
     if person_key.startswith("email:"):
         # No name alone keys to an email: only documents holding one of the keys can show them.
-        docs = list({key: doc for k in sorted(keys) for key, doc in store.containing("people", _json_text(k))}.items())
+        holding = {key: doc for k in sorted(keys) for key, doc in store.containing("people", _as_json_key(k))}
+        docs = list(holding.items())
     else:
         docs = store.all("people")
     names_theirs: dict[str, bool] = {}  # the same few names recur in every meeting: key each once
@@ -318,9 +316,10 @@ def names_shown_for(store: ReadStore, person_key: str, linked: Iterable[str] = (
     return found
 
 
-def _json_text(value: str) -> str:
-    """A string as the documents' JSON spells it (what `ReadStore.containing` looks for)."""
-    return orjson.dumps(value).decode()
+def _as_json_key(person_key: str) -> str:
+    """A person key as a people document spells it as an object key: a document can only hold
+    the person if this appears in it (what `ReadStore.containing` looks for)."""
+    return orjson.dumps(person_key).decode() + ":"
 
 
 # The series queries live beside the series model; they are part of this module's interface.
