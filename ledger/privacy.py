@@ -101,6 +101,13 @@ def lookup_of(identity_: str) -> str:
     return hashlib.sha256(b"meeting-ledger person key\x00" + identity_.encode()).hexdigest()
 
 
+def personal_fields(kind: str) -> tuple[str, ...]:
+    """The fields of a meeting event of this kind that an erasure can turn into ERASED: its actor,
+    the fields under its subject's key, an earlier identity, and a notes edit's text."""
+    previous = (_PREVIOUS[kind],) if kind in _PREVIOUS else ()
+    return ("actor", *_FIELDS.get(kind, ()), *previous, *(("text",) if kind == _NOTES else ()))
+
+
 def erased_value(field: str, key_id: str) -> str:
     # Two erased people in one meeting must stay two entries: their person key names the key.
     return f"erased:{key_id}" if field in _KEY_FIELDS else ERASED

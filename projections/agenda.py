@@ -15,6 +15,7 @@ class AgendaModel(PerMeeting):
     name = "agenda"
     version = 2
     kinds = frozenset({"Scheduled", "TopicProposed", "TopicRetitled", "TopicMoved", "TopicWithdrawn"})
+    personal_kinds = frozenset({"TopicProposed", "TopicRetitled", "TopicWithdrawn"})
 
     def load(self, doc: dict[str, Any]) -> Agenda:
         return Agenda.from_dict(doc)

@@ -26,6 +26,7 @@ class AttendeesModel(PerMeeting):
     kinds = frozenset(
         {"Scheduled", "CapacityChanged", "SignedUp", "Withdrew", "AttendanceChanged", "Promoted", "EmailChanged"}
     )
+    personal_kinds = kinds - {"Scheduled", "CapacityChanged"}
 
     def load(self, doc: dict[str, Any]) -> AttendeeList:
         return AttendeeList(Roster.from_dict(doc), {w["key"]: w for w in doc["withdrawn"]})

@@ -36,6 +36,8 @@ class MeetingsModel(PerMeeting, DocumentModel):
             "NotesEdited",
         }
     )
+    # Its creator; every later event only dates the document and moves its version.
+    personal_kinds = frozenset({"Scheduled"})
 
     def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None:
         data = event.data

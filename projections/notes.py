@@ -14,6 +14,7 @@ class NotesModel(PerMeeting, DocumentModel):
     name = "notes"
     version = 1
     kinds = frozenset({"Scheduled", "NotesEdited"})
+    personal_kinds = frozenset({"NotesEdited"})
 
     def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None:
         if event.kind == "Scheduled":

@@ -22,6 +22,7 @@ class PeopleModel(PerMeeting, DocumentModel):
     name = "people"
     version = 3
     kinds = frozenset({"Scheduled", "SignedUp", "Withdrew", "AttendanceChanged", "EmailChanged"})
+    personal_kinds = kinds - {"Scheduled"}
 
     def apply(self, doc: dict[str, Any] | None, event: LedgerEvent) -> dict[str, Any] | None:
         data = event.data

@@ -47,6 +47,7 @@ class SeriesModel(DocumentModel):
     version = 1
     kinds = recorded_by(SERIES_TOPIC)  # the rule, shared details and exceptions of single dates
     replaces = frozenset({"SeriesScheduled"})
+    personal_kinds = kinds  # not narrowed: each document names its creator
 
     def key(self, event: LedgerEvent) -> str | None:
         return event.meeting_id

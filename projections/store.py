@@ -36,6 +36,11 @@ class ReadModel(Protocol):
     # Kinds whose `apply` ignores the state it is given (a creation, a deletion): a batch
     # whose first event for a document is one of them need not read the stored document.
     replaces: frozenset[str]
+    # Kinds from whose events `apply` keeps personal data (`ledger.privacy.personal_fields`) in the
+    # state. An erasure rewrites a document only when it folded an event of one of these that held
+    # the person's data; the other kinds the model only counts or orders by (their personal fields
+    # never reach its documents: tests/test_kinds.py folds each one with those fields erased).
+    personal_kinds: frozenset[str]
 
     def key(self, event: LedgerEvent) -> str | None: ...
 
@@ -336,7 +341,8 @@ class ReadStore:
         """Rebuild documents of these meetings from their events, after an erasure: the stored
         documents hold plain text that the events no longer give. `held` maps each meeting's id
         to the topics of its events that held the erased data; only the documents of models that
-        fold one of those can hold it. Every other document and every position stays as it is."""
+        keep personal data from one of those kinds can hold it. Every other document and every
+        position stays as it is."""
         self.catch_up(models)
         with self.transaction(write=True) as cursor, cyclic_gc_paused():
             self._lock(cursor)
@@ -346,7 +352,7 @@ class ReadStore:
                 meeting_id = events[0].meeting_id
                 kinds_held = {kind_of(topic) for topic in held[meeting_id]}
                 for model in models:
-                    if model.kinds.isdisjoint(kinds_held):
+                    if model.personal_kinds.isdisjoint(kinds_held):
                         continue
                     upto = positions.get(model.name, (0, model.version))[0]
                     kinds, key, apply = model.kinds, model.key, model.apply

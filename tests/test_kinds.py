@@ -11,6 +11,7 @@ import pytest
 from exports import audit as trail
 from ledger import storage
 from ledger.kinds import KINDS
+from ledger.privacy import erased_value, personal_fields
 from projections.events import LedgerEvent, stream_events
 from projections.folding import fold
 from projections.queries import MODELS
@@ -120,6 +121,46 @@ def test_each_read_model_folds_exactly_the_kinds_it_shows(model: Any, every_kind
     assert model.kinds == MUST_FOLD[model.name], f"{model.name}: missing {MUST_FOLD[model.name] - model.kinds}"
     assert model.replaces <= model.kinds
     assert fold(model, every_kind), f"{model.name} folds a whole history into a document"
+
+
+def _erasing(event: LedgerEvent, fields: tuple[str, ...]) -> LedgerEvent:
+    """The event as an erasure leaves it when the people these fields name are erased."""
+    data = dict(event.data)
+    for field in fields:
+        if isinstance(data.get(field), str) and data[field]:
+            data[field] = erased_value(field, "0" * 32)
+    return event._replace(data=data)
+
+
+def _fold_or_failure(model: Any, events: list[LedgerEvent]) -> Any:
+    try:
+        return fold(model, events)
+    except (AssertionError, KeyError, LookupError, ValueError) as refused:  # the fold found a key it never saw
+        return repr(refused)
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.name)
+def test_a_model_keeps_personal_data_only_from_the_kinds_it_declares(model: Any, every_kind: list[LedgerEvent]) -> None:
+    """An erasure rewrites a model's documents only where it erased data from an event of one of the
+    model's `personal_kinds` (`ReadStore.rewrite`), and `verify --deep` would report any document left
+    holding the data. So: erasing the personal fields of any other event the model folds, one field or
+    all of them, leaves every document as it was; and erasing some event's changes a document (this
+    test sees a model that keeps personal data)."""
+    assert model.personal_kinds <= model.kinds
+    before = fold(model, every_kind)
+    changed_by = set()
+    for index, event in enumerate(every_kind):
+        if event.kind not in model.kinds:
+            continue
+        fields = personal_fields(event.kind)
+        for erased in (fields, *((field,) for field in fields)):
+            altered = [*every_kind[:index], _erasing(event, erased), *every_kind[index + 1 :]]
+            if _fold_or_failure(model, altered) != before:
+                changed_by.add(event.kind)
+    assert changed_by <= model.personal_kinds, (
+        f"{model.name} keeps personal data from {changed_by - model.personal_kinds}"
+    )
+    assert changed_by, f"{model.name} keeps no personal data at all: its personal kinds should be empty"
 
 
 def test_every_model_is_in_the_expectation_table() -> None:
