@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 import orjson
 
+from ledger.errors import StorageError
 from ledger.storage.adapter import STREAMS_PER_QUERY
 from projections.events import LedgerEvent, decode, decode_rows, kind_of
 
@@ -185,7 +186,7 @@ class ReadStore:
             self.storage.sql("SELECT body FROM {p}read_model_docs WHERE model = ? AND doc_key = ?"), (model, key)
         )
         row = cursor.fetchone()
-        return orjson.loads(row["body"]) if row else None
+        return _loaded(model, key, row["body"]) if row else None
 
     def get_many(self, model: str, keys: set[str]) -> dict[str, dict[str, Any] | None]:
         """Several documents in one read (a series' occurrences)."""
@@ -206,7 +207,7 @@ class ReadStore:
                 (model, *chunk),
             )
             for row in cursor.fetchall():
-                found[row["doc_key"]] = orjson.loads(row["body"])
+                found[row["doc_key"]] = _loaded(model, row["doc_key"], row["body"])
         return found
 
     def containing(self, model: str, text: str) -> list[tuple[str, dict[str, Any]]]:
@@ -222,7 +223,7 @@ class ReadStore:
                 d.sql(f"SELECT doc_key, body FROM {{p}}read_model_docs WHERE model = ? AND {match} ORDER BY doc_key"),
                 (model, text),
             )
-            return [(r["doc_key"], orjson.loads(r["body"])) for r in cursor.fetchall()]
+            return [(r["doc_key"], _loaded(model, r["doc_key"], r["body"])) for r in cursor.fetchall()]
 
     def all(self, model: str) -> list[tuple[str, dict[str, Any]]]:
         with self.transaction(write=False) as cursor:
@@ -230,17 +231,19 @@ class ReadStore:
                 self.storage.sql("SELECT doc_key, body FROM {p}read_model_docs WHERE model = ? ORDER BY doc_key"),
                 (model,),
             )
-            return [(r["doc_key"], orjson.loads(r["body"])) for r in cursor.fetchall()]
+            return [(r["doc_key"], _loaded(model, r["doc_key"], r["body"])) for r in cursor.fetchall()]
+
+    def bodies(self, model: str) -> dict[str, str]:
+        """Every document of the model as stored: its JSON text, not decoded (`verify --deep` compares it)."""
+        with self.transaction(write=False) as cursor:
+            cursor.execute(self.storage.sql("SELECT doc_key, body FROM {p}read_model_docs WHERE model = ?"), (model,))
+            return {r["doc_key"]: r["body"] for r in cursor.fetchall()}
 
     def _put(self, cursor: Any, model: str, docs: dict[str, dict[str, Any] | None]) -> None:
         d = self.storage
         deleted = [(model, key) for key, doc in docs.items() if doc is None]
         # In key order: neighbouring inserts land on the same B-tree pages (a quarter faster).
-        stored = [
-            (model, key, orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode())
-            for key, doc in sorted(docs.items())
-            if doc is not None
-        ]
+        stored = [(model, key, encode_document(doc)) for key, doc in sorted(docs.items()) if doc is not None]
         if deleted:
             cursor.executemany(d.sql("DELETE FROM {p}read_model_docs WHERE model = ? AND doc_key = ?"), deleted)
         if stored:
@@ -375,6 +378,23 @@ class ReadStore:
         """Drop the model's documents and put it back before the first event."""
         cursor.execute(self.storage.sql("DELETE FROM {p}read_model_docs WHERE model = ?"), (model.name,))
         self._set_position(cursor, model, 0)
+
+
+def _loaded(model: str, key: str, body: str) -> dict[str, Any]:
+    """A stored document. One that is not JSON was written outside the ledger: a clear refusal, not a crash."""
+    try:
+        document: dict[str, Any] = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise StorageError(
+            f"the {model} read model's document {key} is damaged: 'meetings verify --deep' names what else"
+            " was changed, and 'meetings rebuild' writes the read models again from the events"
+        ) from None
+    return document
+
+
+def encode_document(doc: dict[str, Any]) -> str:
+    """A document's stored text: the same document always gives the same text (its keys sorted)."""
+    return orjson.dumps(doc, option=orjson.OPT_SORT_KEYS).decode()
 
 
 _gc_pause_lock = threading.Lock()

@@ -211,6 +211,71 @@ def test_a_changed_column_type_names_the_altered_event(cli: Cli, seeded: Raw, co
     reads_do_not_crash(cli)
 
 
+# ----- verify --deep: the chain beside the caches ---------------------------------------------------------
+
+
+@pytest.fixture(params=["chain here", "chain beside"])
+def chain_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """`verify --deep` verifies the chain in this process on a short ledger and in a second process, while
+    this one folds the events, on a long one (ledger/chain_process.py): the deep tests run both ways."""
+    if request.param == "chain beside":
+        import ledger.chain_process
+
+        monkeypatch.setattr(ledger.chain_process, "BESIDE_FROM", 0)
+    return str(request.param)
+
+
+def test_the_second_process_finds_what_verify_finds_here(ledger: Any, db: Database, seeded: Raw) -> None:
+    from ledger.chain import Digest, verify_ledger
+    from ledger.chain_process import ChainBeside
+    from ledger.storage import resolve
+
+    intact = verify_ledger(ledger.recorder)
+    assert intact.broken is None and intact.count == 11
+    assert ChainBeside(resolve(db.url), None).result() == intact
+    expectations = [(intact.head, "extends"), (Digest(5, bytes(32)), "differs"), (Digest(99, bytes(32)), "missing")]
+    for expect, outcome in expectations:
+        checked = verify_ledger(ledger.recorder, expect)
+        assert checked.expected == outcome
+        assert ChainBeside(resolve(db.url), expect).result() == checked
+    state = bytes(seeded.row(3)[3])
+    seeded.run("UPDATE {t} SET state = ? WHERE {p} = 3", (state.replace(b"Derek Carr", b"Derek Cart"),))
+    tampered = verify_ledger(ledger.recorder)
+    assert tampered.broken is not None and tampered.broken.position == 3
+    assert ChainBeside(resolve(db.url), None).result() == tampered
+
+
+def test_a_second_process_that_cannot_answer_leaves_the_chain_to_this_one(
+    cli: Cli, seeded: Raw, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import ledger.chain_process
+
+    monkeypatch.setattr(ledger.chain_process, "BESIDE_FROM", 0)
+    monkeypatch.setattr(ledger.chain_process, "WORKER", "ledger.no_such_module")
+    report = cli.ok("verify", "--deep", "--json").json()
+    assert report["ok"] and report["events"] == 11 and report["deep"]["findings"] == []
+    seeded.run("DELETE FROM {t} WHERE {p} = 4")
+    result = cli("verify", "--deep", "--json")
+    assert result.code == 1 and result.json()["problem"] == "removed" and result.json()["deep"] is None
+
+
+@pytest.mark.parametrize("tampering", ["a name", "not JSON"])
+@pytest.mark.usefixtures("chain_process")
+def test_deep_verify_of_a_tampered_event_reports_the_break_and_no_caches(cli: Cli, seeded: Raw, tampering: str) -> None:
+    """The caches are only compared with events the chain vouches for; events too damaged to fold
+    are the chain's break, not a crash of the deep check."""
+    state = bytes(seeded.row(3)[3])
+    forged = state.replace(b"Derek Carr", b"Derek Cart") if tampering == "a name" else b"\xff not JSON"
+    seeded.run("UPDATE {t} SET state = ? WHERE {p} = 3", (forged,))
+    result = cli("verify", "--deep", "--json")
+    no_crash(result)
+    report = result.json()
+    assert result.code == 1 and report["ok"] is False
+    assert (report["position"], report["problem"], report["deep"]) == (3, "altered", None)
+    plain = cli("verify", "--deep")
+    assert plain.code == 1 and "the ledger has been tampered with: event at position 3" in plain.err, plain.err
+
+
 # ----- verify --deep: snapshots -------------------------------------------------------------------------
 
 
@@ -232,6 +297,7 @@ class Snapshots:
     "forgery",
     ["capacity", "cancelled", "stored type", "state type", "seal"],
 )
+@pytest.mark.usefixtures("chain_process")
 def test_a_forged_snapshot_is_named_with_its_meeting(cli: Cli, seeded: Raw, forgery: str) -> None:
     snapshots = Snapshots(seeded)
     state = snapshots.state()
@@ -274,19 +340,25 @@ def forge_document(raw: Raw, model: str, old: str, new: str) -> None:
     raw.run("UPDATE read_model_docs SET body = ? WHERE model = ? AND doc_key = ?", (body.replace(old, new), model, key))
 
 
-@pytest.mark.parametrize("forgery", ["attendee name", "video link"])
+@pytest.mark.parametrize("forgery", ["attendee name", "video link", "not JSON", "true for 1"])
+@pytest.mark.usefixtures("chain_process")
 def test_a_forged_read_model_document_is_named_with_its_meeting(cli: Cli, seeded: Raw, forgery: str) -> None:
     if forgery == "attendee name":
         forge_document(seeded, "attendees", "Dawn Chen", "Eve Forger")
-    else:
+    elif forgery == "video link":
         forge_document(seeded, "meetings", VIDEO, "https://evil.example.com/")
+    elif forgery == "not JSON":
+        seeded.run("UPDATE read_model_docs SET body = ? WHERE model = 'attendees'", ("{not json",))
+    else:
+        forge_document(seeded, "meetings", '"sequence":0', '"sequence":false')
     result = cli("verify", "--deep")
     assert result.code == 1
-    model = "attendees" if forgery == "attendee name" else "meetings"
+    model = "attendees" if forgery in ("attendee name", "not JSON") else "meetings"
     assert f"read model '{model}' of {SLUG} is forged" in result.err, result.err
     reads_do_not_crash(cli)
 
 
+@pytest.mark.usefixtures("chain_process")
 def test_a_read_model_position_moved_ahead_is_found(cli: Cli, seeded: Raw) -> None:
     seeded.run("UPDATE read_model_positions SET position = position + 1 WHERE model = 'attendees'")
     result = cli("verify", "--deep")
@@ -299,6 +371,7 @@ def test_a_read_model_position_moved_ahead_is_found(cli: Cli, seeded: Raw) -> No
     assert result.code == 1 and f"read model 'attendees' of {SLUG} is forged" in result.err, result.err
 
 
+@pytest.mark.usefixtures("chain_process")
 def test_deep_verify_passes_on_an_untouched_ledger(cli: Cli, seeded: Raw) -> None:
     out = cli.ok("verify", "--deep").out.splitlines()
     assert out[0].startswith("ok: 11 events, head 11:")

@@ -107,6 +107,41 @@ def write(chunks: Iterable[str]) -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
+def _chain_and_caches(app: Any, expected: Any, events: int) -> tuple[Any, Any]:
+    """`verify --deep`: the chain, and what the deep check found (None when the chain is broken).
+
+    On a long ledger the chain is verified by a second process while this one folds the events
+    (ledger/chain_process.py); the caches are only reported on when the chain holds, so a fold that
+    fails on events too damaged to read is reported as the chain's break it comes from.
+    """
+    from ledger.application import resolve_database, verify_ledger
+    from ledger.chain_process import chain_beside
+    from projections.verification import deep_findings
+
+    beside = chain_beside(resolve_database(session().db_option), expected, events)
+    if beside is None:
+        with Progress("Verifying", events) as progress:
+            result = verify_ledger(app.recorder, expected, progress=progress.advance)
+        if result.broken is not None:
+            return result, None
+        with Progress("Checking the caches", events) as progress:
+            return result, deep_findings(app, progress.advance)
+    try:
+        with Progress("Verifying", events) as progress:
+            try:
+                found: Any = deep_findings(app, progress.advance)
+            except Exception as error:  # noqa: BLE001 (kept until the chain says whether the events are sound)
+                found = error
+        result = beside.result() or verify_ledger(app.recorder, expected)
+    finally:
+        beside.stop()
+    if result.broken is not None:
+        return result, None
+    if isinstance(found, Exception):
+        raise found
+    return result, found
+
+
 @click.command("verify")
 @click.option("--head", "head_only", is_flag=True, help="Print only the head digest (after checking the chain).")
 @click.option(
@@ -130,8 +165,13 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
 
     app = session().reader
     expected = Digest.parse(expect) if expect else None
-    with Progress("Verifying", app.recorder.max_notification_id() or 0) as progress:
-        result = verify_ledger(app.recorder, expected, progress=progress.advance)
+    events = app.recorder.max_notification_id() or 0
+    deep_result: Any = None
+    if deep:
+        result, deep_result = _chain_and_caches(app, expected, events)
+    else:
+        with Progress("Verifying", events) as progress:
+            result = verify_ledger(app.recorder, expected, progress=progress.advance)
     data: dict[str, Any] = {"ok": result.intact, "events": result.count, "head": str(result.head)}
     problem = None
     if result.broken is not None:
@@ -165,9 +205,7 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
     if deep and result.broken is not None:
         data["deep"] = None  # the events themselves are in doubt: nothing to compare the caches with
     elif deep:
-        from projections.verification import deep_findings
-
-        findings, checked_snapshots, documents = deep_findings(app)
+        findings, checked_snapshots, documents = deep_result
         data["deep"] = {
             "snapshots": checked_snapshots,
             "documents": documents,
