@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -158,6 +160,32 @@ def test_verify_head_prints_the_digest_verify_reports(cli: Cli, seeded: Raw, led
     assert cli.ok("verify").out == f"ok: 8 events, head {head}\n"
     report = json.loads(cli.ok("verify", "--json").out)
     assert report == {"ok": True, "events": 8, "head": head}
+
+
+def test_verify_of_a_sqlite_ledger_reads_the_rows_without_the_application(
+    db: Database, seeded: Raw, tmp_path: Path
+) -> None:
+    """The application and its domain classes are most of a short command's start-up, and `verify` reads
+    only the stored rows; it opens the application only to name the meeting of a break."""
+    if seeded.postgres:
+        pytest.skip("PostgreSQL is opened whole: its open also checks the ledger's tables")
+
+    def verify_imports(*args: str) -> tuple[subprocess.CompletedProcess[str], list[str]]:
+        run = subprocess.run(
+            [sys.executable, "-X", "importtime", "-m", "exports.cli", "--db", db.url, "verify", *args],
+            capture_output=True,
+            text=True,
+            cwd=tmp_path,
+        )
+        return run, [line.rsplit("|", 1)[-1].strip() for line in run.stderr.splitlines() if "|" in line]
+
+    domain = ("ledger.application", "ledger.meeting", "ledger.series", "eventsourcing.application")
+    run, imported = verify_imports("--json")
+    assert run.returncode == 0 and json.loads(run.stdout)["events"] == 8
+    assert not [m for m in imported if m in domain]
+    seeded.run("DELETE FROM {t} WHERE {p} = ?", (4,))
+    run, imported = verify_imports()
+    assert run.returncode == 1 and f"(meeting {SLUG})" in run.stderr, run.stderr
 
 
 def test_verify_head_refuses_to_vouch_for_a_broken_chain(cli: Cli, seeded: Raw) -> None:

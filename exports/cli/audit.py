@@ -160,25 +160,26 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
     Keep a printed head digest somewhere else: `--expect` later proves the ledger
     still contains exactly that history, with only new events after it.
     """
-    from ledger.application import Digest, verify_ledger
+    from ledger.chain import Digest, verify_ledger
     from ledger.errors import LedgerError
 
-    app = session().reader
     expected = Digest.parse(expect) if expect else None
-    events = app.recorder.max_notification_id() or 0
     deep_result: Any = None
     if deep:
+        app = session().reader
+        events = app.recorder.max_notification_id() or 0
         result, deep_result = _chain_and_caches(app, expected, events)
     else:
-        with Progress("Verifying", events) as progress:
-            result = verify_ledger(app.recorder, expected, progress=progress.advance)
+        recorder = session().recorder()  # the application is opened below only if a finding needs it
+        with Progress("Verifying", recorder.max_notification_id() or 0) as progress:
+            result = verify_ledger(recorder, expected, progress=progress.advance)
     data: dict[str, Any] = {"ok": result.intact, "events": result.count, "head": str(result.head)}
     problem = None
     if result.broken is not None:
         from projections.verification import meeting_named
 
         broken = result.broken
-        meeting = meeting_named(app, broken.meeting_id, broken.position)
+        meeting = meeting_named(session().reader, broken.meeting_id, broken.position)
         data.update(position=broken.position, problem=broken.kind, message=broken.message)
         if meeting is not None:
             data["meeting"] = meeting
@@ -196,7 +197,7 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
                 f"the history does not extend {expected}: there is no event at position "
                 f"{expected.position} any more (removed)"
             )
-        if problem is not None and app.migrated_from() == str(expected):
+        if problem is not None and session().reader.migrated_from() == str(expected):
             # The ledger was migrated from one whose head was that digest (its first event says so).
             problem = None
             data.update(extends=True, migrated_from=str(expected))

@@ -75,6 +75,19 @@ class Session:
             self.reading = True
         return self.app
 
+    def recorder(self) -> Any:
+        """The stored event rows alone, for a command that reads nothing else (`verify`): on SQLite
+        the application and its domain classes are not even imported (most of such a command's
+        start-up); the ledger's own recorder once it is open, and on PostgreSQL."""
+        if self._app is None:
+            from ledger.storage.database import open_recorder, resolve
+
+            self.reading = True
+            recorder = open_recorder(resolve(self.db_option))
+            if recorder is not None:
+                return recorder
+        return self.reader.recorder
+
     def store(self, *, catch_up: bool = True) -> ReadStore:
         """The read models, caught up; a command that reads first never makes a ledger."""
         if self._store is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ledger.errors import BadInputError
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ledger.application import Ledger
 
 POSTGRES_SCHEMES = ("postgresql", "postgres")
+LEDGER_NAME = "Ledger"  # the application's name: eventsourcing reads LEDGER_-prefixed settings first
 
 
 class Database(NamedTuple):
@@ -167,6 +168,37 @@ def open_ledger(database: Database, *, pool_size: int = 1, create: bool = True) 
         raise StorageError(f"cannot open {database.location}: {error}{_read_only_hint(database)}") from None
     app.created_file = str(Path(database.location).absolute()) if created else None  # type: ignore[attr-defined]
     return app
+
+
+def open_recorder(database: Database) -> Any | None:
+    """The event recorder of an existing SQLite ledger, without the application around it.
+
+    For `verify`, which reads the stored rows and nothing else: importing the application (the
+    aggregates and their event classes) was half of a verify's start-up. A missing or read-only
+    file is handled as a read command's open handles it. None on PostgreSQL, where the full open
+    also checks and makes the ledger's tables.
+    """
+    if database.is_postgres:
+        return None
+    from pathlib import Path
+
+    from eventsourcing.persistence import PersistenceError
+    from eventsourcing.utils import Environment
+
+    from ledger.errors import NotFoundError, StorageError
+    from ledger.storage.recorders.sqlite import SealedSQLiteFactory
+
+    env = dict(database.env)
+    path = Path(env["SQLITE_DBNAME"])
+    if not path.exists():
+        raise NotFoundError(_no_ledger(str(Path(database.location).absolute())))
+    if _read_only(path):
+        _check_owner(path)
+        env.update(_read_only_env(path))
+    try:
+        return SealedSQLiteFactory(Environment(LEDGER_NAME, env)).application_recorder()
+    except (PersistenceError, sqlite3.Error) as error:
+        raise StorageError(f"cannot open {database.location}: {error}{_read_only_hint(database)}") from None
 
 
 def _prepare_sqlite_file(path: Path) -> bool:
