@@ -38,6 +38,7 @@ class Session:
         self.pool_size = 1  # a CLI process holds one connection; the feed server raises this
         self._app: Ledger | None = None
         self._store: ReadStore | None = None
+        self._recorder: Any = None  # the event rows opened alone (`recorder`), closed with the session
         self.reading = False  # a read command: a missing ledger is an error, never a new file
         self.created: str | None = None  # the ledger file this command made, to be said
 
@@ -63,10 +64,14 @@ class Session:
         """Close the ledger: SQLite's last connection then checkpoints its WAL into the main file, so
         that a file copied (or backed up) after the command holds every event, -wal or not."""
         app, self._app, self._store = self._app, None, None
+        recorder, self._recorder = self._recorder, None
+        # What was written is committed already: a close that fails loses nothing.
         if app is not None:
-            # What was written is committed already: a close that fails loses nothing.
             with contextlib.suppress(Exception):
                 app.close()
+        if recorder is not None:
+            with contextlib.suppress(Exception):
+                recorder.datastore.close()
 
     @property
     def reader(self) -> Ledger:
@@ -83,9 +88,10 @@ class Session:
             from ledger.storage.database import open_recorder, resolve
 
             self.reading = True
-            recorder = open_recorder(resolve(self.db_option))
-            if recorder is not None:
-                return recorder
+            if self._recorder is None:
+                self._recorder = open_recorder(resolve(self.db_option))
+            if self._recorder is not None:
+                return self._recorder
         return self.reader.recorder
 
     def store(self, *, catch_up: bool = True) -> ReadStore:
