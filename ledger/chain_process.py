@@ -43,6 +43,7 @@ class ChainBeside:
                 stderr=subprocess.DEVNULL,  # a failure is handled by verifying here; nothing for the terminal
             )
             assert self._process.stdin is not None
+            # On stdin, not the command line: a PostgreSQL password in the settings must not show in `ps`.
             self._process.stdin.write(json.dumps(request).encode())
             self._process.stdin.close()
         except OSError:  # no interpreter to start (an embedded Python), or it died before reading
