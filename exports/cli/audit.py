@@ -114,11 +114,10 @@ def _chain_and_caches(app: Any, expected: Any, events: int) -> tuple[Any, Any]:
     (ledger/chain_process.py); the caches are only reported on when the chain holds, so a fold that
     fails on events too damaged to read is reported as the chain's break it comes from.
     """
-    from ledger.application import resolve_database, verify_ledger
-    from ledger.chain_process import chain_beside
+    from ledger.verifying import chain_beside, resolve, verify_ledger
     from projections.verification import deep_findings
 
-    beside = chain_beside(resolve_database(session().db_option), expected, events)
+    beside = chain_beside(resolve(session().db_option), expected, events)
     if beside is None:
         with Progress("Verifying", events) as progress:
             result = verify_ledger(app.recorder, expected, progress=progress.advance)
@@ -160,8 +159,8 @@ def verify(head_only: bool, expect: str | None, deep: bool, as_json: bool) -> No
     Keep a printed head digest somewhere else: `--expect` later proves the ledger
     still contains exactly that history, with only new events after it.
     """
-    from ledger.chain import Digest, verify_ledger
     from ledger.errors import LedgerError
+    from ledger.verifying import Digest, verify_ledger
 
     expected = Digest.parse(expect) if expect else None
     deep_result: Any = None

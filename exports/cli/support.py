@@ -85,7 +85,7 @@ class Session:
         the application and its domain classes are not even imported (most of such a command's
         start-up); the ledger's own recorder once it is open, and on PostgreSQL."""
         if self._app is None:
-            from ledger.storage.database import open_recorder, resolve
+            from ledger.verifying import open_recorder, resolve
 
             self.reading = True
             if self._recorder is None:
