@@ -106,14 +106,20 @@ def _decoded(data: dict[str, Any]) -> Verification:
 def _main() -> None:
     """The second process: read the request on stdin, verify, write the answer on stdout."""
     from ledger.chain import verify_ledger
-    from ledger.storage.database import open_ledger
+    from ledger.storage.database import open_ledger, open_recorder
 
     request = json.loads(sys.stdin.buffer.read())
     spec = request["database"]
     database = Database(spec["backend"], spec["location"], dict(spec["env"]))
     expect = None if request["expect"] is None else Digest.parse(request["expect"])
-    app = open_ledger(database, create=False)
-    answer = json.dumps(_encoded(verify_ledger(app.recorder, expect)))
+    # The rows alone, as `verify` reads them (its start-up is what BESIDE_FROM weighs); PostgreSQL whole,
+    # the application kept referenced: collected, it would close the connections under its recorder.
+    recorder = open_recorder(database)
+    app = None
+    if recorder is None:
+        app = open_ledger(database, create=False)
+        recorder = app.recorder
+    answer = json.dumps(_encoded(verify_ledger(recorder, expect)))
     sys.stdout.write(answer)
     sys.stdout.flush()
     os._exit(0)  # as the `meetings` process does: nothing was written, no teardown is needed
