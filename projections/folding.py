@@ -35,7 +35,13 @@ class Folding:
     def documents(self) -> dict[str, dict[str, Any]]:
         """The documents, through a JSON round trip exactly as stored documents are."""
         dump = self.model.dump
-        return {key: json.loads(json.dumps(dump(state))) for key, state in self.states.items()}
+        return {key: as_stored(dump(state)) for key, state in self.states.items()}
+
+
+def as_stored(doc: dict[str, Any]) -> dict[str, Any]:
+    """A document as JSON gives it back (tuples as lists, keys as strings), as a stored one reads."""
+    result: dict[str, Any] = json.loads(json.dumps(doc))
+    return result
 
 
 def fold(model: ReadModel, events: Iterable[LedgerEvent]) -> dict[str, dict[str, Any]]:

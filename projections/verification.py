@@ -7,7 +7,6 @@ loads and reads show. Here each is recomputed from the events and compared.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ from ledger import snapshots
 from ledger.difference import first_difference
 from ledger.errors import LedgerError
 from projections.events import stream_events
-from projections.folding import Folding
+from projections.folding import Folding, as_stored
 from projections.queries import MODELS
 from projections.store import ReadStore, cyclic_gc_paused, encode_document
 
@@ -115,7 +114,7 @@ def _read_model_findings(
         body = stored.pop(key, None)
         if body is not None and _same_text(doc, body):
             continue  # the common case: the document is the very text a catch-up would have written
-        finding = _forged(name, slugs.get(key, key), None if body is None else _decoded(body), _plain(doc))
+        finding = _forged(name, slugs.get(key, key), None if body is None else _decoded(body), as_stored(doc))
         if finding is not None:
             found[key] = finding
     for key, body in stored.items():  # documents the events give no state for
@@ -145,11 +144,6 @@ def _decoded(body: str) -> Any:
         return orjson.loads(body)
     except orjson.JSONDecodeError:
         return body  # not JSON at all: it differs from any document, and is shown as it is
-
-
-def _plain(doc: Any) -> Any:
-    # Stored documents went through a JSON encoding: compare the fold's as JSON gives it back too.
-    return None if doc is None else json.loads(json.dumps(doc))
 
 
 def meeting_named(app: Any, meeting_id: str | None, position: int) -> str | None:
